@@ -1,0 +1,1 @@
+//! Consumed capacity: read and write units as DynamoDB charges them.

@@ -1,0 +1,129 @@
+//! Durability, injected. The engine keeps its working set in memory and hands every change to a
+//! `Storage` as one batch before it becomes visible; if the batch fails, nothing changes.
+//! The browser implements this on IndexedDB, the server on memory (and later files).
+
+use std::collections::BTreeMap;
+
+/// One change to persisted state. Tables are stored as their definition (JSON text), items as
+/// DynamoDB JSON text under their encoded primary key, so a storage never needs engine types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mutation {
+    PutTable {
+        table: String,
+        definition: String,
+    },
+    DeleteTable {
+        table: String,
+    },
+    PutItem {
+        table: String,
+        key: Vec<u8>,
+        item: String,
+    },
+    DeleteItem {
+        table: String,
+        key: Vec<u8>,
+    },
+}
+
+/// Everything a storage holds, as loaded when an engine opens it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Table name to definition JSON.
+    pub tables: BTreeMap<String, String>,
+    /// Table name to (encoded key to item JSON).
+    pub items: BTreeMap<String, BTreeMap<Vec<u8>, String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageError(pub String);
+
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub trait Storage {
+    /// Everything stored so far.
+    fn load(&self) -> Result<Snapshot, StorageError>;
+    /// Applies one batch all or nothing.
+    fn commit(&mut self, batch: &[Mutation]) -> Result<(), StorageError>;
+    /// False for a storage that keeps nothing, so the engine can skip encoding mutations.
+    fn persistent(&self) -> bool {
+        true
+    }
+}
+
+/// Storage in memory: what the server and memory-only sandboxes use, and what tests use to
+/// simulate failures (`fail_next_commit`).
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    snapshot: Snapshot,
+    fail_next: bool,
+}
+
+impl MemoryStorage {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes the next commit fail without applying anything, as a full disk would.
+    pub fn fail_next_commit(&mut self) {
+        self.fail_next = true;
+    }
+}
+
+impl Storage for MemoryStorage {
+    fn load(&self) -> Result<Snapshot, StorageError> {
+        Ok(self.snapshot.clone())
+    }
+
+    fn commit(&mut self, batch: &[Mutation]) -> Result<(), StorageError> {
+        if std::mem::take(&mut self.fail_next) {
+            return Err(StorageError("storage failure injected by a test".into()));
+        }
+        for m in batch {
+            match m {
+                Mutation::PutTable { table, definition } => {
+                    self.snapshot
+                        .tables
+                        .insert(table.clone(), definition.clone());
+                }
+                Mutation::DeleteTable { table } => {
+                    self.snapshot.tables.remove(table);
+                    self.snapshot.items.remove(table);
+                }
+                Mutation::PutItem { table, key, item } => {
+                    self.snapshot
+                        .items
+                        .entry(table.clone())
+                        .or_default()
+                        .insert(key.clone(), item.clone());
+                }
+                Mutation::DeleteItem { table, key } => {
+                    if let Some(items) = self.snapshot.items.get_mut(table) {
+                        items.remove(key);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A storage that keeps nothing: for benchmarks of the engine alone.
+#[derive(Debug, Default)]
+pub struct NullStorage;
+
+impl Storage for NullStorage {
+    fn load(&self) -> Result<Snapshot, StorageError> {
+        Ok(Snapshot::default())
+    }
+    fn commit(&mut self, _batch: &[Mutation]) -> Result<(), StorageError> {
+        Ok(())
+    }
+    fn persistent(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,2 @@
+//! The native DynamoDB endpoint.
+fn main() {}
