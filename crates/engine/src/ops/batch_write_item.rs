@@ -136,12 +136,18 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             .and_then(Value::as_str),
     );
     let mut capacities = Vec::new();
+    let mut writes = Vec::new();
     for (name, planned, units) in plans {
-        shared::commit_writes(engine, &name, planned)?;
         if let Some(c) = capacity::consumed(detail, &name, units) {
             capacities.push(c);
         }
+        writes.extend(
+            planned
+                .into_iter()
+                .map(|(key, item)| (name.clone(), key, item)),
+        );
     }
+    shared::commit_writes(engine, writes)?;
     let mut out = Map::new();
     // Nothing is throttled in this engine yet, so every request is processed.
     out.insert("UnprocessedItems".into(), json!({}));

@@ -80,7 +80,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     }
     let units = capacity::write_units(old.as_ref().map_or(0, item_size), 0);
     if old.is_some() {
-        shared::commit_writes(engine, table_name, vec![(key, None)])?;
+        shared::commit_writes(engine, vec![(table_name.to_string(), key, None)])?;
     }
     let mut out = Map::new();
     if req.str("ReturnValues") == Some("ALL_OLD") {

@@ -82,7 +82,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
     }
     let units = capacity::write_units(old.as_ref().map_or(0, item_size), item_size(&item));
-    shared::commit_writes(engine, table_name, vec![(key, Some(item))])?;
+    shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(item))])?;
 
     let mut out = Map::new();
     if req.str("ReturnValues") == Some("ALL_OLD") {

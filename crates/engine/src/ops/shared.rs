@@ -125,50 +125,48 @@ pub fn item(value: Option<&Value>) -> Result<Item> {
     }
 }
 
-/// Makes one write durable, then visible: storage first, so a failed commit changes nothing.
-pub fn commit_writes(
-    engine: &mut Engine,
-    table_name: &str,
-    writes: Vec<(PrimaryKey, Option<Item>)>,
-) -> Result<()> {
-    let table = engine
-        .tables
-        .get(table_name)
-        .ok_or_else(ApiError::resource_not_found)?;
+/// A write to one item: None deletes it.
+pub type Write = (String, PrimaryKey, Option<Item>);
+
+/// Makes writes durable, then visible: all of them go to storage as one batch first, so a
+/// failed commit changes nothing (a BatchWriteItem lands whole or not at all).
+pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
     if engine.storage.persistent() {
-        let mutations: Vec<Mutation> = writes
-            .iter()
-            .map(|(key, item)| {
-                let stored_key = match item {
-                    Some(i) => table.storage_key(i),
-                    None => table
-                        .get(key)
-                        .map(|i| table.storage_key(i))
-                        .unwrap_or_default(),
-                };
-                match item {
-                    Some(i) => Mutation::PutItem {
-                        table: table_name.to_string(),
-                        key: stored_key,
-                        item: wire::item_to_json(i).to_string(),
-                    },
-                    None => Mutation::DeleteItem {
-                        table: table_name.to_string(),
-                        key: stored_key,
-                    },
-                }
-            })
-            .collect();
+        let mut mutations = Vec::with_capacity(writes.len());
+        for (table_name, key, item) in &writes {
+            let table = engine
+                .tables
+                .get(table_name)
+                .ok_or_else(ApiError::resource_not_found)?;
+            let stored_key = match item {
+                Some(i) => table.storage_key(i),
+                None => table
+                    .get(key)
+                    .map(|i| table.storage_key(i))
+                    .unwrap_or_default(),
+            };
+            mutations.push(match item {
+                Some(i) => Mutation::PutItem {
+                    table: table_name.clone(),
+                    key: stored_key,
+                    item: wire::item_to_json(i).to_string(),
+                },
+                None => Mutation::DeleteItem {
+                    table: table_name.clone(),
+                    key: stored_key,
+                },
+            });
+        }
         engine
             .storage
             .commit(&mutations)
             .map_err(|e| ApiError::internal(format!("The write could not be made durable: {e}")))?;
     }
-    let table = engine
-        .tables
-        .get_mut(table_name)
-        .ok_or_else(ApiError::resource_not_found)?;
-    for (key, item) in writes {
+    for (table_name, key, item) in writes {
+        let table = engine
+            .tables
+            .get_mut(&table_name)
+            .ok_or_else(ApiError::resource_not_found)?;
         match item {
             Some(i) => {
                 table.insert(key, i);

@@ -123,7 +123,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         _ => None,
     };
     // An update that changes nothing still writes (and is charged) in DynamoDB.
-    shared::commit_writes(engine, table_name, vec![(key, Some(new))])?;
+    shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(new))])?;
     shared::put_attributes(&mut out, attributes);
     if let Some(c) = capacity::consumed(
         Detail::parse(req.str("ReturnConsumedCapacity")),
