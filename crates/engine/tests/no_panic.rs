@@ -125,7 +125,7 @@ fn mutate(v: &Value, rng: &mut Rng, depth: usize) -> Value {
         json!({"S": "a"}),
         json!({"N": "1"}),
     ];
-    if depth > 0 && rng.next() % 7 == 0 {
+    if depth > 0 && rng.next().is_multiple_of(7) {
         return rng.pick(&replacements).clone();
     }
     match v {
@@ -135,7 +135,7 @@ fn mutate(v: &Value, rng: &mut Rng, depth: usize) -> Value {
                 .collect(),
         ),
         Value::Array(a) => Value::Array(a.iter().map(|x| mutate(x, rng, depth + 1)).collect()),
-        Value::String(s) if rng.next() % 5 == 0 => {
+        Value::String(s) if rng.next().is_multiple_of(5) => {
             let cut = (rng.next() as usize) % (s.len() + 1);
             json!(s.get(..cut).unwrap_or(s))
         }
