@@ -69,9 +69,37 @@ fn largest_number_prints_in_full() {
 #[test]
 fn invalid_syntax_is_not_a_number() {
     for text in [
-        "", " 1", "1 ", " ", "NaN", "-NaN", "Infinity", "-Infinity", "dog", "-dog", "0x1", "1e",
-        "e5", ".", "+", "-", "1.2.3", "1+2", "+e2", "--1", "+-1", "1e+", "1e-", "1_000", "1,5",
-        "١", "1e1.5", "1ee5", ".e1", "1e 5", "1\n",
+        "",
+        " 1",
+        "1 ",
+        " ",
+        "NaN",
+        "-NaN",
+        "Infinity",
+        "-Infinity",
+        "dog",
+        "-dog",
+        "0x1",
+        "1e",
+        "e5",
+        ".",
+        "+",
+        "-",
+        "1.2.3",
+        "1+2",
+        "+e2",
+        "--1",
+        "+-1",
+        "1e+",
+        "1e-",
+        "1_000",
+        "1,5",
+        "١",
+        "1e1.5",
+        "1ee5",
+        ".e1",
+        "1e 5",
+        "1\n",
     ] {
         assert_eq!(err(text), NumberError::NotANumber, "input {text:?}");
     }
@@ -226,13 +254,12 @@ fn arithmetic_precision_loss_is_refused_as_overflow() {
     assert_eq!(n("1e50").checked_add(&n("1")), Err(NumberError::Overflow));
     assert_eq!(n("1e50").checked_sub(&n("1")), Err(NumberError::Overflow));
     assert_eq!(n("1E+125").checked_sub(&n("1")), Err(NumberError::Overflow));
-    assert_eq!(
-        n("1").checked_add(&n("1E-130")),
-        Err(NumberError::Overflow)
-    );
+    assert_eq!(n("1").checked_add(&n("1E-130")), Err(NumberError::Overflow));
     // 38 digits exactly is fine.
     assert_eq!(
-        n("1e37").checked_add(&n("1")).map(|v| v.significant_digits()),
+        n("1e37")
+            .checked_add(&n("1"))
+            .map(|v| v.significant_digits()),
         Ok(38)
     );
 }
@@ -253,10 +280,7 @@ fn arithmetic_carries() {
 #[test]
 fn arithmetic_cancellation() {
     assert_eq!(n("1E+125").checked_sub(&n("1E+125")), Ok(Number::zero()));
-    assert_eq!(
-        n("-1E+125").checked_add(&n("1E+125")),
-        Ok(Number::zero())
-    );
+    assert_eq!(n("-1E+125").checked_add(&n("1E+125")), Ok(Number::zero()));
     assert_eq!(
         n("1.0000000000000000000000000000000000001").checked_sub(&n("1")),
         Ok(n("1e-37"))
@@ -266,7 +290,10 @@ fn arithmetic_cancellation() {
             .checked_sub(&n("9.9999999999999999999999999999999999998E+125")),
         Ok(n("1e88"))
     );
-    assert!(!n("5").checked_sub(&n("5")).map(|v| v.is_negative()).unwrap_or(true));
+    assert!(!n("5")
+        .checked_sub(&n("5"))
+        .map(|v| v.is_negative())
+        .unwrap_or(true));
 }
 
 // A difference can fall below the smallest magnitude: underflow.
@@ -282,7 +309,9 @@ fn arithmetic_underflow() {
 #[test]
 fn arithmetic_mixed_exponents() {
     assert_eq!(
-        n("1.5e10").checked_add(&n("2.5e-10")).map(|v| v.to_string()),
+        n("1.5e10")
+            .checked_add(&n("2.5e-10"))
+            .map(|v| v.to_string()),
         Ok("15000000000.00000000025".into())
     );
     assert_eq!(n("-2.5").checked_add(&n("1")), Ok(n("-1.5")));
@@ -396,7 +425,15 @@ fn reference_cmp(a: &Number, b: &Number) -> Ordering {
     }
     let a_zero = x.iter().all(|&d| d == 0);
     let b_zero = y.iter().all(|&d| d == 0);
-    let sign = |neg: bool, zero: bool| if zero { 0 } else if neg { -1 } else { 1 };
+    let sign = |neg: bool, zero: bool| {
+        if zero {
+            0
+        } else if neg {
+            -1
+        } else {
+            1
+        }
+    };
     let (sa, sb) = (sign(an, a_zero), sign(bn, b_zero));
     if sa != sb {
         return sa.cmp(&sb);
@@ -427,7 +464,12 @@ fn reference_add(a: &Number, b: &Number) -> Result<Number, NumberError> {
     let mut sum: Vec<i32> = (0..width)
         .map(|i| sx * x.get(i).copied().unwrap_or(0) + sy * y.get(i).copied().unwrap_or(0))
         .collect();
-    let top_sign = sum.iter().rev().find(|&&d| d != 0).map(|d| d.signum()).unwrap_or(0);
+    let top_sign = sum
+        .iter()
+        .rev()
+        .find(|&&d| d != 0)
+        .map(|d| d.signum())
+        .unwrap_or(0);
     if top_sign == 0 {
         return Ok(Number::zero());
     }
@@ -444,7 +486,11 @@ fn reference_add(a: &Number, b: &Number) -> Result<Number, NumberError> {
             sum[i + 1] += 1;
         }
     }
-    let digits: String = sum.iter().rev().map(|&d| char::from(b'0' + d as u8)).collect();
+    let digits: String = sum
+        .iter()
+        .rev()
+        .map(|&d| char::from(b'0' + d as u8))
+        .collect();
     let text = format!("{}{}E{}", if top_sign < 0 { "-" } else { "" }, digits, low);
     // The reference decides exactness by the digit count DynamoDB would have to store.
     match Number::parse(&text) {
@@ -520,8 +566,14 @@ fn property_small_integers_match_i128() {
         let x = rng.next() as i64 as i128 * rng.range(1, 1000) as i128;
         let y = rng.next() as i64 as i128;
         let (a, b) = (n(&x.to_string()), n(&y.to_string()));
-        assert_eq!(a.checked_add(&b).map(|v| v.to_string()), Ok((x + y).to_string()));
-        assert_eq!(a.checked_sub(&b).map(|v| v.to_string()), Ok((x - y).to_string()));
+        assert_eq!(
+            a.checked_add(&b).map(|v| v.to_string()),
+            Ok((x + y).to_string())
+        );
+        assert_eq!(
+            a.checked_sub(&b).map(|v| v.to_string()),
+            Ok((x - y).to_string())
+        );
         assert_eq!(a.cmp(&b), x.cmp(&y));
     }
 }

@@ -41,7 +41,7 @@ const BAD_LAST_BASE64: &str = "Invalid last non-pad Base64 character dectected";
 
 /// A depth no parsed request reaches (serde_json stops at 128 JSON levels, two per attribute
 /// level); it only bounds recursion for values built in code.
-const TYPE_CHECK_DEPTH_GUARD: usize = 256;
+const TYPE_CHECK_DEPTH_GUARD: usize = 100;
 
 pub fn item_to_json(item: &Item) -> Value {
     Value::Object(
