@@ -384,3 +384,14 @@ fn absurd_depth_does_not_overflow_the_stack() {
     // Dropping a 100k-deep serde_json Value recurses too; forget it to keep the test about us.
     std::mem::forget(deep);
 }
+
+// Within an item, validation runs attribute by attribute in document order.
+#[test]
+fn item_validation_in_document_order() {
+    let first = |v: Value| item_from_json(&v).err().and_then(|e| e.message);
+    assert_eq!(
+        first(json!({"a": {"N": "x"}, "b": {}})),
+        Some("The parameter cannot be converted to a numeric value: x".into())
+    );
+    assert_eq!(first(json!({"b": {}, "a": {"N": "x"}})), Some(EMPTY.into()));
+}
