@@ -577,3 +577,50 @@ fn property_small_integers_match_i128() {
         assert_eq!(a.cmp(&b), x.cmp(&y));
     }
 }
+
+/// Reference grammar, written as a character-class state machine:
+/// `[+-]? (digits [. digits?]? | . digits) ([eE] [+-]? digits)?`.
+fn reference_is_number_syntax(text: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        Start,
+        Sign,
+        Int,
+        PointNoInt,
+        Frac,
+        E,
+        ESign,
+        Exp,
+    }
+    let mut state = S::Start;
+    for c in text.chars() {
+        state = match (state, c) {
+            (S::Start, '+' | '-') => S::Sign,
+            (S::Start | S::Sign | S::Int, '0'..='9') => S::Int,
+            (S::Start | S::Sign, '.') => S::PointNoInt,
+            (S::Int, '.') => S::Frac,
+            (S::PointNoInt | S::Frac, '0'..='9') => S::Frac,
+            (S::Int | S::Frac, 'e' | 'E') => S::E,
+            (S::E, '+' | '-') => S::ESign,
+            (S::E | S::ESign | S::Exp, '0'..='9') => S::Exp,
+            _ => return false,
+        };
+    }
+    matches!(state, S::Int | S::Frac | S::Exp)
+}
+
+// Random strings over the number alphabet: syntax errors exactly where the grammar says, and
+// never a panic.
+#[test]
+fn property_syntax_matches_reference_grammar() {
+    let alphabet = ['0', '1', '9', '+', '-', '.', 'e', 'E', ' ', 'x'];
+    let mut rng = Rng(5);
+    for _ in 0..50_000 {
+        let len = rng.below(8) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .collect();
+        let syntax_ok = !matches!(Number::parse(&text), Err(NumberError::NotANumber));
+        assert_eq!(syntax_ok, reference_is_number_syntax(&text), "{text:?}");
+    }
+}

@@ -395,3 +395,72 @@ fn item_validation_in_document_order() {
     );
     assert_eq!(first(json!({"b": {}, "a": {"N": "x"}})), Some(EMPTY.into()));
 }
+
+/// xorshift64*: deterministic, dependency-free randomness.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// A random JSON value biased towards attribute-value shapes, valid or not.
+fn random_json(rng: &mut Rng, depth: u32) -> Value {
+    let tags = [
+        "S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M", "X",
+    ];
+    let scalars = [
+        json!("1"),
+        json!(""),
+        json!("YQ=="),
+        json!("abc"),
+        json!("1e200"),
+        json!(true),
+        json!(false),
+        json!(1),
+        json!(1.5),
+        Value::Null,
+    ];
+    let pick = rng.below(if depth > 4 { 2 } else { 4 });
+    match pick {
+        0 => scalars[rng.below(scalars.len() as u64) as usize].clone(),
+        1 => {
+            let mut m = serde_json::Map::new();
+            m.insert(
+                tags[rng.below(tags.len() as u64) as usize].into(),
+                scalars[rng.below(scalars.len() as u64) as usize].clone(),
+            );
+            Value::Object(m)
+        }
+        2 => Value::Array(
+            (0..rng.below(3))
+                .map(|_| random_json(rng, depth + 1))
+                .collect(),
+        ),
+        _ => {
+            let mut m = serde_json::Map::new();
+            for _ in 0..1 + rng.below(2) {
+                let tag = tags[rng.below(tags.len() as u64) as usize];
+                m.insert(tag.into(), random_json(rng, depth + 1));
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+// Random shapes never panic, and whatever reads successfully writes back and reads the same.
+#[test]
+fn property_random_json_never_panics_and_round_trips() {
+    let mut rng = Rng(11);
+    for _ in 0..50_000 {
+        let v = random_json(&mut rng, 0);
+        if let Ok(value) = value_from_json(&v) {
+            assert_eq!(value_from_json(&value_to_json(&value)), Ok(value));
+        }
+        let _ = item_from_json(&v);
+    }
+}
