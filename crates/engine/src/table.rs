@@ -371,10 +371,15 @@ impl Table {
         Some(old)
     }
 
-    /// Bytes identifying an item's key in storage.
+    /// Bytes identifying an item's key in storage: partition key then sort key, in an encoding
+    /// whose byte order is the key order, so a storage can range-scan one partition.
     pub fn storage_key(&self, item: &Item) -> Vec<u8> {
-        wire::item_to_json(&self.key_item(item))
-            .to_string()
-            .into_bytes()
+        let parts: Vec<KeyValue> = self
+            .def
+            .key_schema
+            .attributes()
+            .filter_map(|a| item.get(&a.name).and_then(KeyValue::from_attribute))
+            .collect();
+        crate::value::key::key_to_bytes(&parts.iter().collect::<Vec<_>>())
     }
 }
