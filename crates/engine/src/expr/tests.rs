@@ -1,0 +1,1 @@
+//! Tests of the public expression API: parsing, every message, evaluation and updates.
