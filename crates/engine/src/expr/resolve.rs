@@ -354,13 +354,13 @@ impl<'a> Resolver<'a> {
             format!("Incorrect operand type for operator or function; operator or function: {name}, operand type: {t}")
         };
         match name {
-            "attribute_exists" | "attribute_not_exists" => {
-                if !matches!(call.args.first(), Some(Operand::Path(_))) {
-                    self.fail(
-                        self.ranks.function,
-                        format!("Operator or function requires a document path; operator or function: {name}"),
-                    );
-                }
+            "attribute_exists" | "attribute_not_exists"
+                if !matches!(call.args.first(), Some(Operand::Path(_))) =>
+            {
+                self.fail(
+                    self.ranks.function,
+                    format!("Operator or function requires a document path; operator or function: {name}"),
+                );
             }
             "begins_with" => {
                 if let Some(t) = args
@@ -372,14 +372,13 @@ impl<'a> Resolver<'a> {
                 }
             }
             "attribute_type" => match args.get(1) {
-                Some((Value::Const(AttributeValue::S(s)), _)) => {
-                    if !VALID_TYPES.contains(&s.as_str()) {
-                        self.fail(
-                            self.ranks.function,
-                            format!("Invalid attribute type name found; type: {s}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}"),
-                        );
-                    }
+                Some((Value::Const(AttributeValue::S(s)), _))
+                    if !VALID_TYPES.contains(&s.as_str()) =>
+                {
+                    let message = format!("Invalid attribute type name found; type: {s}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}");
+                    self.fail(self.ranks.function, message);
                 }
+                Some((Value::Const(AttributeValue::S(_)), _)) => {}
                 Some((_, t)) => {
                     let t = t.unwrap_or("{NS,SS,L,BS,N,M,B,BOOL,NULL,S}");
                     self.fail(self.ranks.function, operand_type(t));

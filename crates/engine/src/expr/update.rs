@@ -146,10 +146,8 @@ impl Parent<'_> {
             (Parent::Value(AttributeValue::M(m)), Step::Key(k)) => {
                 m.remove(k);
             }
-            (Parent::Value(AttributeValue::L(l)), Step::Index(i)) => {
-                if *i < l.len() {
-                    l.remove(*i);
-                }
+            (Parent::Value(AttributeValue::L(l)), Step::Index(i)) if *i < l.len() => {
+                l.remove(*i);
             }
             _ => {}
         }
