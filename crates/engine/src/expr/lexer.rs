@@ -56,6 +56,12 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// `source[start..end]` without a way to panic (the offsets come from `char_indices`, so they
+/// are boundaries, but the lexer must not rely on that to stay panic-free).
+fn slice(source: &str, start: usize, end: usize) -> String {
+    source.get(start..end).unwrap_or_default().to_string()
+}
+
 /// Splits `source` into tokens; the last one is always `Eof`.
 pub fn tokenize(source: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
@@ -80,7 +86,7 @@ pub fn tokenize(source: &str) -> Vec<Token> {
             'a'..='z' | 'A'..='Z' | '_' => {
                 let end = word_end(&mut chars);
                 tokens.push(Token {
-                    kind: TokenKind::Ident(source[start..end].to_string()),
+                    kind: TokenKind::Ident(slice(source, start, end)),
                     start,
                     end,
                 });
@@ -96,7 +102,7 @@ pub fn tokenize(source: &str) -> Vec<Token> {
                     chars.next();
                 }
                 tokens.push(Token {
-                    kind: TokenKind::Digits(source[start..end].to_string()),
+                    kind: TokenKind::Digits(slice(source, start, end)),
                     start,
                     end,
                 });
@@ -104,7 +110,7 @@ pub fn tokenize(source: &str) -> Vec<Token> {
             }
             '#' | ':' if chars.peek().is_some_and(|&(_, n)| is_word_char(n)) => {
                 let end = word_end(&mut chars);
-                let text = source[start..end].to_string();
+                let text = slice(source, start, end);
                 let kind = if c == '#' {
                     TokenKind::NamePlaceholder(text)
                 } else {

@@ -82,6 +82,26 @@ pub enum SortCondition {
     BeginsWith(AttributeValue),
 }
 
+/// Longest expression DynamoDB accepts, in bytes of the text as sent.
+pub const MAX_EXPRESSION_SIZE: usize = 4096;
+
+/// The checks every expression text gets before parsing: not empty, not too long.
+fn check_text(text: &str, parameter: &str) -> Result<()> {
+    if text.is_empty() {
+        return Err(invalid(parameter, "The expression can not be empty;"));
+    }
+    if text.len() > MAX_EXPRESSION_SIZE {
+        return Err(invalid(
+            parameter,
+            &format!(
+                "Expression size has exceeded the maximum allowed size; expression size: {}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(parameter: &str, message: &str) -> ApiError {
     ApiError::validation(format!("Invalid {parameter}: {message}"))
 }
@@ -127,9 +147,7 @@ impl Expressions {
     }
 
     fn parse_condition(&mut self, text: &str, parameter: &str) -> Result<Cond> {
-        if text.is_empty() {
-            return Err(invalid(parameter, "The expression can not be empty;"));
-        }
+        check_text(text, parameter)?;
         let ast = Parser::new(text)
             .parse_condition_expression()
             .map_err(|e| invalid(parameter, &e.message()))?;
@@ -154,9 +172,7 @@ impl Expressions {
 
     pub fn projection(&mut self, text: &str) -> Result<Projection> {
         const PARAMETER: &str = "ProjectionExpression";
-        if text.is_empty() {
-            return Err(invalid(PARAMETER, "The expression can not be empty;"));
-        }
+        check_text(text, PARAMETER)?;
         let ast = Parser::new(text)
             .parse_projection_expression()
             .map_err(|e| invalid(PARAMETER, &e.message()))?;
@@ -166,9 +182,7 @@ impl Expressions {
 
     pub fn update(&mut self, text: &str) -> Result<UpdatePlan> {
         const PARAMETER: &str = "UpdateExpression";
-        if text.is_empty() {
-            return Err(invalid(PARAMETER, "The expression can not be empty;"));
-        }
+        check_text(text, PARAMETER)?;
         let ast = Parser::new(text)
             .parse_update_expression()
             .map_err(|e| invalid(PARAMETER, &e.message()))?;

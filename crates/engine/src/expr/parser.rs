@@ -15,19 +15,28 @@ use super::lexer::{tokenize, Token, TokenKind};
 /// the stack limit (wasm's is small) whatever the input; real expressions never come close.
 pub const MAX_DEPTH: usize = 100;
 
-/// A syntax error, worded as DynamoDB words it: the offending token and the text around it.
+/// Most operators and functions DynamoDB accepts in one expression.
+pub const MAX_OPERATORS: usize = 300;
+
+/// Why an expression did not parse, worded as DynamoDB words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub token: String,
-    pub near: String,
+pub enum SyntaxError {
+    /// The offending token and the text around it.
+    Syntax { token: String, near: String },
+    /// More than [`MAX_OPERATORS`] comparators, functions and arithmetic operators.
+    TooManyOperators(usize),
 }
 
 impl SyntaxError {
     pub fn message(&self) -> String {
-        format!(
-            "Syntax error; token: \"{}\", near: \"{}\"",
-            self.token, self.near
-        )
+        match self {
+            SyntaxError::Syntax { token, near } => {
+                format!("Syntax error; token: \"{token}\", near: \"{near}\"")
+            }
+            SyntaxError::TooManyOperators(count) => {
+                format!("The expression contains too many operators; operator count: {count}")
+            }
+        }
     }
 }
 
@@ -37,6 +46,7 @@ pub struct Parser<'a> {
     source: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    operators: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -45,6 +55,7 @@ impl<'a> Parser<'a> {
             source,
             tokens: tokenize(source),
             pos: 0,
+            operators: 0,
         }
     }
 
@@ -84,7 +95,7 @@ impl<'a> Parser<'a> {
             _ => self.source.len(),
         };
         let near = self.source.get(start..end).unwrap_or("").trim_end();
-        SyntaxError {
+        SyntaxError::Syntax {
             token: token.to_string(),
             near: near.to_string(),
         }
@@ -117,6 +128,16 @@ impl<'a> Parser<'a> {
             Ok(())
         } else {
             Err(self.error())
+        }
+    }
+
+    /// Counts one operator or function against DynamoDB's limit.
+    fn count_operator(&mut self) -> PResult<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            Err(SyntaxError::TooManyOperators(self.operators))
+        } else {
+            Ok(())
         }
     }
 
@@ -191,11 +212,13 @@ impl<'a> Parser<'a> {
     fn parse_predicate(&mut self, depth: usize) -> PResult<ConditionAst> {
         let left = self.parse_operand(depth)?;
         if let Some(op) = self.parse_comparator() {
+            self.count_operator()?;
             self.advance();
             let right = self.parse_operand(depth)?;
             return Ok(ConditionAst::Compare(left, op, right));
         }
         if self.is_keyword("BETWEEN") {
+            self.count_operator()?;
             self.advance();
             let low = self.parse_operand(depth)?;
             self.expect_keyword("AND")?;
@@ -203,6 +226,7 @@ impl<'a> Parser<'a> {
             return Ok(ConditionAst::Between(left, low, high));
         }
         if self.is_keyword("IN") {
+            self.count_operator()?;
             self.advance();
             self.expect(TokenKind::LParen)?;
             let list = self.parse_operand_list(depth)?;
@@ -233,6 +257,7 @@ impl<'a> Parser<'a> {
             }
             TokenKind::Ident(name) if *self.peek_at(1) == TokenKind::LParen => {
                 self.check_depth(depth + 1)?;
+                self.count_operator()?;
                 self.advance();
                 self.advance();
                 let args = self.parse_operand_list(depth + 1)?;
@@ -344,10 +369,12 @@ impl<'a> Parser<'a> {
         let left = self.parse_operand(0)?;
         let value = match self.peek() {
             TokenKind::Plus => {
+                self.count_operator()?;
                 self.advance();
                 SetValue::Plus(left, self.parse_operand(0)?)
             }
             TokenKind::Minus => {
+                self.count_operator()?;
                 self.advance();
                 SetValue::Minus(left, self.parse_operand(0)?)
             }
@@ -456,6 +483,18 @@ mod tests {
         assert!(cond(&format!("{calls} = :a")).is_err());
         let ok = format!("{}a = :a{}", "(".repeat(50), ")".repeat(50));
         assert!(cond(&ok).is_ok());
+    }
+
+    // The 301st operator or function is rejected with DynamoDB's count message.
+    #[test]
+    fn operator_limit() {
+        let within = vec!["a = :a"; 300].join(" AND ");
+        assert!(cond(&within).is_ok());
+        let beyond = vec!["a = :a"; 301].join(" AND ");
+        assert_eq!(
+            err(cond(&beyond)),
+            "The expression contains too many operators; operator count: 301"
+        );
     }
 
     // A list index too big for usize is a syntax error, not a panic.

@@ -1009,3 +1009,27 @@ fn junk_never_panics() {
         }
     }
 }
+
+// Expressions longer than 4 KB are rejected before parsing, with their size in bytes.
+#[test]
+fn expression_size_limit() {
+    let long = format!("a = :a{}", " ".repeat(4091));
+    assert_eq!(long.len(), 4097);
+    assert_eq!(
+        message(ex(&[], &[(":a", n("1"))]).condition(&long, "FilterExpression")),
+        "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 4097"
+    );
+    assert!(ex(&[], &[(":a", n("1"))])
+        .condition(&long[..4096], "FilterExpression")
+        .is_ok());
+}
+
+// The operator limit reaches the caller with the parameter prefix.
+#[test]
+fn operator_limit_message() {
+    let text = vec!["a < :a"; 301].join(" AND ");
+    assert_eq!(
+        message(ex(&[], &[(":a", n("1"))]).condition(&text, "ConditionExpression")),
+        "Invalid ConditionExpression: The expression contains too many operators; operator count: 301"
+    );
+}
