@@ -93,40 +93,53 @@ enum Node {
 }
 
 impl Node {
+    /// The chain of nodes for `steps`, built from the leaf up. Iterative, like `add`, because a
+    /// path may be far deeper than any item: recursion here would follow the text, not the data.
     fn from_steps(steps: &[Step]) -> Node {
-        match steps.split_first() {
-            None => Node::Whole,
-            Some((Step::Key(k), rest)) => {
-                Node::Fields(BTreeMap::from([(k.clone(), Node::from_steps(rest))]))
-            }
-            Some((Step::Index(i), rest)) => {
-                Node::Elements(BTreeMap::from([(*i, Node::from_steps(rest))]))
-            }
+        let mut node = Node::Whole;
+        for step in steps.iter().rev() {
+            node = match step {
+                Step::Key(k) => Node::Fields(BTreeMap::from([(k.clone(), node)])),
+                Step::Index(i) => Node::Elements(BTreeMap::from([(*i, node)])),
+            };
         }
+        node
     }
 
     /// Adds `steps` below this node. Selecting a whole value absorbs any selection inside it;
     /// a name/index clash (which parsing rejects anyway) keeps the first.
     fn add(&mut self, steps: &[Step]) {
-        let Some((first, rest)) = steps.split_first() else {
-            *self = Node::Whole;
-            return;
-        };
-        match (self, first) {
-            (Node::Whole, _) => {}
-            (Node::Fields(m), Step::Key(k)) => match m.get_mut(k) {
-                Some(child) => child.add(rest),
-                None => {
-                    m.insert(k.clone(), Node::from_steps(rest));
+        let mut node = self;
+        let mut rest = steps;
+        loop {
+            let Some((first, tail)) = rest.split_first() else {
+                *node = Node::Whole;
+                return;
+            };
+            let child = match (node, first) {
+                (Node::Fields(m), Step::Key(k)) => {
+                    if !m.contains_key(k) {
+                        m.insert(k.clone(), Node::from_steps(tail));
+                        return;
+                    }
+                    m.get_mut(k)
                 }
-            },
-            (Node::Elements(m), Step::Index(i)) => match m.get_mut(i) {
-                Some(child) => child.add(rest),
-                None => {
-                    m.insert(*i, Node::from_steps(rest));
+                (Node::Elements(m), Step::Index(i)) => {
+                    if !m.contains_key(i) {
+                        m.insert(*i, Node::from_steps(tail));
+                        return;
+                    }
+                    m.get_mut(i)
                 }
-            },
-            _ => {}
+                _ => None,
+            };
+            match child {
+                Some(c) => {
+                    node = c;
+                    rest = tail;
+                }
+                None => return,
+            }
         }
     }
 

@@ -1033,3 +1033,99 @@ fn operator_limit_message() {
         "Invalid ConditionExpression: The expression contains too many operators; operator count: 301"
     );
 }
+
+// Pseudo-random token soup through every entry point: errors are fine, panics are not.
+#[test]
+fn token_soup_never_panics() {
+    const PIECES: [&str; 40] = [
+        "a",
+        "b.c",
+        "#n",
+        ":v",
+        ":s",
+        ":l",
+        "[0]",
+        "[1]",
+        "(",
+        ")",
+        ",",
+        "=",
+        "<>",
+        "<",
+        ">=",
+        "AND",
+        "OR",
+        "NOT",
+        "BETWEEN",
+        "IN",
+        "size(",
+        "contains(",
+        "begins_with(",
+        "attribute_exists(",
+        "attribute_type(",
+        "list_append(",
+        "if_not_exists(",
+        "+",
+        "-",
+        "SET",
+        "REMOVE",
+        "ADD",
+        "DELETE",
+        ".",
+        "#",
+        ":",
+        "é",
+        "0",
+        "name",
+        " ",
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let values = [(":v", n("1")), (":s", ss(&["x"])), (":l", l(vec![n("1")]))];
+    let old = item(&[
+        ("a", n("1")),
+        ("b", m(&[("c", l(vec![n("1"), s("x")]))])),
+        ("n", ss(&["x", "y"])),
+    ]);
+    for _ in 0..3000 {
+        let len = (next() % 12 + 1) as usize;
+        let text: Vec<&str> = (0..len)
+            .map(|_| {
+                PIECES
+                    .get((next() % PIECES.len() as u64) as usize)
+                    .copied()
+                    .unwrap_or("a")
+            })
+            .collect();
+        let text = text.join(" ");
+        let mut e = ex(&[("#n", "n")], &values);
+        if let Ok(c) = e.condition(&text, "ConditionExpression") {
+            let _ = c.matches(Some(&old));
+            let _ = c.matches(None);
+        }
+        if let Ok(plan) = e.update(&text) {
+            let _ = plan.apply(Some(&old));
+            let _ = plan.apply(None);
+            let _ = plan.updated().apply(&old);
+        }
+        if let Ok(p) = e.projection(&text) {
+            let _ = p.apply(&old);
+        }
+        let _ = e.key_condition(&text, "a", Some("b"));
+        let _ = e.check_unused();
+    }
+}
+
+// A projection path far deeper than any item is handled without deep recursion.
+#[test]
+fn very_deep_projection_path() {
+    let text = format!("a{}", "[0]".repeat(1300));
+    let p = ex(&[], &[]).projection(&text);
+    let p = p.unwrap_or_else(|e| panic!("{:?}", e.message));
+    assert_eq!(p.apply(&item(&[("a", l(vec![n("1")]))])), Item::new());
+}
