@@ -190,6 +190,40 @@ impl Expressions {
         Ok(UpdatePlan { actions })
     }
 
+    /// Request-level checks of the maps themselves, before any expression is parsed: neither
+    /// may be empty, and every key must be a well-formed placeholder (`#word` / `:word`).
+    pub fn check_keys(&self) -> Result<()> {
+        fn well_formed(key: &str, sigil: char) -> bool {
+            key.strip_prefix(sigil).is_some_and(|rest| {
+                !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        }
+        let maps = [
+            (
+                "ExpressionAttributeNames",
+                '#',
+                self.names.as_ref().map(|m| m.keys().collect::<Vec<_>>()),
+            ),
+            (
+                "ExpressionAttributeValues",
+                ':',
+                self.values.as_ref().map(|m| m.keys().collect::<Vec<_>>()),
+            ),
+        ];
+        for (member, sigil, keys) in maps {
+            let Some(keys) = keys else { continue };
+            if keys.is_empty() {
+                return Err(ApiError::validation(format!("{member} must not be empty")));
+            }
+            if let Some(bad) = keys.iter().find(|k| !well_formed(k, sigil)) {
+                return Err(ApiError::validation(format!(
+                    "{member} contains invalid key: Syntax error; key: \"{bad}\""
+                )));
+            }
+        }
+        Ok(())
+    }
+
     pub fn check_unused(&self) -> Result<()> {
         if let Some(names) = &self.names {
             if let Some(keys) = unused_keys(names.keys(), &self.used_names) {

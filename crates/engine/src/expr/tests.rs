@@ -522,6 +522,18 @@ fn set_list_index() {
     assert_eq!(new.get("l"), Some(&l(vec![n("0"), s("x"), s("y")])));
 }
 
+// Several writes past the end of a list append in index order, not in written order.
+#[test]
+fn appends_in_index_order() {
+    let old = item(&[("l", l(vec![n("0")]))]);
+    let new = applied(
+        "SET l[7] = :b, l[5] = :a",
+        &[(":a", s("a")), (":b", s("b"))],
+        &old,
+    );
+    assert_eq!(new.get("l"), Some(&l(vec![n("0"), s("a"), s("b")])));
+}
+
 // Arithmetic is exact; a missing operand path and a non-number are errors.
 #[test]
 fn set_arithmetic() {
@@ -1128,4 +1140,27 @@ fn very_deep_projection_path() {
     let p = ex(&[], &[]).projection(&text);
     let p = p.unwrap_or_else(|e| panic!("{:?}", e.message));
     assert_eq!(p.apply(&item(&[("a", l(vec![n("1")]))])), Item::new());
+}
+
+// The maps must not be empty and their keys must be well-formed placeholders.
+#[test]
+fn placeholder_keys() {
+    assert!(ex(&[("#a", "a")], &[(":a_1", n("1"))]).check_keys().is_ok());
+    assert!(ex(&[], &[]).check_keys().is_ok());
+    assert_eq!(
+        message(Expressions::new(Some(BTreeMap::new()), None).check_keys()),
+        "ExpressionAttributeNames must not be empty"
+    );
+    assert_eq!(
+        message(Expressions::new(None, Some(Item::new())).check_keys()),
+        "ExpressionAttributeValues must not be empty"
+    );
+    assert_eq!(
+        message(ex(&[("a", "a")], &[]).check_keys()),
+        "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\""
+    );
+    assert_eq!(
+        message(ex(&[], &[(":a-b", n("1"))]).check_keys()),
+        "ExpressionAttributeValues contains invalid key: Syntax error; key: \":a-b\""
+    );
 }

@@ -200,6 +200,13 @@ fn delete_value(
     Ok((!empty).then_some(out))
 }
 
+/// A SET (value already computed), ADD or DELETE waiting to be applied.
+enum Write<'a> {
+    Set(AttributeValue),
+    Add(&'a AttributeValue),
+    Delete(&'a AttributeValue),
+}
+
 /// Applies `actions` to a copy of `old` (empty when there is no item).
 pub fn apply(actions: &[Action], old: Option<&Item>) -> Result<Item> {
     let empty = Item::new();
@@ -213,6 +220,7 @@ pub fn apply(actions: &[Action], old: Option<&Item>) -> Result<Item> {
     }
     let mut item = before.clone();
     let mut values = values.into_iter();
+    let mut writes: Vec<(&DocPath, Write)> = Vec::new();
     let mut removes: Vec<&DocPath> = Vec::new();
     for action in actions {
         match action {
@@ -220,16 +228,25 @@ pub fn apply(actions: &[Action], old: Option<&Item>) -> Result<Item> {
                 let value = values
                     .next()
                     .ok_or_else(|| ApiError::internal("update value missing"))?;
-                let (mut parent, step) = parent_of(&mut item, path)?;
-                parent.set(&step, value);
+                writes.push((path, Write::Set(value)));
             }
-            Action::Add(path, value) => {
-                let (mut parent, step) = parent_of(&mut item, path)?;
+            Action::Add(path, value) => writes.push((path, Write::Add(value))),
+            Action::Delete(path, value) => writes.push((path, Write::Delete(value))),
+            Action::Remove(path) => removes.push(path),
+        }
+    }
+    // Paths never overlap, so order only matters for writes past the end of one list: they
+    // append in index order, whatever order they were written in.
+    writes.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, write) in writes {
+        let (mut parent, step) = parent_of(&mut item, path)?;
+        match write {
+            Write::Set(value) => parent.set(&step, value),
+            Write::Add(value) => {
                 let new = add_value(parent.get(&step), value)?;
                 parent.set(&step, new);
             }
-            Action::Delete(path, value) => {
-                let (mut parent, step) = parent_of(&mut item, path)?;
+            Write::Delete(value) => {
                 if let Some(existing) = parent.get(&step) {
                     match delete_value(existing, value)? {
                         Some(rest) => parent.set(&step, rest),
@@ -237,7 +254,6 @@ pub fn apply(actions: &[Action], old: Option<&Item>) -> Result<Item> {
                     }
                 }
             }
-            Action::Remove(path) => removes.push(path),
         }
     }
     // Removing later list elements first keeps earlier indexes pointing at the original elements.
