@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::{ApiError, Result};
+use crate::expr::path::Step;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
 use crate::Engine;
@@ -84,6 +85,26 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table_name = req.str("TableName").unwrap_or_default();
     let table = shared::table(engine, table_name)?;
     let key = table.key_of_request(&key_item)?;
+    // Key attributes can't be touched by the update at all, whatever the value.
+    if let Some(plan) = &plan {
+        for action in plan.actions() {
+            let path = action.path();
+            let Some(Step::Key(head)) = path.0.first() else {
+                continue;
+            };
+            if table.def.key_schema.is_key(head) {
+                return Err(ApiError::validation(if path.0.len() > 1 {
+                    format!(
+                        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {head}"
+                    )
+                } else {
+                    format!(
+                        "One or more parameter values were invalid: Cannot update attribute {head}. This attribute is part of the key"
+                    )
+                }));
+            }
+        }
+    }
     let old = table.get(&key).cloned();
     if let Some(c) = &condition {
         if !c.matches(old.as_ref()) {
@@ -95,14 +116,6 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         Some(p) => p.apply(Some(&base))?,
         None => base,
     };
-    for attr in table.def.key_schema.attributes() {
-        if new.get(&attr.name) != key_item.get(&attr.name) {
-            return Err(ApiError::validation(format!(
-                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
-                attr.name
-            )));
-        }
-    }
     let new_size = item_size(&new);
     if new_size > MAX_ITEM_SIZE {
         return Err(ApiError::validation(
