@@ -153,3 +153,51 @@ impl Cond {
         }
     }
 }
+
+impl Value {
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a DocPath>) {
+        match self {
+            Value::Path(p) => out.push(p),
+            Value::Size(inner) => inner.collect_paths(out),
+            Value::Const(_) => {}
+        }
+    }
+}
+
+impl Cond {
+    /// Every document path the condition reads, in order of appearance.
+    pub fn paths(&self) -> Vec<&DocPath> {
+        let mut out = Vec::new();
+        self.collect_paths(&mut out);
+        out
+    }
+
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a DocPath>) {
+        match self {
+            Cond::Compare(a, _, b)
+            | Cond::AttributeType(a, b)
+            | Cond::BeginsWith(a, b)
+            | Cond::Contains(a, b) => {
+                a.collect_paths(out);
+                b.collect_paths(out);
+            }
+            Cond::Between(a, b, c) => {
+                for v in [a, b, c] {
+                    v.collect_paths(out);
+                }
+            }
+            Cond::In(a, list) => {
+                a.collect_paths(out);
+                for v in list {
+                    v.collect_paths(out);
+                }
+            }
+            Cond::Exists(p) | Cond::NotExists(p) => out.push(p),
+            Cond::Not(inner) => inner.collect_paths(out),
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                a.collect_paths(out);
+                b.collect_paths(out);
+            }
+        }
+    }
+}

@@ -244,6 +244,19 @@ impl Expressions {
 }
 
 impl Condition {
+    /// The top-level attribute names the condition reads (Query refuses filters on key attributes).
+    pub fn attribute_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for path in self.cond.paths() {
+            if let Some(path::Step::Key(name)) = path.0.first() {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
     /// Whether `item` (None: no item) satisfies the condition.
     pub fn matches(&self, item: Option<&Item>) -> bool {
         self.cond.eval(item)

@@ -146,6 +146,13 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         )));
     }
 
+    if let Some(f) = &filter {
+        if let Some(key) = f.attribute_names().into_iter().find(|n| schema.is_key(n)) {
+            return Err(ApiError::validation(format!(
+                "Filter Expression can only contain non-primary key attributes: Primary key attribute: {key}"
+            )));
+        }
+    }
     // The key condition's values must have the key attributes' types.
     let type_mismatch = || {
         ApiError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
