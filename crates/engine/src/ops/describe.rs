@@ -2,6 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::index::{Index, IndexKind};
 use crate::table::{BillingMode, Table};
 
 pub fn table_description(table: &Table, status: &str) -> Value {
@@ -29,6 +30,24 @@ pub fn table_description(table: &Table, status: &str) -> Value {
             "WriteCapacityUnits": def.throughput.1,
         }),
     );
+    let local: Vec<Value> = table
+        .indexes
+        .iter()
+        .filter(|i| i.def.kind == IndexKind::Local)
+        .map(|i| index_description(i, status))
+        .collect();
+    let global: Vec<Value> = table
+        .indexes
+        .iter()
+        .filter(|i| i.def.kind == IndexKind::Global)
+        .map(|i| index_description(i, status))
+        .collect();
+    if !local.is_empty() {
+        d.insert("LocalSecondaryIndexes".into(), Value::Array(local));
+    }
+    if !global.is_empty() {
+        d.insert("GlobalSecondaryIndexes".into(), Value::Array(global));
+    }
     d.insert("TableSizeBytes".into(), json!(table.size_bytes));
     d.insert("ItemCount".into(), json!(table.item_count));
     d.insert("TableArn".into(), json!(def.arn));
@@ -46,5 +65,34 @@ pub fn table_description(table: &Table, status: &str) -> Value {
         "DeletionProtectionEnabled".into(),
         json!(def.deletion_protection),
     );
+    Value::Object(d)
+}
+
+/// One index as DescribeTable shows it; a GSI also has a status and its own throughput.
+fn index_description(index: &Index, table_status: &str) -> Value {
+    let def = &index.def;
+    let mut d = Map::new();
+    d.insert("IndexName".into(), json!(def.name));
+    d.insert("KeySchema".into(), def.key_schema.to_json());
+    d.insert("Projection".into(), def.projection.to_json());
+    if def.kind == IndexKind::Global {
+        let status = match table_status {
+            "CREATING" => "CREATING",
+            "DELETING" => "DELETING",
+            _ => "ACTIVE",
+        };
+        d.insert("IndexStatus".into(), json!(status));
+        d.insert(
+            "ProvisionedThroughput".into(),
+            json!({
+                "NumberOfDecreasesToday": 0,
+                "ReadCapacityUnits": def.throughput.0,
+                "WriteCapacityUnits": def.throughput.1,
+            }),
+        );
+    }
+    d.insert("IndexSizeBytes".into(), json!(index.size_bytes));
+    d.insert("ItemCount".into(), json!(index.item_count));
+    d.insert("IndexArn".into(), json!(def.arn));
     Value::Object(d)
 }
