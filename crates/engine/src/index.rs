@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::table::{partition_hash_of, KeyAttribute, KeySchema, PrimaryKey, ScalarType};
+use crate::table::{partition_hash_of, KeyAttribute, KeySchema, Pending, PrimaryKey, ScalarType};
 use crate::value::size::item_size;
 use crate::value::{Item, KeyValue};
 
@@ -98,6 +98,22 @@ pub struct IndexDefinition {
     /// (read, write) units; zero for on-demand tables and for LSIs (which share the table's).
     pub throughput: (i64, i64),
     pub arn: String,
+    /// CREATING (backfilling in its second half), UPDATING or DELETING, until it ends.
+    pub pending: Option<Pending>,
+}
+
+impl IndexDefinition {
+    /// IndexStatus at `now`, and whether a CREATING index is backfilling.
+    pub fn status(&self, now: i64) -> (&str, bool) {
+        match &self.pending {
+            Some(p) if p.active_at(now) => {
+                let backfilling = p.status == "CREATING"
+                    && now >= p.since_millis + (p.until_millis - p.since_millis) / 2;
+                (&p.status, backfilling)
+            }
+            _ => ("ACTIVE", false),
+        }
+    }
 }
 
 impl IndexDefinition {
@@ -110,6 +126,7 @@ impl IndexDefinition {
             "ReadCapacityUnits": self.throughput.0,
             "WriteCapacityUnits": self.throughput.1,
             "IndexArn": self.arn,
+            "Pending": serde_json::to_value(&self.pending).unwrap_or_default(),
         })
     }
 
@@ -142,6 +159,7 @@ impl IndexDefinition {
                 v["WriteCapacityUnits"].as_i64()?,
             ),
             arn: v["IndexArn"].as_str()?.to_string(),
+            pending: serde_json::from_value(v["Pending"].clone()).unwrap_or_default(),
         })
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, Result};
@@ -87,6 +88,65 @@ pub struct TableDefinition {
     pub table_id: String,
     pub arn: String,
     pub deletion_protection: bool,
+    /// Everything UpdateTable, TagResource and time can change.
+    pub settings: TableSettings,
+}
+
+/// A status a table or index is in for a while (CREATING, UPDATING, DELETING) and when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub status: String,
+    #[serde(default)]
+    pub since_millis: i64,
+    pub until_millis: i64,
+}
+
+impl Pending {
+    pub fn new(status: &str, now: i64, duration: i64) -> Pending {
+        Pending {
+            status: status.to_string(),
+            since_millis: now,
+            until_millis: now.saturating_add(duration.max(0)),
+        }
+    }
+
+    pub fn active_at(&self, now: i64) -> bool {
+        now < self.until_millis
+    }
+}
+
+/// A table's stream setting: its view type and the label (creation time) of its current stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamSetting {
+    pub view_type: String,
+    pub label: String,
+}
+
+/// The mutable settings of a table, stored beside its definition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TableSettings {
+    pub pending: Option<Pending>,
+    pub decreases_today: u32,
+    /// The UTC day (days since the epoch) `decreases_today` counts.
+    pub decreases_day: i64,
+    pub last_increase_millis: Option<i64>,
+    pub last_decrease_millis: Option<i64>,
+    pub last_pay_per_request_millis: Option<i64>,
+    pub last_provisioned_millis: Option<i64>,
+    pub stream: Option<StreamSetting>,
+    pub table_class: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl TableSettings {
+    /// The status at `now`: the pending one until it ends, then ACTIVE.
+    pub fn status(&self, now: i64) -> &str {
+        match &self.pending {
+            Some(p) if now < p.until_millis => &p.status,
+            _ => "ACTIVE",
+        }
+    }
 }
 
 impl TableDefinition {
@@ -104,6 +164,7 @@ impl TableDefinition {
             "TableId": self.table_id,
             "TableArn": self.arn,
             "DeletionProtectionEnabled": self.deletion_protection,
+            "Settings": serde_json::to_value(&self.settings).unwrap_or_default(),
         })
     }
 
@@ -149,6 +210,7 @@ impl TableDefinition {
             table_id: v["TableId"].as_str()?.to_string(),
             arn: v["TableArn"].as_str()?.to_string(),
             deletion_protection: v["DeletionProtectionEnabled"].as_bool().unwrap_or(false),
+            settings: serde_json::from_value(v["Settings"].clone()).unwrap_or_default(),
         })
     }
 }

@@ -5,11 +5,15 @@ use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
 use super::index_spec;
+use super::table_settings;
 use crate::error::{ApiError, Result};
 use crate::index::{Index, IndexKind};
 use crate::request::{check, field, Field, Req, Rule, Ty};
 use crate::storage::Mutation;
-use crate::table::{BillingMode, KeyAttribute, KeySchema, ScalarType, Table, TableDefinition};
+use crate::table::{
+    BillingMode, KeyAttribute, KeySchema, Pending, ScalarType, Table, TableDefinition,
+    TableSettings,
+};
 use crate::Engine;
 
 const ATTRIBUTE_DEFINITION: Ty = Ty::Struct(
@@ -73,6 +77,18 @@ const FIELDS: &[Field] = &[
         &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(2)],
     ),
     field("DeletionProtectionEnabled", Ty::Boolean, &[]),
+    field(
+        "StreamSpecification",
+        table_settings::STREAM_SPECIFICATION,
+        &[],
+    ),
+    field(
+        "TableClass",
+        Ty::String,
+        &[Rule::Enum(table_settings::TABLE_CLASSES)],
+    ),
+    field("Tags", Ty::List(&table_settings::TAG), &[]),
+    field("SSESpecification", table_settings::SSE_SPECIFICATION, &[]),
     field(
         "LocalSecondaryIndexes",
         Ty::List(&index_spec::LOCAL_SECONDARY_INDEX),
@@ -244,6 +260,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         )));
     }
 
+    let stream = table_settings::stream_request(req.get("StreamSpecification"))?;
+    let tags = table_settings::tags(req.array("Tags"))?;
     let now = engine.clock.now_millis();
     let def = TableDefinition {
         table_id: table_id(&name, now),
@@ -266,6 +284,20 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         },
         created_millis: now,
         deletion_protection: req.bool("DeletionProtectionEnabled").unwrap_or(false),
+        settings: TableSettings {
+            pending: Some(Pending::new(
+                "CREATING",
+                now,
+                engine.config.lifecycle_millis,
+            )),
+            last_pay_per_request_millis: pay_per_request.then_some(now),
+            table_class: req.str("TableClass").map(str::to_string),
+            tags,
+            stream: stream
+                .flatten()
+                .map(|view| table_settings::new_stream(view, now)),
+            ..TableSettings::default()
+        },
     };
     let mut table = Table::new(def);
     table.indexes = indexes.into_iter().map(Index::new).collect();
@@ -276,7 +308,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             definition: table.definition_json().to_string(),
         }])
         .map_err(|e| ApiError::internal(format!("The table could not be created durably: {e}")))?;
-    let description = table_description(&table, "CREATING");
+    let description = table_description(&table, now, Some("CREATING"));
     engine.tables.insert(name, table);
     Ok(json!({ "TableDescription": description }))
 }

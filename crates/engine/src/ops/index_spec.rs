@@ -270,6 +270,7 @@ pub fn parse_indexes(
             },
             projection,
             throughput: (units("ReadCapacityUnits"), units("WriteCapacityUnits")),
+            pending: None,
         });
     }
     match kind {

@@ -18,6 +18,7 @@ mod query_index;
 mod read_page;
 mod scan;
 mod shared;
+mod table_settings;
 mod update_item;
 
 use serde_json::{Map, Value};
