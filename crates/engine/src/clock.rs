@@ -1,6 +1,6 @@
 //! Time, injected: the engine never reads the system clock, so tests and the playground can move it.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// A source of wall-clock time in milliseconds since the Unix epoch.
 pub trait Clock {
@@ -10,28 +10,32 @@ pub trait Clock {
 /// A clock that only moves when told to; the default for tests.
 #[derive(Debug, Default)]
 pub struct ManualClock {
-    now: Cell<i64>,
+    now: AtomicI64,
 }
 
 impl ManualClock {
     pub fn new(start_millis: i64) -> Self {
         ManualClock {
-            now: Cell::new(start_millis),
+            now: AtomicI64::new(start_millis),
         }
     }
 
     pub fn set(&self, millis: i64) {
-        self.now.set(millis);
+        self.now.store(millis, Ordering::SeqCst);
     }
 
     pub fn advance(&self, millis: i64) {
-        self.now.set(self.now.get().saturating_add(millis));
+        let _ = self
+            .now
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(millis))
+            });
     }
 }
 
 impl Clock for ManualClock {
     fn now_millis(&self) -> i64 {
-        self.now.get()
+        self.now.load(Ordering::SeqCst)
     }
 }
 

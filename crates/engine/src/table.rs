@@ -120,6 +120,13 @@ impl Pending {
 pub struct StreamSetting {
     pub view_type: String,
     pub label: String,
+    /// A disabled stream stays readable for 24 hours, so its label is kept.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// The mutable settings of a table, stored beside its definition.

@@ -1,12 +1,15 @@
 //! Golden cases: each file under `tests/golden/<operation>/` is a list of steps, each an
 //! operation, its request, and what DynamoDB answers (`response`, or `error` with `__type` and
 //! `message`). One runner replays every file on a fresh engine with a manual clock.
-//! `UPDATE_EXPECT=1 cargo test --test golden` rewrites the expectations from today's answers;
+//! A case may set `config` (`lifecycle_millis`), and a step may be `{"advance_millis": N}` to
+//! move the clock. `UPDATE_EXPECT=1 cargo test --test golden` rewrites the expectations from today's answers;
 //! review the diff against DynamoDB's documentation before committing it.
 
 use std::path::{Path, PathBuf};
 
-use dynaplay_engine::{Engine, ManualClock};
+use std::sync::Arc;
+
+use dynaplay_engine::{Engine, EngineConfig, ManualClock, NullStorage};
 use serde_json::{json, Value};
 
 /// 2026-01-01T00:00:00Z: a fixed start so CreationDateTime and ids are reproducible.
@@ -31,12 +34,22 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let mut case: Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut engine = Engine::in_memory(Box::new(ManualClock::new(START_MILLIS)));
+    let clock = Arc::new(ManualClock::new(START_MILLIS));
+    let config = EngineConfig {
+        lifecycle_millis: case["config"]["lifecycle_millis"].as_i64().unwrap_or(0),
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::open(config, Box::new(clock.clone()), Box::new(NullStorage))
+        .map_err(|e| e.to_string())?;
     let steps = case["steps"]
         .as_array_mut()
         .ok_or("a case needs \"steps\"")?;
     let mut failures = Vec::new();
     for (i, step) in steps.iter_mut().enumerate() {
+        if let Some(millis) = step["advance_millis"].as_i64() {
+            clock.advance(millis);
+            continue;
+        }
         let op = step["op"]
             .as_str()
             .ok_or("a step needs \"op\"")?

@@ -12,8 +12,10 @@ fn seconds(millis: i64) -> Value {
 }
 
 /// The description at `now`; `status` overrides the table status (CreateTable answers
-/// CREATING, DeleteTable DELETING, whatever the lifecycle delay).
+/// CREATING, DeleteTable DELETING, UpdateTable UPDATING, whatever the lifecycle delay), and
+/// then index changes made by the same request are shown as just begun.
 pub fn table_description(table: &Table, now: i64, status: Option<&str>) -> Value {
+    let fresh = status.is_some();
     let def = &table.def;
     let settings = &def.settings;
     let status = status.unwrap_or_else(|| settings.status(now));
@@ -69,13 +71,13 @@ pub fn table_description(table: &Table, now: i64, status: Option<&str>) -> Value
         .indexes
         .iter()
         .filter(|i| i.def.kind == IndexKind::Local)
-        .map(|i| index_description(i, now, status))
+        .map(|i| index_description(i, now, status, fresh))
         .collect();
     let global: Vec<Value> = table
         .indexes
         .iter()
         .filter(|i| i.def.kind == IndexKind::Global)
-        .map(|i| index_description(i, now, status))
+        .map(|i| index_description(i, now, status, fresh))
         .collect();
     if !local.is_empty() {
         d.insert("LocalSecondaryIndexes".into(), Value::Array(local));
@@ -86,7 +88,11 @@ pub fn table_description(table: &Table, now: i64, status: Option<&str>) -> Value
     if let Some(stream) = &settings.stream {
         d.insert(
             "StreamSpecification".into(),
-            json!({"StreamEnabled": true, "StreamViewType": stream.view_type}),
+            if stream.enabled {
+                json!({"StreamEnabled": true, "StreamViewType": stream.view_type})
+            } else {
+                json!({"StreamEnabled": false})
+            },
         );
         d.insert("LatestStreamLabel".into(), json!(stream.label));
         d.insert(
@@ -105,14 +111,18 @@ pub fn table_description(table: &Table, now: i64, status: Option<&str>) -> Value
 }
 
 /// One index as DescribeTable shows it; a GSI also has a status and its own throughput.
-fn index_description(index: &Index, now: i64, table_status: &str) -> Value {
+fn index_description(index: &Index, now: i64, table_status: &str, fresh: bool) -> Value {
     let def = &index.def;
     let mut d = Map::new();
     d.insert("IndexName".into(), json!(def.name));
     d.insert("KeySchema".into(), def.key_schema.to_json());
     d.insert("Projection".into(), def.projection.to_json());
     if def.kind == IndexKind::Global {
-        let (own, backfilling) = def.status(now);
+        let (own, backfilling) = match &def.pending {
+            // The answer to the request that began the change shows it begun, not finished.
+            Some(p) if fresh && p.since_millis == now => (p.status.as_str(), false),
+            _ => def.status(now),
+        };
         let status = match (table_status, own) {
             ("CREATING", _) => "CREATING",
             ("DELETING", _) => "DELETING",

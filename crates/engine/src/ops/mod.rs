@@ -20,6 +20,7 @@ mod scan;
 mod shared;
 mod table_settings;
 mod update_item;
+mod update_table;
 
 use serde_json::{Map, Value};
 
@@ -36,6 +37,7 @@ pub(crate) fn run(
         "DescribeTable" => describe_table::run(engine, request),
         "ListTables" => list_tables::run(engine, request),
         "DeleteTable" => delete_table::run(engine, request),
+        "UpdateTable" => update_table::run(engine, request),
         "PutItem" => put_item::run(engine, request),
         "GetItem" => get_item::run(engine, request),
         "UpdateItem" => update_item::run(engine, request),

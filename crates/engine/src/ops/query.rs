@@ -115,7 +115,12 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
 
     let table_name = req.str("TableName").unwrap_or_default();
     let key_text = req.str("KeyConditionExpression").unwrap_or_default();
-    let Some(table) = engine.tables.get(table_name) else {
+    let now = engine.now_millis();
+    let Some(table) = engine
+        .tables
+        .get(table_name)
+        .filter(|t| t.def.settings.status(now) != "CREATING")
+    else {
         // Syntax errors still come before the missing table, as in DynamoDB.
         exprs.condition(key_text, "KeyConditionExpression")?;
         return Err(ApiError::resource_not_found());
@@ -126,7 +131,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 "The table does not have the specified index: {index_name}"
             ))
         })?;
-        return super::query_index::run(table, index, &req, &mut exprs, start.as_ref());
+        return super::query_index::run(table, index, &req, &mut exprs, start.as_ref(), now);
     }
     let schema = &table.def.key_schema;
     let key_condition = exprs.key_condition(

@@ -20,6 +20,7 @@ pub fn run(
     req: &Req,
     exprs: &mut Expressions,
     start: Option<&Item>,
+    now: i64,
 ) -> Result<Value> {
     let schema = &index.def.key_schema;
     let hash: Vec<&str> = schema.hash.iter().map(|a| a.name.as_str()).collect();
@@ -38,6 +39,7 @@ pub fn run(
     check_select(req.str("Select"), projection.is_some(), true)?;
 
     let global = index.def.kind == IndexKind::Global;
+    check_readable(index, now)?;
     let consistent = req.bool("ConsistentRead").unwrap_or(false);
     if consistent && global {
         return Err(ApiError::validation(
@@ -153,4 +155,17 @@ pub fn run(
         }),
     };
     Ok(read_page(table, items, &opts))
+}
+
+/// A GSI being created can't be read until its backfill is done.
+pub(super) fn check_readable(index: &Index, now: i64) -> Result<()> {
+    match &index.def.pending {
+        Some(p) if p.status == "CREATING" && p.active_at(now) => {
+            Err(ApiError::validation(format!(
+                "Cannot read from backfilling global secondary index: {}",
+                index.def.name
+            )))
+        }
+        _ => Ok(()),
+    }
 }

@@ -122,6 +122,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     };
     let consistent = req.bool("ConsistentRead").unwrap_or(false);
     if let Some(index) = index {
+        super::query_index::check_readable(index, engine.now_millis())?;
         if consistent && index.def.kind == IndexKind::Global {
             return Err(ApiError::validation(
                 "Consistent reads are not supported on global secondary indexes",

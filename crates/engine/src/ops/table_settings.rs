@@ -78,6 +78,7 @@ pub fn new_stream(view_type: String, now: i64) -> StreamSetting {
     StreamSetting {
         view_type,
         label: iso_millis(now),
+        enabled: true,
     }
 }
 
