@@ -88,6 +88,95 @@ pub const EXPRESSION_ATTRIBUTE_NAMES: Field = field("ExpressionAttributeNames", 
 pub const EXPRESSION_ATTRIBUTE_VALUES: Field =
     field("ExpressionAttributeValues", Ty::AttributeMap, &[]);
 
+/// ComparisonOperator's enum, in the order Coral lists it in messages.
+const COMPARISON_OPERATORS: &[&str] = &[
+    "IN",
+    "NULL",
+    "BETWEEN",
+    "LT",
+    "NOT_CONTAINS",
+    "EQ",
+    "GT",
+    "NOT_NULL",
+    "NE",
+    "LE",
+    "BEGINS_WITH",
+    "GE",
+    "CONTAINS",
+];
+const ATTRIBUTE_VALUE_LIST: Field = field("AttributeValueList", Ty::List(&Ty::AttributeValue), &[]);
+/// A legacy `Condition` (QueryFilter, ScanFilter): the operator is required.
+const CONDITION: Ty = Ty::Struct(
+    "Condition",
+    &[
+        ATTRIBUTE_VALUE_LIST,
+        field(
+            "ComparisonOperator",
+            Ty::String,
+            &[Rule::NotNull, Rule::Enum(COMPARISON_OPERATORS)],
+        ),
+    ],
+);
+/// KeyConditions' `Condition`: the same members, declared operator first (its type errors come first).
+const KEY_CONDITION: Ty = Ty::Struct(
+    "Condition",
+    &[
+        field(
+            "ComparisonOperator",
+            Ty::String,
+            &[Rule::NotNull, Rule::Enum(COMPARISON_OPERATORS)],
+        ),
+        ATTRIBUTE_VALUE_LIST,
+    ],
+);
+/// Legacy `Expected` (PutItem, UpdateItem, DeleteItem).
+pub const EXPECTED: Field = field(
+    "Expected",
+    Ty::StructMap(
+        "ExpectedAttributeValue",
+        &Ty::Struct(
+            "ExpectedAttributeValue",
+            &[
+                ATTRIBUTE_VALUE_LIST,
+                field(
+                    "ComparisonOperator",
+                    Ty::String,
+                    &[Rule::Enum(COMPARISON_OPERATORS)],
+                ),
+                field("Exists", Ty::Boolean, &[]),
+                field("Value", Ty::AttributeValue, &[]),
+            ],
+        ),
+    ),
+    &[],
+);
+pub const QUERY_FILTER: Field = field("QueryFilter", Ty::StructMap("Condition", &CONDITION), &[]);
+pub const SCAN_FILTER: Field = field("ScanFilter", Ty::StructMap("Condition", &CONDITION), &[]);
+pub const KEY_CONDITIONS: Field = field(
+    "KeyConditions",
+    Ty::StructMap("Condition", &KEY_CONDITION),
+    &[],
+);
+/// Legacy `AttributeUpdates` (UpdateItem).
+pub const ATTRIBUTE_UPDATES: Field = field(
+    "AttributeUpdates",
+    Ty::StructMap(
+        "AttributeValueUpdate",
+        &Ty::Struct(
+            "AttributeValueUpdate",
+            &[
+                field(
+                    "Action",
+                    Ty::String,
+                    &[Rule::Enum(&["ADD", "PUT", "DELETE"])],
+                ),
+                field("Value", Ty::AttributeValue, &[]),
+            ],
+        ),
+    ),
+    &[],
+);
+
 /// Checks types, then constraints, of `request` against `fields`.
 pub fn check(request: &Map<String, Value>, fields: &[Field]) -> Result<()> {
     for f in fields {

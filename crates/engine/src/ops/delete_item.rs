@@ -18,14 +18,7 @@ const FIELDS: &[Field] = &[
         Ty::String,
         &[Rule::Enum(&["OR", "AND"])],
     ),
-    field(
-        "Expected",
-        Ty::StructMap(
-            "ExpectedAttributeValue",
-            &Ty::Struct("ExpectedAttributeValue", &[]),
-        ),
-        &[],
-    ),
+    request::EXPECTED,
     field(
         "ReturnValues",
         Ty::String,
@@ -61,11 +54,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "ReturnValues can only be ALL_OLD or NONE",
         ));
     }
-    shared::reject_legacy(&req, &["Expected", "ConditionalOperator"])?;
+    let expected = shared::legacy_expected(&req)?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
     let condition = match req.str("ConditionExpression") {
         Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => None,
+        None => expected,
     };
     exprs.check_unused()?;
 

@@ -75,24 +75,25 @@ pub fn read_page<'i>(
     Value::Object(out)
 }
 
-/// The Select rules Query and Scan share.
-pub fn check_select(
+/// The Select rules Query and Scan share, naming the projection member the request used (ProjectionExpression or
+/// the legacy AttributesToGet) in the messages.
+pub fn check_select_for(
     select: Option<&str>,
-    has_projection: bool,
+    projection: Option<&str>,
     has_index: bool,
 ) -> crate::error::Result<()> {
     use crate::error::ApiError;
-    match select {
-        Some("SPECIFIC_ATTRIBUTES") if !has_projection => Err(ApiError::validation(
+    match (select, projection) {
+        (Some("SPECIFIC_ATTRIBUTES"), None) => Err(ApiError::validation(
             "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
         )),
-        Some("ALL_ATTRIBUTES") if has_projection => Err(ApiError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
-        )),
-        Some("COUNT") if has_projection => Err(ApiError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get only the Count",
-        )),
-        Some("ALL_PROJECTED_ATTRIBUTES") if !has_index => Err(ApiError::validation(
+        (Some("ALL_ATTRIBUTES"), Some(member)) => Err(ApiError::validation(format!(
+            "Cannot specify the {member} when choosing to get ALL_ATTRIBUTES"
+        ))),
+        (Some("COUNT"), Some(member)) => Err(ApiError::validation(format!(
+            "Cannot specify the {member} when choosing to get only the Count"
+        ))),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), _) if !has_index => Err(ApiError::validation(
             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
         )),
         _ => Ok(()),

@@ -1,0 +1,415 @@
+//! DynamoDB's legacy (pre-expression) parameters — `Expected`, `QueryFilter`/`ScanFilter`,
+//! `KeyConditions`, `AttributesToGet`, `AttributeUpdates` — checked with DynamoDB's messages and
+//! converted into the same resolved structures the expression path builds, so evaluation and
+//! updates are shared.
+
+use serde_json::{Map, Value as Json};
+
+use super::ast::Comparator;
+use super::eval::{self, Cond, Value};
+use super::path::{DocPath, Step};
+use super::update::{Action, UpdateValue};
+use super::{Condition, KeyCondition, Projection, SortCondition, UpdatePlan};
+use crate::error::{ApiError, Result};
+use crate::value::{wire, AttributeValue};
+
+const INVALID: &str = "One or more parameter values were invalid: ";
+
+fn invalid(message: impl std::fmt::Display) -> ApiError {
+    ApiError::validation(format!("{INVALID}{message}"))
+}
+
+fn between_error() -> ApiError {
+    ApiError::validation(
+        "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+    )
+}
+
+fn top(name: &str) -> DocPath {
+    DocPath(vec![Step::Key(name.to_string())])
+}
+
+/// How many values an operator takes: exactly `n`, or (IN) at least one.
+fn arity_ok(operator: &str, count: usize) -> bool {
+    match operator {
+        "NULL" | "NOT_NULL" => count == 0,
+        "EQ" | "NE" | "LE" | "LT" | "GE" | "GT" | "CONTAINS" | "NOT_CONTAINS" | "BEGINS_WITH" => {
+            count == 1
+        }
+        "IN" => count >= 1,
+        "BETWEEN" => count == 2,
+        _ => false,
+    }
+}
+
+/// The AttributeValue types an operator accepts in a QueryFilter/ScanFilter/KeyConditions list.
+fn types_for(operator: &str) -> &'static [&'static str] {
+    match operator {
+        "EQ" | "NE" => &["S", "N", "B", "SS", "NS", "BS"],
+        "BEGINS_WITH" => &["S", "B"],
+        _ => &["S", "N", "B"],
+    }
+}
+
+fn number_of_arguments(operator: &str) -> ApiError {
+    invalid(format!(
+        "Invalid number of argument(s) for the {operator} ComparisonOperator"
+    ))
+}
+
+fn same_type(values: &[AttributeValue]) -> Result<()> {
+    if let Some(first) = values.first() {
+        if values.iter().any(|v| v.type_name() != first.type_name()) {
+            return Err(invalid(
+                "AttributeValues inside AttributeValueList must be of same type",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// BETWEEN's bounds must not be reversed (only same-type bounds can be, and those were checked).
+fn check_bounds(operator: &str, values: &[AttributeValue]) -> Result<()> {
+    if operator == "BETWEEN" {
+        if let [low, high] = values {
+            if eval::order(low, high) == Some(std::cmp::Ordering::Greater) {
+                return Err(between_error());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn values(list: Option<&Json>) -> Result<Vec<AttributeValue>> {
+    match list.and_then(Json::as_array) {
+        Some(items) => items.iter().map(wire::value_from_json).collect(),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The condition one legacy operator states about the top-level attribute `name`.
+/// `values` has the operator's arity (checked before).
+fn cond_for(name: &str, operator: &str, values: Vec<AttributeValue>) -> Cond {
+    let path = || Value::Path(top(name));
+    let mut consts: Vec<Value> = values.into_iter().map(Value::Const).collect();
+    if operator == "IN" {
+        return Cond::In(path(), consts);
+    }
+    consts.reverse();
+    let mut next = || consts.pop().unwrap_or(Value::Const(AttributeValue::Null));
+    match operator {
+        "EQ" => Cond::Compare(path(), Comparator::Eq, next()),
+        // A missing attribute is "not equal" to anything, as with `<>`.
+        "NE" => Cond::Compare(path(), Comparator::Ne, next()),
+        "LE" => Cond::Compare(path(), Comparator::Le, next()),
+        "LT" => Cond::Compare(path(), Comparator::Lt, next()),
+        "GE" => Cond::Compare(path(), Comparator::Ge, next()),
+        "GT" => Cond::Compare(path(), Comparator::Gt, next()),
+        "NOT_NULL" => Cond::Exists(top(name)),
+        "NULL" => Cond::NotExists(top(name)),
+        "CONTAINS" => Cond::Contains(path(), next()),
+        // A missing attribute contains nothing, so NOT_CONTAINS holds for it.
+        "NOT_CONTAINS" => Cond::Not(Box::new(Cond::Contains(path(), next()))),
+        "BEGINS_WITH" => Cond::BeginsWith(path(), next()),
+        _ => {
+            // BETWEEN: the enum constraint lets no other operator through.
+            let low = next();
+            Cond::Between(path(), low, next())
+        }
+    }
+}
+
+/// Joins per-attribute conditions with ConditionalOperator (AND unless OR); None when empty.
+fn join(conds: Vec<Cond>, operator: Option<&str>) -> Option<Condition> {
+    let or = operator == Some("OR");
+    conds
+        .into_iter()
+        .reduce(|a, b| {
+            if or {
+                Cond::Or(Box::new(a), Box::new(b))
+            } else {
+                Cond::And(Box::new(a), Box::new(b))
+            }
+        })
+        .map(|cond| Condition { cond })
+}
+
+/// Reads `Exists` the way Coral reads a Boolean member (true/false or their string forms).
+fn exists_flag(v: Option<&Json>) -> Option<bool> {
+    match v? {
+        Json::Bool(b) => Some(*b),
+        Json::String(s) => Some(matches!(
+            s.to_ascii_uppercase().as_str(),
+            "TRUE" | "1" | "YES"
+        )),
+        _ => None,
+    }
+}
+
+/// `Expected` (PutItem, UpdateItem, DeleteItem) with `ConditionalOperator`: DynamoDB's checks
+/// per attribute, in request order, then the condition. None when the map is empty.
+pub fn expected(expected: &Map<String, Json>, operator: Option<&str>) -> Result<Option<Condition>> {
+    let mut conds = Vec::new();
+    for (name, spec) in expected {
+        let empty = Map::new();
+        let spec = spec.as_object().unwrap_or(&empty);
+        let get = |k: &str| spec.get(k).filter(|v| !v.is_null());
+        let list = get("AttributeValueList");
+        let value = get("Value");
+        let exists = get("Exists");
+        if list.is_some() && value.is_some() {
+            return Err(invalid(format!(
+                "Value and AttributeValueList cannot be used together for Attribute: {name}"
+            )));
+        }
+        if let Some(op) = get("ComparisonOperator").and_then(Json::as_str) {
+            if exists.is_some() {
+                return Err(invalid(format!(
+                    "Exists and ComparisonOperator cannot be used together for Attribute: {name}"
+                )));
+            }
+            if op != "NULL" && op != "NOT_NULL" && list.is_none() && value.is_none() {
+                return Err(invalid(format!(
+                    "Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {name}"
+                )));
+            }
+            let args = match value {
+                Some(v) => vec![wire::value_from_json(v)?],
+                None => values(list)?,
+            };
+            if !arity_ok(op, args.len()) {
+                return Err(number_of_arguments(op));
+            }
+            same_type(&args)?;
+            check_bounds(op, &args)?;
+            conds.push(cond_for(name, op, args));
+        } else if list.is_some() {
+            return Err(invalid(format!(
+                "AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}"
+            )));
+        } else {
+            let flag = exists_flag(exists);
+            match (flag.unwrap_or(true), value) {
+                (true, None) => {
+                    let shown = match flag {
+                        None => "null",
+                        Some(_) => "true",
+                    };
+                    return Err(invalid(format!(
+                        "Value must be provided when Exists is {shown} for Attribute: {name}"
+                    )));
+                }
+                (false, Some(_)) => {
+                    return Err(invalid(format!(
+                        "Value cannot be used when Exists is false for Attribute: {name}"
+                    )));
+                }
+                (true, Some(v)) => {
+                    let v = wire::value_from_json(v)?;
+                    conds.push(cond_for(name, "EQ", vec![v]));
+                }
+                (false, None) => conds.push(Cond::NotExists(top(name))),
+            }
+        }
+    }
+    Ok(join(conds, operator))
+}
+
+/// One checked entry of a QueryFilter, ScanFilter or KeyConditions map.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub name: String,
+    pub operator: String,
+    pub values: Vec<AttributeValue>,
+}
+
+/// DynamoDB's checks of a map of Conditions (QueryFilter, ScanFilter, KeyConditions), per
+/// attribute in request order: the values, the operator's arity, one type, types the operator
+/// accepts, BETWEEN's bounds.
+pub fn check_conditions(conditions: &Map<String, Json>) -> Result<Vec<Checked>> {
+    let mut out = Vec::new();
+    for (name, spec) in conditions {
+        let empty = Map::new();
+        let spec = spec.as_object().unwrap_or(&empty);
+        let operator = spec
+            .get("ComparisonOperator")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let values = values(spec.get("AttributeValueList"))?;
+        if !arity_ok(operator, values.len()) {
+            return Err(number_of_arguments(operator));
+        }
+        same_type(&values)?;
+        let allowed = types_for(operator);
+        if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.type_name())) {
+            return Err(invalid(format!(
+                "ComparisonOperator {operator} is not valid for {} AttributeValue type",
+                bad.type_name()
+            )));
+        }
+        check_bounds(operator, &values)?;
+        out.push(Checked {
+            name: name.clone(),
+            operator: operator.to_string(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// QueryFilter / ScanFilter with ConditionalOperator. None when the map is empty.
+pub fn filter(conditions: &Map<String, Json>, operator: Option<&str>) -> Result<Option<Condition>> {
+    let checked = check_conditions(conditions)?;
+    Ok(join(
+        checked
+            .into_iter()
+            .map(|c| cond_for(&c.name, &c.operator, c.values))
+            .collect(),
+        operator,
+    ))
+}
+
+/// KeyConditions' request-level checks (before the table is looked up).
+pub fn check_key_conditions(conditions: &Map<String, Json>) -> Result<Vec<Checked>> {
+    let checked = check_conditions(conditions)?;
+    if !(1..=2).contains(&checked.len()) {
+        return Err(ApiError::validation(
+            "Conditions can be of length 1 or 2 only",
+        ));
+    }
+    Ok(checked)
+}
+
+/// A key attribute's name and type (`S`, `N`, `B`).
+pub struct KeyPart<'a> {
+    pub name: &'a str,
+    pub ty: &'a str,
+}
+
+/// KeyConditions against the table's key schema, in DynamoDB's order: hash key first, then
+/// range key; for each, a missing condition, a non-indexable operator, a value of the wrong type,
+/// and (hash key) an operator other than EQ.
+pub fn key_conditions(
+    checked: &[Checked],
+    hash: KeyPart,
+    range: Option<KeyPart>,
+) -> Result<KeyCondition> {
+    let find = |name: &str| checked.iter().find(|c| c.name == name);
+    let not_supported = || ApiError::validation("Query key condition not supported");
+    let mut partition = None;
+    let mut sort = None;
+    for (part, is_hash) in std::iter::once((&hash, true)).chain(range.iter().map(|r| (r, false))) {
+        if is_hash && range.is_none() && checked.len() > 1 {
+            return Err(not_supported());
+        }
+        let Some(c) = find(part.name) else {
+            if is_hash || checked.len() > 1 {
+                return Err(ApiError::validation(format!(
+                    "Query condition missed key schema element: {}",
+                    part.name
+                )));
+            }
+            continue;
+        };
+        if matches!(
+            c.operator.as_str(),
+            "NULL" | "NOT_NULL" | "NE" | "CONTAINS" | "NOT_CONTAINS" | "IN"
+        ) {
+            return Err(ApiError::validation(
+                "Attempted conditional constraint is not an indexable operation",
+            ));
+        }
+        if c.values.iter().any(|v| v.type_name() != part.ty) {
+            return Err(invalid(
+                "Condition parameter type does not match schema type",
+            ));
+        }
+        let first = c.values.first().cloned();
+        if is_hash {
+            if c.operator != "EQ" {
+                return Err(not_supported());
+            }
+            partition = first;
+        } else {
+            let Some(v) = first else { continue };
+            sort = Some(match c.operator.as_str() {
+                "EQ" => SortCondition::Eq(v),
+                "LT" => SortCondition::Lt(v),
+                "LE" => SortCondition::Le(v),
+                "GT" => SortCondition::Gt(v),
+                "GE" => SortCondition::Ge(v),
+                "BEGINS_WITH" => SortCondition::BeginsWith(v),
+                _ => {
+                    let high = c.values.get(1).cloned().ok_or_else(not_supported)?;
+                    SortCondition::Between(v, high)
+                }
+            });
+        }
+    }
+    let partition = partition.ok_or_else(not_supported)?;
+    Ok(KeyCondition { partition, sort })
+}
+
+/// `AttributesToGet`: top-level names (a dot is part of the name), duplicates refused.
+pub fn attributes_to_get(names: &[Json]) -> Result<Projection> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        let name = name.as_str().unwrap_or_default();
+        if seen.contains(&name) {
+            return Err(invalid(format!(
+                "Duplicate value in attribute name: {name}"
+            )));
+        }
+        seen.push(name);
+    }
+    Ok(Projection::from_paths(seen.into_iter().map(top).collect()))
+}
+
+/// `AttributeUpdates` (UpdateItem): DynamoDB's checks per attribute in request order, then the
+/// plan. PUT (the default action) sets; DELETE without a value removes the attribute, with a set
+/// removes those elements; ADD adds to a number, unions a set, appends to a list, or creates the
+/// attribute when it is missing.
+pub fn attribute_updates(updates: &Map<String, Json>) -> Result<UpdatePlan> {
+    let mut actions = Vec::new();
+    for (name, spec) in updates {
+        let empty = Map::new();
+        let spec = spec.as_object().unwrap_or(&empty);
+        let action = spec.get("Action").and_then(Json::as_str).unwrap_or("PUT");
+        let value = match spec.get("Value").filter(|v| !v.is_null()) {
+            Some(v) => Some(wire::value_from_json(v)?),
+            None => None,
+        };
+        let path = top(name);
+        actions.push(match (action, value) {
+            ("DELETE", None) => Action::Remove(path),
+            (_, None) => {
+                return Err(invalid(
+                    "Only DELETE action is allowed when no attribute value is specified",
+                ))
+            }
+            ("DELETE", Some(v)) => {
+                if !matches!(v.type_name(), "SS" | "NS" | "BS") {
+                    return Err(invalid(format!(
+                        "DELETE action with value is not supported for the type {}",
+                        v.type_name()
+                    )));
+                }
+                Action::Delete(path, v)
+            }
+            ("ADD", Some(v)) => {
+                if !matches!(v.type_name(), "N" | "SS" | "NS" | "BS" | "L") {
+                    return Err(invalid(format!(
+                        "ADD action is not supported for the type {}",
+                        v.type_name()
+                    )));
+                }
+                Action::Add(path, v)
+            }
+            (_, Some(v)) => Action::Set(path, UpdateValue::Const(v)),
+        });
+    }
+    Ok(UpdatePlan {
+        actions,
+        legacy: true,
+    })
+}
