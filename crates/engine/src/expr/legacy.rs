@@ -413,3 +413,395 @@ pub fn attribute_updates(updates: &Map<String, Json>) -> Result<UpdatePlan> {
         legacy: true,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Item;
+    use serde_json::json;
+
+    fn obj(v: Json) -> Map<String, Json> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    fn item(v: Json) -> Item {
+        wire::item_from_json(&v).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
+        match r {
+            Ok(v) => panic!("expected an error, got {v:?}"),
+            Err(e) => e.message.unwrap_or_default(),
+        }
+    }
+
+    /// Whether `Expected` holds for `on` (None: no item).
+    fn expect(spec: Json, operator: Option<&str>, on: Option<Json>) -> bool {
+        let cond = expected(&obj(spec), operator).unwrap_or_else(|e| panic!("{e:?}"));
+        let on = on.map(item);
+        cond.is_none_or(|c| c.matches(on.as_ref()))
+    }
+
+    fn scan_filter(spec: Json, on: Json) -> bool {
+        let cond = filter(&obj(spec), None).unwrap_or_else(|e| panic!("{e:?}"));
+        cond.is_none_or(|c| c.matches(Some(&item(on))))
+    }
+
+    // Legacy NE, like `<>`, holds for a missing attribute and across types ({"S":"6"} is not {"N":"6"}).
+    #[test]
+    fn ne_on_missing_and_other_types() {
+        let ne = json!({"a": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "6"}]}});
+        assert!(expect(ne.clone(), None, Some(json!({}))));
+        assert!(expect(ne.clone(), None, None));
+        assert!(expect(ne.clone(), None, Some(json!({"a": {"N": "6"}}))));
+        assert!(!expect(ne, None, Some(json!({"a": {"S": "6"}}))));
+    }
+
+    // NOT_CONTAINS holds for a missing attribute; CONTAINS does not.
+    #[test]
+    fn contains_on_missing() {
+        let nc = json!({"a": {"ComparisonOperator": "NOT_CONTAINS", "AttributeValueList": [{"S": "x"}]}});
+        let c =
+            json!({"a": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"S": "x"}]}});
+        assert!(scan_filter(nc, json!({})));
+        assert!(!scan_filter(c, json!({})));
+    }
+
+    // CONTAINS is a substring test on strings and a membership test on sets and lists.
+    #[test]
+    fn contains_strings_sets_lists() {
+        let c =
+            |v: Json| json!({"a": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [v]}});
+        assert!(scan_filter(
+            c(json!({"S": "ell"})),
+            json!({"a": {"S": "hello"}})
+        ));
+        assert!(scan_filter(
+            c(json!({"S": "x"})),
+            json!({"a": {"SS": ["x", "y"]}})
+        ));
+        assert!(!scan_filter(
+            c(json!({"S": "xy"})),
+            json!({"a": {"SS": ["x", "y"]}})
+        ));
+        assert!(scan_filter(
+            c(json!({"N": "2"})),
+            json!({"a": {"NS": ["1", "2"]}})
+        ));
+        assert!(!scan_filter(
+            c(json!({"N": "2"})),
+            json!({"a": {"SS": ["2"]}})
+        ));
+        assert!(scan_filter(
+            c(json!({"N": "2"})),
+            json!({"a": {"L": [{"N": "2"}]}})
+        ));
+    }
+
+    // Exists false means "absent"; a Value alone (Exists omitted or true) means EQ.
+    #[test]
+    fn exists_forms() {
+        assert!(expect(json!({"a": {"Exists": false}}), None, None));
+        assert!(!expect(
+            json!({"a": {"Exists": false}}),
+            None,
+            Some(json!({"a": {"S": "x"}}))
+        ));
+        assert!(expect(
+            json!({"a": {"Value": {"S": "x"}}}),
+            None,
+            Some(json!({"a": {"S": "x"}}))
+        ));
+        assert!(expect(
+            json!({"a": {"Exists": true, "Value": {"N": "1"}}}),
+            None,
+            Some(json!({"a": {"N": "1.0"}}))
+        ));
+        assert!(!expect(json!({"a": {"Value": {"S": "x"}}}), None, None));
+    }
+
+    // Several entries are ANDed unless ConditionalOperator is OR.
+    #[test]
+    fn conditional_operator() {
+        let spec = json!({"a": {"Exists": false}, "b": {"Exists": false}});
+        let on = Some(json!({"a": {"S": "x"}}));
+        assert!(!expect(spec.clone(), None, on.clone()));
+        assert!(!expect(spec.clone(), Some("AND"), on.clone()));
+        assert!(expect(spec, Some("OR"), on));
+    }
+
+    // An empty Expected map states no condition at all.
+    #[test]
+    fn empty_expected() {
+        assert!(expected(&Map::new(), Some("OR")).ok().flatten().is_none());
+    }
+
+    // Every operator of the filter form, on one item.
+    #[test]
+    fn every_operator() {
+        let on = json!({"n": {"N": "5"}, "s": {"S": "abc"}, "b": {"B": "AQID"}});
+        let f = |name: &str, op: &str, vals: Json| {
+            scan_filter(
+                json!({name: {"ComparisonOperator": op, "AttributeValueList": vals}}),
+                on.clone(),
+            )
+        };
+        assert!(f("n", "EQ", json!([{"N": "5"}])));
+        assert!(f("n", "LE", json!([{"N": "5"}])));
+        assert!(!f("n", "LT", json!([{"N": "5"}])));
+        assert!(f("n", "GE", json!([{"N": "5"}])));
+        assert!(f("n", "GT", json!([{"N": "4.99"}])));
+        assert!(!f("n", "GT", json!([{"S": "4"}])));
+        assert!(f("n", "NOT_NULL", json!([])));
+        assert!(f("zz", "NULL", json!([])));
+        assert!(f("s", "BEGINS_WITH", json!([{"S": "ab"}])));
+        assert!(f("b", "BEGINS_WITH", json!([{"B": "AQ=="}])));
+        assert!(f("n", "IN", json!([{"N": "1"}, {"N": "5"}])));
+        assert!(!f("n", "IN", json!([{"N": "1"}, {"N": "2"}])));
+        assert!(f("n", "BETWEEN", json!([{"N": "5"}, {"N": "6"}])));
+        assert!(!f("s", "BETWEEN", json!([{"S": "b"}, {"S": "c"}])));
+    }
+
+    // The checks of a Conditions map, each with DynamoDB's message.
+    #[test]
+    fn condition_messages() {
+        let check = |v: Json| message(check_conditions(&obj(v)));
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "EQ", "AttributeValueList": []}})),
+            "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator"
+        );
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "IN", "AttributeValueList": [{"S": "a"}, {"N": "1"}]}})),
+            "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type"
+        );
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"N": "1"}]}})),
+            "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type"
+        );
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "GT", "AttributeValueList": [{"SS": ["x"]}]}})),
+            "One or more parameter values were invalid: ComparisonOperator GT is not valid for SS AttributeValue type"
+        );
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "10"}, {"N": "9"}]}})),
+            "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
+        );
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "NULL", "AttributeValueList": [{"N": "1"}]}})),
+            "One or more parameter values were invalid: Invalid number of argument(s) for the NULL ComparisonOperator"
+        );
+    }
+
+    // The checks of an Expected map, each with DynamoDB's message.
+    #[test]
+    fn expected_messages() {
+        let check = |v: Json| message(expected(&obj(v), None));
+        assert_eq!(
+            check(json!({"x": {"Value": {"S": "a"}, "AttributeValueList": [{"S": "a"}]}})),
+            "One or more parameter values were invalid: Value and AttributeValueList cannot be used together for Attribute: x"
+        );
+        assert_eq!(
+            check(json!({"x": {"Exists": true, "ComparisonOperator": "NULL"}})),
+            "One or more parameter values were invalid: Exists and ComparisonOperator cannot be used together for Attribute: x"
+        );
+        assert_eq!(
+            check(json!({"x": {"ComparisonOperator": "EQ"}})),
+            "One or more parameter values were invalid: Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: x"
+        );
+        assert_eq!(
+            check(json!({"x": {"ComparisonOperator": "BETWEEN", "Value": {"N": "1"}}})),
+            "One or more parameter values were invalid: Invalid number of argument(s) for the BETWEEN ComparisonOperator"
+        );
+        assert_eq!(
+            check(json!({"x": {"AttributeValueList": [{"S": "a"}]}})),
+            "One or more parameter values were invalid: AttributeValueList can only be used with a ComparisonOperator for Attribute: x"
+        );
+        assert_eq!(
+            check(json!({"x": {}})),
+            "One or more parameter values were invalid: Value must be provided when Exists is null for Attribute: x"
+        );
+        assert_eq!(
+            check(json!({"x": {"Exists": true}})),
+            "One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: x"
+        );
+        assert_eq!(
+            check(json!({"x": {"Exists": false, "Value": {"S": "a"}}})),
+            "One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: x"
+        );
+        // The first failing attribute, in request order, answers.
+        assert_eq!(
+            check(json!({"b": {"Exists": true}, "a": {}})),
+            "One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: b"
+        );
+    }
+
+    fn keys(v: Json, range: bool) -> Result<KeyCondition> {
+        let checked = check_key_conditions(&obj(v))?;
+        key_conditions(
+            &checked,
+            KeyPart { name: "h", ty: "S" },
+            range.then_some(KeyPart { name: "r", ty: "N" }),
+        )
+    }
+
+    // KeyConditions: each table-time rule in DynamoDB's order, and the conversion itself.
+    #[test]
+    fn key_condition_rules() {
+        let eq = json!({"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]});
+        assert_eq!(
+            message(keys(json!({}), true)),
+            "Conditions can be of length 1 or 2 only"
+        );
+        assert_eq!(
+            message(keys(json!({"h": eq, "x": eq}), false)),
+            "Query key condition not supported"
+        );
+        assert_eq!(
+            message(keys(
+                json!({"r": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}}),
+                true
+            )),
+            "Query condition missed key schema element: h"
+        );
+        assert_eq!(
+            message(keys(json!({"h": eq, "x": eq}), true)),
+            "Query condition missed key schema element: r"
+        );
+        assert_eq!(
+            message(keys(
+                json!({"h": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "p"}]}}),
+                true
+            )),
+            "Attempted conditional constraint is not an indexable operation"
+        );
+        assert_eq!(
+            message(keys(json!({"h": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}}), true)),
+            "One or more parameter values were invalid: Condition parameter type does not match schema type"
+        );
+        assert_eq!(
+            message(keys(
+                json!({"h": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "p"}]}}),
+                true
+            )),
+            "Query key condition not supported"
+        );
+        let kc = keys(
+            json!({"h": eq, "r": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"N": "3"}]}}),
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(kc.partition, AttributeValue::S("p".into()));
+        assert!(matches!(kc.sort, Some(SortCondition::Between(..))));
+        // A hash-key-only condition on a table with a range key queries the whole partition.
+        let kc = keys(json!({"h": eq}), true).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(kc.sort.is_none());
+    }
+
+    // AttributesToGet names are whole top-level names (dots included); duplicates are refused.
+    #[test]
+    fn attributes_to_get_names() {
+        let p = attributes_to_get(&[json!("a.b"), json!("c")]).unwrap_or_else(|e| panic!("{e:?}"));
+        let on = item(
+            json!({"a.b": {"S": "x"}, "a": {"M": {"b": {"S": "y"}}}, "c": {"N": "1"}, "d": {"N": "2"}}),
+        );
+        assert_eq!(
+            p.apply(&on),
+            item(json!({"a.b": {"S": "x"}, "c": {"N": "1"}}))
+        );
+        assert_eq!(
+            message(attributes_to_get(&[json!("a"), json!("b"), json!("a")])),
+            "One or more parameter values were invalid: Duplicate value in attribute name: a"
+        );
+    }
+
+    fn update(spec: Json, on: Option<Json>) -> Result<Item> {
+        let plan = attribute_updates(&obj(spec))?;
+        plan.apply(on.map(item).as_ref())
+    }
+
+    // PUT (also the default action), DELETE without and with a value, ADD to numbers, sets, lists.
+    #[test]
+    fn attribute_update_actions() {
+        let old = Some(
+            json!({"n": {"N": "1"}, "s": {"SS": ["a", "b"]}, "l": {"L": [{"S": "x"}]}, "gone": {"S": "x"}}),
+        );
+        let new = update(
+            json!({
+                "p": {"Value": {"S": "v"}},
+                "gone": {"Action": "DELETE"},
+                "s": {"Action": "DELETE", "Value": {"SS": ["a", "z"]}},
+                "n": {"Action": "ADD", "Value": {"N": "-1.5"}},
+                "l": {"Action": "ADD", "Value": {"L": [{"S": "y"}]}},
+                "fresh": {"Action": "ADD", "Value": {"NS": ["3"]}}
+            }),
+            old,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            new,
+            item(json!({
+                "p": {"S": "v"},
+                "s": {"SS": ["b"]},
+                "n": {"N": "-0.5"},
+                "l": {"L": [{"S": "x"}, {"S": "y"}]},
+                "fresh": {"NS": ["3"]}
+            }))
+        );
+    }
+
+    // On a missing item, ADD creates the attribute and DELETE does nothing; deleting every
+    // element of a set removes the attribute.
+    #[test]
+    fn attribute_updates_on_missing() {
+        let new = update(
+            json!({"c": {"Action": "ADD", "Value": {"N": "5"}}, "d": {"Action": "DELETE", "Value": {"SS": ["q"]}}}),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(new, item(json!({"c": {"N": "5"}})));
+        let new = update(
+            json!({"s": {"Action": "DELETE", "Value": {"SS": ["a"]}}}),
+            Some(json!({"s": {"SS": ["a"]}})),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(new, Item::new());
+    }
+
+    // The AttributeUpdates messages: request-time checks and the type clash at apply time.
+    #[test]
+    fn attribute_update_messages() {
+        assert_eq!(
+            message(update(json!({"a": {"Action": "PUT"}}), None)),
+            "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified"
+        );
+        assert_eq!(
+            message(update(json!({"a": {}}), None)),
+            "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified"
+        );
+        assert_eq!(
+            message(update(json!({"a": {"Action": "DELETE", "Value": {"S": "x"}}}), None)),
+            "One or more parameter values were invalid: DELETE action with value is not supported for the type S"
+        );
+        assert_eq!(
+            message(update(
+                json!({"a": {"Action": "ADD", "Value": {"S": "x"}}}),
+                None
+            )),
+            "One or more parameter values were invalid: ADD action is not supported for the type S"
+        );
+        assert_eq!(
+            message(update(
+                json!({"a": {"Action": "ADD", "Value": {"N": "1"}}}),
+                Some(json!({"a": {"S": "x"}}))
+            )),
+            "Type mismatch for attribute to update"
+        );
+        assert_eq!(
+            message(update(
+                json!({"a": {"Action": "DELETE", "Value": {"NS": ["1"]}}}),
+                Some(json!({"a": {"SS": ["1"]}}))
+            )),
+            "Type mismatch for attribute to update"
+        );
+    }
+}
