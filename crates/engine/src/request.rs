@@ -35,6 +35,9 @@ pub enum Ty {
     AttributeMap,
     /// A single AttributeValue.
     AttributeValue,
+    /// A single AttributeValue as a structure's member (Coral's FieldStruct, as `Value` in
+    /// Expected and AttributeUpdates): a scalar there is an "Unexpected field type".
+    AttributeValueField,
     /// A structure (class name, members) that is an element of a list or map ("ValueStruct").
     Struct(&'static str, &'static [Field]),
     /// A structure member of a structure ("FieldStruct").
@@ -144,7 +147,7 @@ pub const EXPECTED: Field = field(
                     &[Rule::Enum(COMPARISON_OPERATORS)],
                 ),
                 field("Exists", Ty::Boolean, &[]),
-                field("Value", Ty::AttributeValue, &[]),
+                field("Value", Ty::AttributeValueField, &[]),
             ],
         ),
     ),
@@ -170,7 +173,7 @@ pub const ATTRIBUTE_UPDATES: Field = field(
                     Ty::String,
                     &[Rule::Enum(&["ADD", "PUT", "DELETE"])],
                 ),
-                field("Value", Ty::AttributeValue, &[]),
+                field("Value", Ty::AttributeValueField, &[]),
             ],
         ),
     ),
@@ -278,6 +281,12 @@ fn check_type(v: &Value, ty: &Ty) -> Result<()> {
             _ => Err(type_error("Unexpected field type")),
         },
         Ty::AttributeValue => check_attribute_value(v),
+        Ty::AttributeValueField => match v {
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+                Err(type_error("Unexpected field type"))
+            }
+            _ => check_attribute_value(v),
+        },
         Ty::Struct(class, fields) | Ty::FieldStruct(class, fields) => match v {
             Value::Object(m) => {
                 for f in fields.iter() {
