@@ -157,17 +157,18 @@ pub fn expected(expected: &Map<String, Json>, operator: Option<&str>) -> Result<
         let list = get("AttributeValueList");
         let value = get("Value");
         let exists = get("Exists");
+        let operator = get("ComparisonOperator").and_then(Json::as_str);
+        if exists.is_some() && operator.is_some() {
+            return Err(invalid(format!(
+                "Exists and ComparisonOperator cannot be used together for Attribute: {name}"
+            )));
+        }
         if list.is_some() && value.is_some() {
             return Err(invalid(format!(
                 "Value and AttributeValueList cannot be used together for Attribute: {name}"
             )));
         }
-        if let Some(op) = get("ComparisonOperator").and_then(Json::as_str) {
-            if exists.is_some() {
-                return Err(invalid(format!(
-                    "Exists and ComparisonOperator cannot be used together for Attribute: {name}"
-                )));
-            }
+        if let Some(op) = operator {
             if op != "NULL" && op != "NOT_NULL" && list.is_none() && value.is_none() {
                 return Err(invalid(format!(
                     "Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {name}"

@@ -44,7 +44,12 @@ const FIELDS: &[Field] = &[
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
-    let mut exprs = shared::expressions(&req, &["ConditionExpression"], &["Expected"])?;
+    let mut exprs = shared::expressions(
+        &req,
+        &["ConditionExpression"],
+        &["Expected", "ConditionalOperator"],
+    )?;
+    shared::conditional_operator(&req, "Expected")?;
     let key = shared::item(req.get("Key"))?;
     if !matches!(
         req.str("ReturnValues"),

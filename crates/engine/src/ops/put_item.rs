@@ -44,7 +44,12 @@ pub(crate) const FIELDS: &[Field] = &[
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
-    let mut exprs = shared::expressions(&req, &["ConditionExpression"], &["Expected"])?;
+    let mut exprs = shared::expressions(
+        &req,
+        &["ConditionExpression"],
+        &["Expected", "ConditionalOperator"],
+    )?;
+    shared::conditional_operator(&req, "Expected")?;
     let item = shared::item(req.get("Item"))?;
     if !matches!(
         req.str("ReturnValues"),

@@ -92,6 +92,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         ],
         legacy_members,
     )?;
+    shared::conditional_operator(&req, "QueryFilter")?;
     let query_filter = match req.object("QueryFilter") {
         Some(f) => legacy::filter(f, req.str("ConditionalOperator"))?,
         None => None,
@@ -163,6 +164,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         req.str("Select"),
         projection.is_some().then_some(projection_member),
         req.has("IndexName"),
+        true,
     )?;
     if let Some(index) = req.str("IndexName") {
         return Err(ApiError::validation(format!(

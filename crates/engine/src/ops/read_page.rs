@@ -77,25 +77,34 @@ pub fn read_page<'i>(
 
 /// The Select rules Query and Scan share, naming the projection member the request used (ProjectionExpression or
 /// the legacy AttributesToGet) in the messages.
+/// Query reports these as a one-item constraint list ("1 validation error detected: ..."), Scan
+/// bare, so `query` picks the form.
 pub fn check_select_for(
     select: Option<&str>,
     projection: Option<&str>,
     has_index: bool,
+    query: bool,
 ) -> crate::error::Result<()> {
     use crate::error::ApiError;
-    match (select, projection) {
-        (Some("SPECIFIC_ATTRIBUTES"), None) => Err(ApiError::validation(
-            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-        )),
-        (Some("ALL_ATTRIBUTES"), Some(member)) => Err(ApiError::validation(format!(
-            "Cannot specify the {member} when choosing to get ALL_ATTRIBUTES"
-        ))),
-        (Some("COUNT"), Some(member)) => Err(ApiError::validation(format!(
-            "Cannot specify the {member} when choosing to get only the Count"
-        ))),
-        (Some("ALL_PROJECTED_ATTRIBUTES"), _) if !has_index => Err(ApiError::validation(
-            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-        )),
-        _ => Ok(()),
-    }
+    let message = match (select, projection) {
+        (Some("SPECIFIC_ATTRIBUTES"), None) => "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES".to_string(),
+        (Some("ALL_ATTRIBUTES"), Some(member)) => {
+            format!("Cannot specify the {member} when choosing to get ALL_ATTRIBUTES")
+        }
+        (Some("COUNT"), Some(member)) => {
+            format!("Cannot specify the {member} when choosing to get only the Count")
+        }
+        (Some("ALL_PROJECTED_ATTRIBUTES"), _) if !has_index => {
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName".to_string()
+        }
+        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(member)) => {
+            format!("Cannot specify the {member} when choosing to get ALL_PROJECTED_ATTRIBUTES")
+        }
+        _ => return Ok(()),
+    };
+    Err(ApiError::validation(if query {
+        format!("1 validation error detected: {message}")
+    } else {
+        message
+    }))
 }

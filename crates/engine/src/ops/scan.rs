@@ -61,6 +61,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         &["ProjectionExpression", "FilterExpression"],
         &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
     )?;
+    shared::conditional_operator(&req, "ScanFilter")?;
     let attributes_to_get = shared::legacy_attributes_to_get(&req)?;
     let scan_filter = match req.object("ScanFilter") {
         Some(f) => legacy::filter(f, req.str("ConditionalOperator"))?,
@@ -108,6 +109,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         req.str("Select"),
         projection.is_some().then_some(projection_member),
         req.has("IndexName"),
+        false,
     )?;
 
     let table_name = req.str("TableName").unwrap_or_default();

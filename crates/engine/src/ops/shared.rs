@@ -202,6 +202,23 @@ pub const RETURN_VALUES_ON_FAILURE: crate::request::Field = crate::request::fiel
     &[crate::request::Rule::Enum(&["ALL_OLD", "NONE"])],
 );
 
+/// ConditionalOperator joins the conditions of a legacy map (`Expected`, `QueryFilter`,
+/// `ScanFilter`), so DynamoDB refuses it unless that map has two or more of them.
+pub fn conditional_operator(req: &Req, conditions: &str) -> Result<()> {
+    if !req.has("ConditionalOperator") {
+        return Ok(());
+    }
+    match req.object(conditions).map_or(0, Map::len) {
+        0 => Err(ApiError::validation(
+            "ConditionalOperator cannot be used without Filter or Expected",
+        )),
+        1 => Err(ApiError::validation(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The legacy `Expected` map with `ConditionalOperator`, checked and converted (None: absent or empty).
 pub fn legacy_expected(req: &Req) -> Result<Option<Condition>> {
     match req.object("Expected") {

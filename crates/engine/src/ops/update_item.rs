@@ -51,8 +51,9 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let mut exprs = shared::expressions(
         &req,
         &["UpdateExpression", "ConditionExpression"],
-        &["AttributeUpdates", "Expected"],
+        &["AttributeUpdates", "Expected", "ConditionalOperator"],
     )?;
+    shared::conditional_operator(&req, "Expected")?;
     let key_item = shared::item(req.get("Key"))?;
     let updates = match req.object("AttributeUpdates") {
         Some(u) => Some(legacy::attribute_updates(u)?),
