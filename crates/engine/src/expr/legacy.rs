@@ -57,15 +57,30 @@ fn number_of_arguments(operator: &str) -> ApiError {
     ))
 }
 
-fn same_type(values: &[AttributeValue]) -> Result<()> {
+/// DynamoDB's checks of an operator's values, shared by Expected and the Conditions maps: the
+/// count; then, value by value, a type the operator takes and the first value's type; then
+/// BETWEEN's bounds.
+fn check_arguments(operator: &str, values: &[AttributeValue]) -> Result<()> {
+    if !arity_ok(operator, values.len()) {
+        return Err(number_of_arguments(operator));
+    }
+    let allowed = types_for(operator);
     if let Some(first) = values.first() {
-        if values.iter().any(|v| v.type_name() != first.type_name()) {
-            return Err(invalid(
-                "AttributeValues inside AttributeValueList must be of same type",
-            ));
+        for v in values {
+            if !allowed.contains(&v.type_name()) {
+                return Err(invalid(format!(
+                    "ComparisonOperator {operator} is not valid for {} AttributeValue type",
+                    v.type_name()
+                )));
+            }
+            if v.type_name() != first.type_name() {
+                return Err(invalid(
+                    "AttributeValues inside AttributeValueList must be of same type",
+                ));
+            }
         }
     }
-    Ok(())
+    check_bounds(operator, values)
 }
 
 /// BETWEEN's bounds must not be reversed (only same-type bounds can be, and those were checked).
@@ -108,8 +123,12 @@ fn cond_for(name: &str, operator: &str, values: Vec<AttributeValue>) -> Cond {
         "NOT_NULL" => Cond::Exists(top(name)),
         "NULL" => Cond::NotExists(top(name)),
         "CONTAINS" => Cond::Contains(path(), next()),
-        // A missing attribute contains nothing, so NOT_CONTAINS holds for it.
-        "NOT_CONTAINS" => Cond::Not(Box::new(Cond::Contains(path(), next()))),
+        // Unlike `NOT contains(...)`, legacy NOT_CONTAINS needs the attribute to exist (AWS's DAX
+        // client rewrites it as `attribute_exists(a) AND NOT contains(a, v)` for that reason).
+        "NOT_CONTAINS" => Cond::And(
+            Box::new(Cond::Exists(top(name))),
+            Box::new(Cond::Not(Box::new(Cond::Contains(path(), next())))),
+        ),
         "BEGINS_WITH" => Cond::BeginsWith(path(), next()),
         _ => {
             // BETWEEN: the enum constraint lets no other operator through.
@@ -178,11 +197,7 @@ pub fn expected(expected: &Map<String, Json>, operator: Option<&str>) -> Result<
                 Some(v) => vec![wire::value_from_json(v)?],
                 None => values(list)?,
             };
-            if !arity_ok(op, args.len()) {
-                return Err(number_of_arguments(op));
-            }
-            same_type(&args)?;
-            check_bounds(op, &args)?;
+            check_arguments(op, &args)?;
             conds.push(cond_for(name, op, args));
         } else if list.is_some() {
             return Err(invalid(format!(
@@ -225,8 +240,7 @@ pub struct Checked {
 }
 
 /// DynamoDB's checks of a map of Conditions (QueryFilter, ScanFilter, KeyConditions), per
-/// attribute in request order: the values, the operator's arity, one type, types the operator
-/// accepts, BETWEEN's bounds.
+/// attribute in request order: the values themselves, then `check_arguments`.
 pub fn check_conditions(conditions: &Map<String, Json>) -> Result<Vec<Checked>> {
     let mut out = Vec::new();
     for (name, spec) in conditions {
@@ -237,18 +251,7 @@ pub fn check_conditions(conditions: &Map<String, Json>) -> Result<Vec<Checked>> 
             .and_then(Json::as_str)
             .unwrap_or_default();
         let values = values(spec.get("AttributeValueList"))?;
-        if !arity_ok(operator, values.len()) {
-            return Err(number_of_arguments(operator));
-        }
-        same_type(&values)?;
-        let allowed = types_for(operator);
-        if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.type_name())) {
-            return Err(invalid(format!(
-                "ComparisonOperator {operator} is not valid for {} AttributeValue type",
-                bad.type_name()
-            )));
-        }
-        check_bounds(operator, &values)?;
+        check_arguments(operator, &values)?;
         out.push(Checked {
             name: name.clone(),
             operator: operator.to_string(),
@@ -458,14 +461,17 @@ mod tests {
         assert!(!expect(ne, None, Some(json!({"a": {"S": "6"}}))));
     }
 
-    // NOT_CONTAINS holds for a missing attribute; CONTAINS does not.
+    // On a missing attribute neither CONTAINS nor legacy NOT_CONTAINS holds (NOT_CONTAINS is
+    // not the plain negation of CONTAINS), while NOT_CONTAINS does hold on other types.
     #[test]
     fn contains_on_missing() {
         let nc = json!({"a": {"ComparisonOperator": "NOT_CONTAINS", "AttributeValueList": [{"S": "x"}]}});
         let c =
             json!({"a": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"S": "x"}]}});
-        assert!(scan_filter(nc, json!({})));
+        assert!(!scan_filter(nc.clone(), json!({})));
         assert!(!scan_filter(c, json!({})));
+        assert!(scan_filter(nc.clone(), json!({"a": {"N": "1"}})));
+        assert!(!scan_filter(nc, json!({"a": {"S": "xyz"}})));
     }
 
     // CONTAINS is a substring test on strings and a membership test on sets and lists.
@@ -591,6 +597,11 @@ mod tests {
             check(json!({"a": {"ComparisonOperator": "NULL", "AttributeValueList": [{"N": "1"}]}})),
             "One or more parameter values were invalid: Invalid number of argument(s) for the NULL ComparisonOperator"
         );
+        // Value by value, an unsupported type is reported before a type differing from the first.
+        assert_eq!(
+            check(json!({"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"S": "a"}, {"SS": ["a"]}]}})),
+            "One or more parameter values were invalid: ComparisonOperator BETWEEN is not valid for SS AttributeValue type"
+        );
     }
 
     // The checks of an Expected map, each with DynamoDB's message.
@@ -628,6 +639,11 @@ mod tests {
         assert_eq!(
             check(json!({"x": {"Exists": false, "Value": {"S": "a"}}})),
             "One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: x"
+        );
+        // Expected's values get the same type checks as the filters'.
+        assert_eq!(
+            check(json!({"x": {"ComparisonOperator": "GT", "Value": {"BOOL": true}}})),
+            "One or more parameter values were invalid: ComparisonOperator GT is not valid for BOOL AttributeValue type"
         );
         // The first failing attribute, in request order, answers.
         assert_eq!(
