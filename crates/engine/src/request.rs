@@ -35,6 +35,9 @@ pub enum Ty {
     AttributeMap,
     /// A single AttributeValue.
     AttributeValue,
+    /// A single AttributeValue as a structure's member (Coral's FieldStruct, as `Value` in
+    /// Expected and AttributeUpdates): a scalar there is an "Unexpected field type".
+    AttributeValueField,
     /// A structure (class name, members) that is an element of a list or map ("ValueStruct").
     Struct(&'static str, &'static [Field]),
     /// A structure member of a structure ("FieldStruct").
@@ -87,6 +90,95 @@ pub const RETURN_CONSUMED_CAPACITY: Field = field(
 pub const EXPRESSION_ATTRIBUTE_NAMES: Field = field("ExpressionAttributeNames", Ty::StringMap, &[]);
 pub const EXPRESSION_ATTRIBUTE_VALUES: Field =
     field("ExpressionAttributeValues", Ty::AttributeMap, &[]);
+
+/// ComparisonOperator's enum, in the order Coral lists it in messages.
+const COMPARISON_OPERATORS: &[&str] = &[
+    "IN",
+    "NULL",
+    "BETWEEN",
+    "LT",
+    "NOT_CONTAINS",
+    "EQ",
+    "GT",
+    "NOT_NULL",
+    "NE",
+    "LE",
+    "BEGINS_WITH",
+    "GE",
+    "CONTAINS",
+];
+const ATTRIBUTE_VALUE_LIST: Field = field("AttributeValueList", Ty::List(&Ty::AttributeValue), &[]);
+/// A legacy `Condition` (QueryFilter, ScanFilter): the operator is required.
+const CONDITION: Ty = Ty::Struct(
+    "Condition",
+    &[
+        ATTRIBUTE_VALUE_LIST,
+        field(
+            "ComparisonOperator",
+            Ty::String,
+            &[Rule::NotNull, Rule::Enum(COMPARISON_OPERATORS)],
+        ),
+    ],
+);
+/// KeyConditions' `Condition`: the same members, declared operator first (its type errors come first).
+const KEY_CONDITION: Ty = Ty::Struct(
+    "Condition",
+    &[
+        field(
+            "ComparisonOperator",
+            Ty::String,
+            &[Rule::NotNull, Rule::Enum(COMPARISON_OPERATORS)],
+        ),
+        ATTRIBUTE_VALUE_LIST,
+    ],
+);
+/// Legacy `Expected` (PutItem, UpdateItem, DeleteItem).
+pub const EXPECTED: Field = field(
+    "Expected",
+    Ty::StructMap(
+        "ExpectedAttributeValue",
+        &Ty::Struct(
+            "ExpectedAttributeValue",
+            &[
+                ATTRIBUTE_VALUE_LIST,
+                field(
+                    "ComparisonOperator",
+                    Ty::String,
+                    &[Rule::Enum(COMPARISON_OPERATORS)],
+                ),
+                field("Exists", Ty::Boolean, &[]),
+                field("Value", Ty::AttributeValueField, &[]),
+            ],
+        ),
+    ),
+    &[],
+);
+pub const QUERY_FILTER: Field = field("QueryFilter", Ty::StructMap("Condition", &CONDITION), &[]);
+pub const SCAN_FILTER: Field = field("ScanFilter", Ty::StructMap("Condition", &CONDITION), &[]);
+pub const KEY_CONDITIONS: Field = field(
+    "KeyConditions",
+    Ty::StructMap("Condition", &KEY_CONDITION),
+    &[],
+);
+/// Legacy `AttributeUpdates` (UpdateItem).
+pub const ATTRIBUTE_UPDATES: Field = field(
+    "AttributeUpdates",
+    Ty::StructMap(
+        "AttributeValueUpdate",
+        &Ty::Struct(
+            "AttributeValueUpdate",
+            &[
+                field(
+                    "Action",
+                    Ty::String,
+                    &[Rule::Enum(&["ADD", "PUT", "DELETE"])],
+                ),
+                field("Value", Ty::AttributeValueField, &[]),
+            ],
+        ),
+    ),
+    &[],
+);
 
 /// Checks types, then constraints, of `request` against `fields`.
 pub fn check(request: &Map<String, Value>, fields: &[Field]) -> Result<()> {
@@ -189,6 +281,12 @@ fn check_type(v: &Value, ty: &Ty) -> Result<()> {
             _ => Err(type_error("Unexpected field type")),
         },
         Ty::AttributeValue => check_attribute_value(v),
+        Ty::AttributeValueField => match v {
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+                Err(type_error("Unexpected field type"))
+            }
+            _ => check_attribute_value(v),
+        },
         Ty::Struct(class, fields) | Ty::FieldStruct(class, fields) => match v {
             Value::Object(m) => {
                 for f in fields.iter() {

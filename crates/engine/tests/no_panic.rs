@@ -185,3 +185,44 @@ fn mangled_valid_requests_get_errors() {
     assert_eq!(runs, 1800);
     still_there(&mut engine);
 }
+
+#[test]
+fn mangled_legacy_requests_get_errors() {
+    // Why: the legacy parameters (Expected, KeyConditions, filters, AttributeUpdates,
+    // AttributesToGet) have their own shapes and conversions; damage to them must not panic.
+    let seeds: Vec<(&str, Value)> = vec![
+        (
+            "PutItem",
+            json!({"TableName": "Tbl", "Item": {"pk": {"S": "c"}, "sk": {"N": "3"}, "n": {"N": "1"}}, "Expected": {"pk": {"Exists": false}, "n": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "0"}, {"N": "2"}]}, "v": {"Value": {"S": "x"}}}, "ConditionalOperator": "OR"}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": "Tbl", "Key": {"pk": {"S": "c"}, "sk": {"N": "3"}}, "AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "-5.5"}}, "s": {"Action": "DELETE", "Value": {"SS": ["a"]}}, "l": {"Action": "ADD", "Value": {"L": [{"N": "1"}]}}, "x": {"Action": "DELETE"}, "p": {"Value": {"M": {}}}}, "Expected": {"n": {"ComparisonOperator": "IN", "AttributeValueList": [{"N": "1"}, {"N": "2"}]}}, "ReturnValues": "UPDATED_OLD"}),
+        ),
+        (
+            "DeleteItem",
+            json!({"TableName": "Tbl", "Key": {"pk": {"S": "c"}, "sk": {"N": "3"}}, "Expected": {"l": {"ComparisonOperator": "NOT_CONTAINS", "AttributeValueList": [{"B": "AQ=="}]}}}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Tbl", "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}, "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "0"}, {"N": "9"}]}}, "QueryFilter": {"v": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "k"}]}}, "AttributesToGet": ["v", "pk"], "Select": "SPECIFIC_ATTRIBUTES"}),
+        ),
+        (
+            "Scan",
+            json!({"TableName": "Tbl", "ScanFilter": {"v": {"ComparisonOperator": "NE", "AttributeValueList": [{"SS": ["a"]}]}, "w": {"ComparisonOperator": "NULL"}}, "ConditionalOperator": "AND", "AttributesToGet": ["v"]}),
+        ),
+        (
+            "GetItem",
+            json!({"TableName": "Tbl", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "AttributesToGet": ["v", "a.b"]}),
+        ),
+    ];
+    let mut engine = engine_with_table();
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    for _ in 0..300 {
+        for (op, seed) in &seeds {
+            let body = mutate(seed, &mut rng, 0).to_string();
+            assert_dynamodb_shaped(op, &body, &mut engine);
+        }
+    }
+    still_there(&mut engine);
+}

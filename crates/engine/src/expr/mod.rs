@@ -11,11 +11,13 @@
 //!
 //! Submodules: `lexer` → `parser` (syntax, into `ast`) → `resolve` (names, values, functions,
 //! types, reserved words) → `eval` (conditions), `update` (updates), `path` (paths, projection),
-//! `key_condition` (Query's key condition).
+//! `key_condition` (Query's key condition), `legacy` (the pre-expression parameters, converted
+//! into the same structures).
 
 pub mod ast;
 pub mod eval;
 pub mod key_condition;
+pub mod legacy;
 pub mod lexer;
 pub mod parser;
 pub mod path;
@@ -58,10 +60,12 @@ pub struct Projection {
     selection: Selection,
 }
 
-/// A parsed, resolved UpdateExpression.
+/// A parsed, resolved UpdateExpression (or legacy AttributeUpdates).
 #[derive(Debug, Clone)]
 pub struct UpdatePlan {
     actions: Vec<Action>,
+    /// From AttributeUpdates: ADD may append to lists, and type clashes get the legacy message.
+    legacy: bool,
 }
 
 /// Query's key condition split into the partition key value and an optional sort key condition.
@@ -198,7 +202,10 @@ impl Expressions {
             .parse_update_expression()
             .map_err(|e| invalid(PARAMETER, &e.message()))?;
         let actions = self.resolve(PARAMETER, Ranks::UPDATE, |r| r.update(&ast))?;
-        Ok(UpdatePlan { actions })
+        Ok(UpdatePlan {
+            actions,
+            legacy: false,
+        })
     }
 
     /// Request-level checks of the maps themselves, before any expression is parsed: neither
@@ -305,7 +312,7 @@ impl Projection {
 impl UpdatePlan {
     /// The new item after the update, from the old one (None: no item yet; the caller adds the key).
     pub fn apply(&self, old: Option<&Item>) -> Result<Item> {
-        update::apply(&self.actions, old)
+        update::apply_with(&self.actions, old, self.legacy)
     }
 
     /// The paths the update touches, for ReturnValues UPDATED_OLD / UPDATED_NEW.

@@ -41,6 +41,8 @@ impl Action {
 const MISSING: &str =
     "The provided expression refers to an attribute that does not exist in the item";
 const WRONG_TYPE: &str = "An operand in the update expression has an incorrect data type";
+/// What DynamoDB says when a legacy AttributeUpdates ADD or DELETE meets an attribute of another type.
+const LEGACY_TYPE_MISMATCH: &str = "Type mismatch for attribute to update";
 const BAD_PATH: &str = "The document path provided in the update expression is invalid for update";
 
 impl UpdateValue {
@@ -166,11 +168,23 @@ fn difference<T: PartialEq + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     a.iter().filter(|x| !b.contains(x)).cloned().collect()
 }
 
-fn add_value(existing: Option<&AttributeValue>, value: &AttributeValue) -> Result<AttributeValue> {
+fn add_value(
+    existing: Option<&AttributeValue>,
+    value: &AttributeValue,
+    legacy: bool,
+) -> Result<AttributeValue> {
     use AttributeValue::*;
-    let wrong = || ApiError::validation(WRONG_TYPE);
+    let wrong = || {
+        ApiError::validation(if legacy {
+            LEGACY_TYPE_MISMATCH
+        } else {
+            WRONG_TYPE
+        })
+    };
     Ok(match (existing, value) {
         (None, v) => v.clone(),
+        // Only legacy AttributeUpdates can ADD a list: it appends.
+        (Some(L(a)), L(b)) if legacy => L(a.iter().chain(b).cloned().collect()),
         (Some(N(a)), N(b)) => N(add_numbers(a, b, false)?),
         (Some(SS(a)), SS(b)) => SS(union(a, b)),
         (Some(NS(a)), NS(b)) => NS(union(a, b)),
@@ -183,13 +197,20 @@ fn add_value(existing: Option<&AttributeValue>, value: &AttributeValue) -> Resul
 fn delete_value(
     existing: &AttributeValue,
     value: &AttributeValue,
+    legacy: bool,
 ) -> Result<Option<AttributeValue>> {
     use AttributeValue::*;
     let out = match (existing, value) {
         (SS(a), SS(b)) => SS(difference(a, b)),
         (NS(a), NS(b)) => NS(difference(a, b)),
         (BS(a), BS(b)) => BS(difference(a, b)),
-        _ => return Err(ApiError::validation(WRONG_TYPE)),
+        _ => {
+            return Err(ApiError::validation(if legacy {
+                LEGACY_TYPE_MISMATCH
+            } else {
+                WRONG_TYPE
+            }))
+        }
     };
     let empty = match &out {
         SS(s) => s.is_empty(),
@@ -209,6 +230,11 @@ enum Write<'a> {
 
 /// Applies `actions` to a copy of `old` (empty when there is no item).
 pub fn apply(actions: &[Action], old: Option<&Item>) -> Result<Item> {
+    apply_with(actions, old, false)
+}
+
+/// `apply`, with `legacy` set for AttributeUpdates (list ADD, the legacy type-mismatch message).
+pub fn apply_with(actions: &[Action], old: Option<&Item>, legacy: bool) -> Result<Item> {
     let empty = Item::new();
     let before = old.unwrap_or(&empty);
     // SET values come from the item as it was before the update.
@@ -243,12 +269,12 @@ pub fn apply(actions: &[Action], old: Option<&Item>) -> Result<Item> {
         match write {
             Write::Set(value) => parent.set(&step, value),
             Write::Add(value) => {
-                let new = add_value(parent.get(&step), value)?;
+                let new = add_value(parent.get(&step), value, legacy)?;
                 parent.set(&step, new);
             }
             Write::Delete(value) => {
                 if let Some(existing) = parent.get(&step) {
-                    match delete_value(existing, value)? {
+                    match delete_value(existing, value, legacy)? {
                         Some(rest) => parent.set(&step, rest),
                         None => parent.remove(&step),
                     }

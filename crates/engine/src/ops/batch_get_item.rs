@@ -70,11 +70,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         let treq = Req(&spec);
         let mut exprs =
             shared::expressions(&treq, &["ProjectionExpression"], &["AttributesToGet"])?;
-        shared::reject_legacy(&treq, &["AttributesToGet"])?;
+        let attributes_to_get = shared::legacy_attributes_to_get(&treq)?;
         shared::attribute_names_and_values(&treq, &mut exprs)?;
         let projection = match treq.str("ProjectionExpression") {
             Some(text) => Some(exprs.projection(text)?),
-            None => None,
+            None => attributes_to_get,
         };
         exprs.check_unused()?;
         let mut keys: Vec<crate::value::Item> = Vec::new();

@@ -18,14 +18,7 @@ const FIELDS: &[Field] = &[
         Ty::String,
         &[Rule::Enum(&["OR", "AND"])],
     ),
-    field(
-        "Expected",
-        Ty::StructMap(
-            "ExpectedAttributeValue",
-            &Ty::Struct("ExpectedAttributeValue", &[]),
-        ),
-        &[],
-    ),
+    request::EXPECTED,
     field(
         "ReturnValues",
         Ty::String,
@@ -51,7 +44,12 @@ const FIELDS: &[Field] = &[
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
-    let mut exprs = shared::expressions(&req, &["ConditionExpression"], &["Expected"])?;
+    let mut exprs = shared::expressions(
+        &req,
+        &["ConditionExpression"],
+        &["Expected", "ConditionalOperator"],
+    )?;
+    shared::conditional_operator(&req, "Expected")?;
     let key = shared::item(req.get("Key"))?;
     if !matches!(
         req.str("ReturnValues"),
@@ -61,11 +59,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "ReturnValues can only be ALL_OLD or NONE",
         ));
     }
-    shared::reject_legacy(&req, &["Expected", "ConditionalOperator"])?;
+    let expected = shared::legacy_expected(&req)?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
     let condition = match req.str("ConditionExpression") {
         Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => None,
+        None => expected,
     };
     exprs.check_unused()?;
 

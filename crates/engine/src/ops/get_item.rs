@@ -29,11 +29,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let req = Req(request);
     let mut exprs = shared::expressions(&req, &["ProjectionExpression"], &["AttributesToGet"])?;
     let key = shared::item(req.get("Key"))?;
-    shared::reject_legacy(&req, &["AttributesToGet"])?;
+    let attributes_to_get = shared::legacy_attributes_to_get(&req)?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
     let projection = match req.str("ProjectionExpression") {
         Some(text) => Some(exprs.projection(text)?),
-        None => None,
+        None => attributes_to_get,
     };
     exprs.check_unused()?;
 

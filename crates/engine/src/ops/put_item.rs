@@ -18,14 +18,7 @@ pub(crate) const FIELDS: &[Field] = &[
         Ty::String,
         &[Rule::Enum(&["OR", "AND"])],
     ),
-    field(
-        "Expected",
-        Ty::StructMap(
-            "ExpectedAttributeValue",
-            &Ty::Struct("ExpectedAttributeValue", &[]),
-        ),
-        &[],
-    ),
+    request::EXPECTED,
     field(
         "ReturnValues",
         Ty::String,
@@ -51,7 +44,12 @@ pub(crate) const FIELDS: &[Field] = &[
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
-    let mut exprs = shared::expressions(&req, &["ConditionExpression"], &["Expected"])?;
+    let mut exprs = shared::expressions(
+        &req,
+        &["ConditionExpression"],
+        &["Expected", "ConditionalOperator"],
+    )?;
+    shared::conditional_operator(&req, "Expected")?;
     let item = shared::item(req.get("Item"))?;
     if !matches!(
         req.str("ReturnValues"),
@@ -64,11 +62,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     if item_size(&item) > MAX_ITEM_SIZE {
         return Err(ApiError::validation(msg::ITEM_TOO_LARGE));
     }
-    shared::reject_legacy(&req, &["Expected", "ConditionalOperator"])?;
+    let expected = shared::legacy_expected(&req)?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
     let condition = match req.str("ConditionExpression") {
         Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => None,
+        None => expected,
     };
     exprs.check_unused()?;
 

@@ -2,10 +2,11 @@
 
 use serde_json::{Map, Value};
 
-use super::read_page::{check_select, read_page, PageOptions};
+use super::read_page::{check_select_for, read_page, PageOptions};
 use super::shared;
 use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
+use crate::expr::legacy::{self, KeyPart};
 use crate::expr::SortCondition;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::table::{partition_hash, PartitionKey};
@@ -27,11 +28,7 @@ const FIELDS: &[Field] = &[
         &[Rule::NamePattern, Rule::MinLength(3), Rule::MaxLength(255)],
     ),
     request::RETURN_CONSUMED_CAPACITY,
-    field(
-        "QueryFilter",
-        Ty::StructMap("Condition", &Ty::Struct("Condition", &[])),
-        &[],
-    ),
+    request::QUERY_FILTER,
     field("TableName", Ty::String, request::TABLE_NAME_RULES),
     field(
         "ConditionalOperator",
@@ -44,11 +41,7 @@ const FIELDS: &[Field] = &[
         &[Rule::MinLength(1), Rule::MaxLength(255)],
     ),
     field("Limit", Ty::Integer, &[Rule::Min(1)]),
-    field(
-        "KeyConditions",
-        Ty::StructMap("Condition", &Ty::Struct("Condition", &[])),
-        &[],
-    ),
+    request::KEY_CONDITIONS,
     field("ExclusiveStartKey", Ty::AttributeMap, &[]),
     field("ConsistentRead", Ty::Boolean, &[]),
     field("ScanIndexForward", Ty::Boolean, &[]),
@@ -79,6 +72,17 @@ pub(super) fn start_key_error(e: ApiError) -> ApiError {
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
+    // DynamoDB lets KeyConditions go with the other expressions when KeyConditionExpression is absent.
+    let legacy_members: &[&str] = if req.has("KeyConditionExpression") {
+        &[
+            "AttributesToGet",
+            "QueryFilter",
+            "ConditionalOperator",
+            "KeyConditions",
+        ]
+    } else {
+        &["AttributesToGet", "QueryFilter", "ConditionalOperator"]
+    };
     let mut exprs = shared::expressions(
         &req,
         &[
@@ -86,13 +90,14 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "FilterExpression",
             "KeyConditionExpression",
         ],
-        &[
-            "AttributesToGet",
-            "QueryFilter",
-            "ConditionalOperator",
-            "KeyConditions",
-        ],
+        legacy_members,
     )?;
+    shared::conditional_operator(&req, "QueryFilter")?;
+    let query_filter = match req.object("QueryFilter") {
+        Some(f) => legacy::filter(f, req.str("ConditionalOperator"))?,
+        None => None,
+    };
+    let attributes_to_get = shared::legacy_attributes_to_get(&req)?;
     let start = match req.get("ExclusiveStartKey") {
         Some(v) => Some(shared::item(Some(v)).map_err(start_key_error)?),
         None => None,
@@ -102,16 +107,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         ));
     }
-    shared::reject_legacy(
-        &req,
-        &[
-            "AttributesToGet",
-            "QueryFilter",
-            "ConditionalOperator",
-            "KeyConditions",
-        ],
-    )?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
+    let key_conditions = match req.object("KeyConditions") {
+        Some(k) if !req.has("KeyConditionExpression") => Some(legacy::check_key_conditions(k)?),
+        _ => None,
+    };
 
     let table_name = req.str("TableName").unwrap_or_default();
     let key_text = req.str("KeyConditionExpression").unwrap_or_default();
@@ -122,7 +122,9 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         .filter(|t| t.def.settings.status(now) != "CREATING")
     else {
         // Syntax errors still come before the missing table, as in DynamoDB.
-        exprs.condition(key_text, "KeyConditionExpression")?;
+        if key_conditions.is_none() {
+            exprs.condition(key_text, "KeyConditionExpression")?;
+        }
         return Err(ApiError::resource_not_found());
     };
     if let Some(index_name) = req.str("IndexName") {
@@ -131,29 +133,70 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 "The table does not have the specified index: {index_name}"
             ))
         })?;
-        return super::query_index::run(table, index, &req, &mut exprs, start.as_ref(), now);
+        let legacy_parts = super::query_index::Legacy {
+            key_conditions: key_conditions.as_deref(),
+            filter: query_filter,
+            projection: attributes_to_get,
+        };
+        return super::query_index::run(
+            table,
+            index,
+            &req,
+            &mut exprs,
+            start.as_ref(),
+            now,
+            legacy_parts,
+        );
     }
     let schema = &table.def.key_schema;
-    let key_condition = exprs.key_condition(
-        key_text,
-        &schema.hash.name,
-        schema.range.as_ref().map(|r| r.name.as_str()),
-    )?;
+    let key_condition = match &key_conditions {
+        Some(checked) => legacy::key_conditions(
+            checked,
+            KeyPart {
+                name: &schema.hash.name,
+                ty: schema.hash.ty.as_str(),
+            },
+            schema.range.as_ref().map(|r| KeyPart {
+                name: &r.name,
+                ty: r.ty.as_str(),
+            }),
+        )?,
+        None => exprs.key_condition(
+            key_text,
+            &schema.hash.name,
+            schema.range.as_ref().map(|r| r.name.as_str()),
+        )?,
+    };
+    let filter_member = if query_filter.is_some() {
+        "QueryFilter"
+    } else {
+        "Filter Expression"
+    };
     let filter = match req.str("FilterExpression") {
         Some(text) => Some(exprs.condition(text, "FilterExpression")?),
-        None => None,
+        None => query_filter,
+    };
+    let projection_member = if attributes_to_get.is_some() {
+        "AttributesToGet"
+    } else {
+        "ProjectionExpression"
     };
     let projection = match req.str("ProjectionExpression") {
         Some(text) => Some(exprs.projection(text)?),
-        None => None,
+        None => attributes_to_get,
     };
     exprs.check_unused()?;
-    check_select(req.str("Select"), projection.is_some(), false)?;
+    check_select_for(
+        req.str("Select"),
+        projection.is_some().then_some(projection_member),
+        false,
+        true,
+    )?;
 
     if let Some(f) = &filter {
         if let Some(key) = f.attribute_names().into_iter().find(|n| schema.is_key(n)) {
             return Err(ApiError::validation(format!(
-                "Filter Expression can only contain non-primary key attributes: Primary key attribute: {key}"
+                "{filter_member} can only contain non-primary key attributes: Primary key attribute: {key}"
             )));
         }
     }

@@ -5,14 +5,23 @@
 use serde_json::Value;
 
 use super::query::{check_sort_condition, type_mismatch};
-use super::read_page::{check_select, read_page, IndexRead, PageOptions};
+use super::read_page::{check_select_for, read_page, IndexRead, PageOptions};
 use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
-use crate::expr::Expressions;
+use crate::expr::key_condition::MultiKeyCondition;
+use crate::expr::legacy::{self, KeyPart};
+use crate::expr::{Condition, Expressions, Projection, SortCondition};
 use crate::index::{Index, IndexKind, IndexSort, ProjectionType};
 use crate::request::Req;
 use crate::table::Table;
 use crate::value::{Item, KeyValue};
+
+/// The legacy members of a Query, already checked, for an index query to use.
+pub struct Legacy<'a> {
+    pub key_conditions: Option<&'a [legacy::Checked]>,
+    pub filter: Option<Condition>,
+    pub projection: Option<Projection>,
+}
 
 pub fn run(
     table: &Table,
@@ -21,22 +30,60 @@ pub fn run(
     exprs: &mut Expressions,
     start: Option<&Item>,
     now: i64,
+    legacy_parts: Legacy,
 ) -> Result<Value> {
     let schema = &index.def.key_schema;
     let hash: Vec<&str> = schema.hash.iter().map(|a| a.name.as_str()).collect();
     let range: Vec<&str> = schema.range.iter().map(|a| a.name.as_str()).collect();
     let key_text = req.str("KeyConditionExpression").unwrap_or_default();
-    let condition = exprs.key_condition_multi(key_text, &hash, &range)?;
+    let condition = match (legacy_parts.key_conditions, schema.simple()) {
+        (Some(checked), Some((h, r))) => {
+            let single = legacy::key_conditions(
+                checked,
+                KeyPart {
+                    name: &h.name,
+                    ty: h.ty.as_str(),
+                },
+                r.map(|r| KeyPart {
+                    name: &r.name,
+                    ty: r.ty.as_str(),
+                }),
+            )?;
+            let (sort_equal, sort_last) = match single.sort {
+                Some(SortCondition::Eq(v)) => (vec![v], None),
+                other => (Vec::new(), other),
+            };
+            MultiKeyCondition {
+                partition: vec![single.partition],
+                sort_equal,
+                sort_last,
+            }
+        }
+        (Some(_), None) => return Err(ApiError::validation(
+            "KeyConditions can't be used with a multi-attribute key; use KeyConditionExpression",
+        )),
+        (None, _) => exprs.key_condition_multi(key_text, &hash, &range)?,
+    };
     let filter = match req.str("FilterExpression") {
         Some(text) => Some(exprs.condition(text, "FilterExpression")?),
-        None => None,
+        None => legacy_parts.filter,
+    };
+    let projection_member = if legacy_parts.projection.is_some() {
+        "AttributesToGet"
+    } else {
+        "ProjectionExpression"
     };
     let projection = match req.str("ProjectionExpression") {
         Some(text) => Some(exprs.projection(text)?),
-        None => None,
+        None => legacy_parts.projection,
     };
     exprs.check_unused()?;
-    check_select(req.str("Select"), projection.is_some(), true)?;
+    check_select_for(
+        req.str("Select"),
+        projection.is_some().then_some(projection_member),
+        true,
+        true,
+    )?;
 
     let global = index.def.kind == IndexKind::Global;
     check_readable(index, now)?;

@@ -121,26 +121,36 @@ pub fn read_page<'i>(
     Value::Object(out)
 }
 
-/// The Select rules Query and Scan share.
-pub fn check_select(
+/// The Select rules Query and Scan share, naming the projection member the request used (ProjectionExpression or
+/// the legacy AttributesToGet) in the messages.
+/// Query reports these as a one-item constraint list ("1 validation error detected: ..."), Scan
+/// bare, so `query` picks the form.
+pub fn check_select_for(
     select: Option<&str>,
-    has_projection: bool,
+    projection: Option<&str>,
     has_index: bool,
+    query: bool,
 ) -> crate::error::Result<()> {
     use crate::error::ApiError;
-    match select {
-        Some("SPECIFIC_ATTRIBUTES") if !has_projection => Err(ApiError::validation(
-            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-        )),
-        Some("ALL_ATTRIBUTES") if has_projection => Err(ApiError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
-        )),
-        Some("COUNT") if has_projection => Err(ApiError::validation(
-            "Cannot specify the ProjectionExpression when choosing to get only the Count",
-        )),
-        Some("ALL_PROJECTED_ATTRIBUTES") if !has_index => Err(ApiError::validation(
-            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-        )),
-        _ => Ok(()),
-    }
+    let message = match (select, projection) {
+        (Some("SPECIFIC_ATTRIBUTES"), None) => "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES".to_string(),
+        (Some("ALL_ATTRIBUTES"), Some(member)) => {
+            format!("Cannot specify the {member} when choosing to get ALL_ATTRIBUTES")
+        }
+        (Some("COUNT"), Some(member)) => {
+            format!("Cannot specify the {member} when choosing to get only the Count")
+        }
+        (Some("ALL_PROJECTED_ATTRIBUTES"), _) if !has_index => {
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName".to_string()
+        }
+        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(member)) => {
+            format!("Cannot specify the {member} when choosing to get ALL_PROJECTED_ATTRIBUTES")
+        }
+        _ => return Ok(()),
+    };
+    Err(ApiError::validation(if query {
+        format!("1 validation error detected: {message}")
+    } else {
+        message
+    }))
 }

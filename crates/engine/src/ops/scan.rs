@@ -5,10 +5,11 @@ use serde_json::{Map, Value};
 use super::query::start_key_error;
 use std::ops::Bound;
 
-use super::read_page::{check_select, read_page, IndexRead, PageOptions};
+use super::read_page::{check_select_for, read_page, IndexRead, PageOptions};
 use super::shared;
 use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
+use crate::expr::legacy;
 use crate::index::{IndexKind, IndexSort, ProjectionType};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::Engine;
@@ -40,11 +41,7 @@ const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
     field("Select", Ty::String, &[Rule::Enum(SELECT)]),
     field("TableName", Ty::String, request::TABLE_NAME_RULES),
-    field(
-        "ScanFilter",
-        Ty::StructMap("Condition", &Ty::Struct("Condition", &[])),
-        &[],
-    ),
+    request::SCAN_FILTER,
     field(
         "ConditionalOperator",
         Ty::String,
@@ -67,6 +64,12 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         &["ProjectionExpression", "FilterExpression"],
         &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
     )?;
+    shared::conditional_operator(&req, "ScanFilter")?;
+    let attributes_to_get = shared::legacy_attributes_to_get(&req)?;
+    let scan_filter = match req.object("ScanFilter") {
+        Some(f) => legacy::filter(f, req.str("ConditionalOperator"))?,
+        None => None,
+    };
     let start = match req.get("ExclusiveStartKey") {
         Some(v) => Some(shared::item(Some(v)).map_err(start_key_error)?),
         None => None,
@@ -90,24 +93,26 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             )));
         }
     }
-    shared::reject_legacy(
-        &req,
-        &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
-    )?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
     let filter = match req.str("FilterExpression") {
         Some(text) => Some(exprs.condition(text, "FilterExpression")?),
-        None => None,
+        None => scan_filter,
+    };
+    let projection_member = if attributes_to_get.is_some() {
+        "AttributesToGet"
+    } else {
+        "ProjectionExpression"
     };
     let projection = match req.str("ProjectionExpression") {
         Some(text) => Some(exprs.projection(text)?),
-        None => None,
+        None => attributes_to_get,
     };
     exprs.check_unused()?;
-    check_select(
+    check_select_for(
         req.str("Select"),
-        projection.is_some(),
+        projection.is_some().then_some(projection_member),
         req.has("IndexName"),
+        false,
     )?;
 
     let table_name = req.str("TableName").unwrap_or_default();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Result};
-use crate::expr::Expressions;
+use crate::expr::{legacy, Condition, Expressions, Projection};
 use crate::request::Req;
 use crate::storage::Mutation;
 use crate::table::{PrimaryKey, Table};
@@ -221,14 +221,35 @@ pub const RETURN_VALUES_ON_FAILURE: crate::request::Field = crate::request::fiel
     &[crate::request::Rule::Enum(&["ALL_OLD", "NONE"])],
 );
 
-/// Legacy parameters (Expected, AttributeUpdates, KeyConditions...) arrive with the
-/// legacy-parameters milestone; until then a request using them is refused rather than
-/// half-honoured.
-pub fn reject_legacy(req: &Req, legacy: &[&str]) -> Result<()> {
-    if let Some(name) = legacy.iter().find(|l| req.has(l)) {
-        return Err(ApiError::validation(format!(
-            "The legacy parameter {name} is not supported by this version of Dynaplay yet; use the expression parameters"
-        )));
+/// ConditionalOperator joins the conditions of a legacy map (`Expected`, `QueryFilter`,
+/// `ScanFilter`), so DynamoDB refuses it unless that map has two or more of them.
+pub fn conditional_operator(req: &Req, conditions: &str) -> Result<()> {
+    if !req.has("ConditionalOperator") {
+        return Ok(());
     }
-    Ok(())
+    match req.object(conditions).map_or(0, Map::len) {
+        0 => Err(ApiError::validation(
+            "ConditionalOperator cannot be used without Filter or Expected",
+        )),
+        1 => Err(ApiError::validation(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The legacy `Expected` map with `ConditionalOperator`, checked and converted (None: absent or empty).
+pub fn legacy_expected(req: &Req) -> Result<Option<Condition>> {
+    match req.object("Expected") {
+        Some(e) => legacy::expected(e, req.str("ConditionalOperator")),
+        None => Ok(None),
+    }
+}
+
+/// The legacy `AttributesToGet` list, checked and converted (None: absent).
+pub fn legacy_attributes_to_get(req: &Req) -> Result<Option<Projection>> {
+    match req.array("AttributesToGet") {
+        Some(names) => legacy::attributes_to_get(names).map(Some),
+        None => Ok(None),
+    }
 }

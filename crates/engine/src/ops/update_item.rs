@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::{ApiError, Result};
+use crate::expr::legacy;
 use crate::expr::path::Step;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
@@ -14,27 +15,13 @@ const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
     field("TableName", Ty::String, request::TABLE_NAME_RULES),
     field("Key", Ty::AttributeMap, &[Rule::NotNull]),
-    field(
-        "AttributeUpdates",
-        Ty::StructMap(
-            "AttributeValueUpdate",
-            &Ty::Struct("AttributeValueUpdate", &[]),
-        ),
-        &[],
-    ),
+    request::ATTRIBUTE_UPDATES,
     field(
         "ConditionalOperator",
         Ty::String,
         &[Rule::Enum(&["OR", "AND"])],
     ),
-    field(
-        "Expected",
-        Ty::StructMap(
-            "ExpectedAttributeValue",
-            &Ty::Struct("ExpectedAttributeValue", &[]),
-        ),
-        &[],
-    ),
+    request::EXPECTED,
     field(
         "ReturnValues",
         Ty::String,
@@ -64,21 +51,23 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let mut exprs = shared::expressions(
         &req,
         &["UpdateExpression", "ConditionExpression"],
-        &["AttributeUpdates", "Expected"],
-    )?;
-    let key_item = shared::item(req.get("Key"))?;
-    shared::reject_legacy(
-        &req,
         &["AttributeUpdates", "Expected", "ConditionalOperator"],
     )?;
+    shared::conditional_operator(&req, "Expected")?;
+    let key_item = shared::item(req.get("Key"))?;
+    let updates = match req.object("AttributeUpdates") {
+        Some(u) => Some(legacy::attribute_updates(u)?),
+        None => None,
+    };
+    let expected = shared::legacy_expected(&req)?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
     let plan = match req.str("UpdateExpression") {
         Some(text) => Some(exprs.update(text)?),
-        None => None,
+        None => updates,
     };
     let condition = match req.str("ConditionExpression") {
         Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => None,
+        None => expected,
     };
     exprs.check_unused()?;
 
