@@ -21,6 +21,7 @@ pub enum ErrorKind {
     InternalServerError,
     /// Protocol-level: no SigV4 `Authorization` header or query-string auth (raised by the server).
     MissingAuthenticationTokenException,
+    AccessDeniedException,
     /// Protocol-level: SigV4 auth present but missing parts (raised by the server).
     IncompleteSignatureException,
     /// Protocol-level: SigV4 auth given both as header and query string (raised by the server).
@@ -47,6 +48,7 @@ impl ErrorKind {
             ErrorKind::TransactionConflictException => "TransactionConflictException",
             ErrorKind::InternalServerError => "InternalServerError",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
+            ErrorKind::AccessDeniedException => "AccessDeniedException",
             ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
         }
@@ -60,6 +62,7 @@ impl ErrorKind {
             ErrorKind::SerializationException
             | ErrorKind::UnknownOperationException
             | ErrorKind::MissingAuthenticationTokenException
+            | ErrorKind::AccessDeniedException
             | ErrorKind::IncompleteSignatureException
             | ErrorKind::InvalidSignatureException => "com.amazon.coral.service",
             _ => "com.amazonaws.dynamodb.v20120810",
@@ -164,8 +167,12 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("__type".into(), json!(self.type_name()));
         if let Some(message) = &self.message {
-            // Coral's serialization errors spell the key `Message`; everything else uses `message`.
-            let key = if self.kind == ErrorKind::SerializationException {
+            // Coral's serialization and access errors spell the key `Message`; everything else
+            // uses `message`.
+            let key = if matches!(
+                self.kind,
+                ErrorKind::SerializationException | ErrorKind::AccessDeniedException
+            ) {
                 "Message"
             } else {
                 "message"

@@ -2,6 +2,7 @@
 //! Each module reads its request (types, constraints, then its own checks in DynamoDB's order)
 //! and only then touches data.
 
+mod account;
 mod batch_get_item;
 mod batch_write_item;
 mod create_table;
@@ -19,6 +20,7 @@ mod read_page;
 mod scan;
 mod shared;
 mod table_settings;
+mod tags;
 mod update_item;
 mod update_table;
 
@@ -38,6 +40,11 @@ pub(crate) fn run(
         "ListTables" => list_tables::run(engine, request),
         "DeleteTable" => delete_table::run(engine, request),
         "UpdateTable" => update_table::run(engine, request),
+        "TagResource" => tags::tag(engine, request),
+        "UntagResource" => tags::untag(engine, request),
+        "ListTagsOfResource" => tags::list(engine, request),
+        "DescribeLimits" => account::describe_limits(engine, request),
+        "DescribeEndpoints" => account::describe_endpoints(engine, request),
         "PutItem" => put_item::run(engine, request),
         "GetItem" => get_item::run(engine, request),
         "UpdateItem" => update_item::run(engine, request),
