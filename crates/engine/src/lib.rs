@@ -57,6 +57,8 @@ pub struct Engine {
     pub(crate) clock: Box<dyn Clock + Send>,
     pub(crate) storage: Box<dyn Storage + Send>,
     pub(crate) tables: BTreeMap<String, Table>,
+    /// TransactWriteItems' ClientRequestTokens of the last 10 minutes (kept in memory only).
+    pub(crate) client_tokens: ops::ClientTokens,
 }
 
 impl Engine {
@@ -80,6 +82,7 @@ impl Engine {
             clock,
             storage,
             tables,
+            client_tokens: ops::ClientTokens::default(),
         })
     }
 
@@ -90,6 +93,7 @@ impl Engine {
             clock,
             storage: Box::new(NullStorage),
             tables: BTreeMap::new(),
+            client_tokens: ops::ClientTokens::default(),
         }
     }
 

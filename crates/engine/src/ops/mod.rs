@@ -11,6 +11,7 @@ mod delete_table;
 mod describe;
 mod describe_table;
 mod get_item;
+mod idempotency;
 mod index_spec;
 mod list_tables;
 mod put_item;
@@ -21,6 +22,8 @@ mod scan;
 mod shared;
 mod table_settings;
 mod tags;
+mod transact_get_items;
+mod transact_write_items;
 mod update_item;
 mod update_table;
 
@@ -28,6 +31,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Result};
 use crate::Engine;
+
+pub(crate) use idempotency::ClientTokens;
 
 pub(crate) fn run(
     engine: &mut Engine,
@@ -53,6 +58,8 @@ pub(crate) fn run(
         "Scan" => scan::run(engine, request),
         "BatchGetItem" => batch_get_item::run(engine, request),
         "BatchWriteItem" => batch_write_item::run(engine, request),
+        "TransactWriteItems" => transact_write_items::run(engine, request),
+        "TransactGetItems" => transact_get_items::run(engine, request),
         _ => Err(ApiError::unknown_operation()),
     }
 }
