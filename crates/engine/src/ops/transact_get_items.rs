@@ -25,12 +25,13 @@ const GET: Ty = Ty::FieldStruct(
         request::EXPRESSION_ATTRIBUTE_NAMES,
     ],
 );
-const TRANSACT_GET_ITEM: Ty = Ty::Struct(
-    "TransactGetItem",
-    &[field("Get", GET, &[Rule::NotNull])],
-);
+const TRANSACT_GET_ITEM: Ty = Ty::Struct("TransactGetItem", &[field("Get", GET, &[Rule::NotNull])]);
 const FIELDS: &[Field] = &[
-    field("TransactItems", Ty::List(&TRANSACT_GET_ITEM), &[Rule::NotNull]),
+    field(
+        "TransactItems",
+        Ty::List(&TRANSACT_GET_ITEM),
+        &[Rule::NotNull],
+    ),
     request::RETURN_CONSUMED_CAPACITY,
 ];
 
@@ -66,7 +67,10 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         length_failure(request.get("TransactItems"), MAX_ACTIONS),
     )?;
     let req = Req(request);
-    let entries = req.array("TransactItems").map(Vec::as_slice).unwrap_or_default();
+    let entries = req
+        .array("TransactItems")
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut gets = Vec::with_capacity(entries.len());
     for entry in entries {
         // `Get` is declared not null, so the constraint pass refused entries without it.

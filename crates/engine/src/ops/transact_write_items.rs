@@ -109,9 +109,15 @@ pub fn length_failure(list: Option<&Value>, max: usize) -> Vec<String> {
         None => return Vec::new(),
     };
     let (shown, rule) = if n == 0 {
-        ("[]", "Member must have length greater than or equal to 1".to_string())
+        (
+            "[]",
+            "Member must have length greater than or equal to 1".to_string(),
+        )
     } else if n > max {
-        ("[...]", format!("Member must have length less than or equal to {max}"))
+        (
+            "[...]",
+            format!("Member must have length less than or equal to {max}"),
+        )
     } else {
         return Vec::new();
     };
@@ -153,7 +159,12 @@ fn read_action(entry: &Map<String, Value>) -> Result<Action<'_>> {
         ("Update", Kind::Update),
     ]
     .into_iter()
-    .filter_map(|(name, kind)| entry.get(name).and_then(Value::as_object).map(|m| (kind, m)))
+    .filter_map(|(name, kind)| {
+        entry
+            .get(name)
+            .and_then(Value::as_object)
+            .map(|m| (kind, m))
+    })
     .collect();
     let [(kind, body)] = present.as_slice() else {
         return Err(one_action_only());
@@ -227,7 +238,10 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
     }
 
-    let entries = req.array("TransactItems").map(Vec::as_slice).unwrap_or_default();
+    let entries = req
+        .array("TransactItems")
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut actions = Vec::with_capacity(entries.len());
     let mut put_bytes = 0usize;
     for entry in entries {
@@ -309,7 +323,13 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         .into_iter()
         .filter_map(|p| match p.write {
             // Deleting an item that is not there writes nothing.
-            Some(None) if engine.tables.get(&p.table).and_then(|t| t.get(&p.key)).is_none() => {
+            Some(None)
+                if engine
+                    .tables
+                    .get(&p.table)
+                    .and_then(|t| t.get(&p.key))
+                    .is_none() =>
+            {
                 None
             }
             Some(item) => Some((p.table, p.key, item)),
