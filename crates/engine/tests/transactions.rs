@@ -227,7 +227,7 @@ fn transact_get_items_sees_one_state() {
 }
 
 /// Random damage to a value, deterministic so failures reproduce.
-fn mangle(v: &Value, seed: &mut u64, depth: usize) -> Value {
+fn mangle(v: &Value, seed: &mut u64, depth: usize, rarity: u64) -> Value {
     let mut next = || {
         *seed ^= *seed << 13;
         *seed ^= *seed >> 7;
@@ -243,16 +243,20 @@ fn mangle(v: &Value, seed: &mut u64, depth: usize) -> Value {
         json!(true),
         json!({"S": "a"}),
     ];
-    if depth > 0 && next() % 6 == 0 {
+    if depth > 0 && next() % rarity == 0 {
         return replacements[(next() % replacements.len() as u64) as usize].clone();
     }
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| (k.clone(), mangle(x, seed, depth + 1)))
+                .map(|(k, x)| (k.clone(), mangle(x, seed, depth + 1, rarity)))
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(a.iter().map(|x| mangle(x, seed, depth + 1)).collect()),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| mangle(x, seed, depth + 1, rarity))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -274,12 +278,18 @@ fn mangled_transactions_never_panic() {
         {"Get": {"TableName": "Beta", "Key": {"id": {"S": "z"}}}}
     ], "ReturnConsumedCapacity": "TOTAL"});
     let mut seed = 0x2545f4914f6cdd1d_u64;
+    let mut succeeded = 0;
     for round in 0..400 {
         for (op, seed_body) in [("TransactWriteItems", &write), ("TransactGetItems", &get)] {
-            let body = mangle(seed_body, &mut seed, 0);
+            // Alternate heavy and light damage: light damage gets past the constraint pass and
+            // reaches the per-action checks and the evaluation.
+            let rarity = if round % 2 == 0 { 6 } else { 60 };
+            let body = mangle(seed_body, &mut seed, 0, rarity);
             let r = engine.dispatch(op, &body.to_string());
             let answer: Value = serde_json::from_str(&r.body).expect("JSON answer");
-            if r.status != 200 {
+            if r.status == 200 {
+                succeeded += 1;
+            } else {
                 assert!(
                     answer["__type"].as_str().is_some_and(|t| t.contains('#')),
                     "round {round}: {op} {body} gave {answer}"
@@ -287,4 +297,5 @@ fn mangled_transactions_never_panic() {
             }
         }
     }
+    assert!(succeeded > 0, "some lightly damaged requests still succeed");
 }
