@@ -246,14 +246,16 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("__type".into(), json!(self.type_name()));
         if let Some(message) = &self.message {
-            // Coral's serialization and access errors spell the key `Message`, and so does
-            // TransactionCanceledException (captured bodies show `Message` beside
-            // `CancellationReasons`); everything else uses `message`.
+            // Coral's serialization and access errors spell the key `Message`, and so do the
+            // exceptions whose model member is `Message` (TransactionCanceledException, as
+            // captured bodies show beside `CancellationReasons`, and
+            // IdempotentParameterMismatchException); everything else uses `message`.
             let key = if matches!(
                 self.kind,
                 ErrorKind::SerializationException
                     | ErrorKind::AccessDeniedException
                     | ErrorKind::TransactionCanceledException
+                    | ErrorKind::IdempotentParameterMismatchException
             ) {
                 "Message"
             } else {
