@@ -104,3 +104,45 @@ fn canonical(v: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn member_order_and_answer_shaping_do_not_change_the_request() {
+        // Why: SDKs may serialize members in any order, and the docs describe a replay that
+        // asks for ReturnConsumedCapacity; neither makes the request a different one.
+        let a = object(
+            json!({"TransactItems": [{"Put": {"TableName": "T", "Item": {"id": {"S": "1"}, "n": {"N": "2"}}}}], "ClientRequestToken": "t"}),
+        );
+        let b = object(
+            json!({"ClientRequestToken": "t", "ReturnConsumedCapacity": "TOTAL", "TransactItems": [{"Put": {"Item": {"n": {"N": "2"}, "id": {"S": "1"}}, "TableName": "T"}}]}),
+        );
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let c = object(
+            json!({"TransactItems": [{"Put": {"TableName": "T", "Item": {"id": {"S": "1"}, "n": {"N": "3"}}}}], "ClientRequestToken": "t"}),
+        );
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+
+    #[test]
+    fn a_token_lasts_ten_minutes_from_completion() {
+        // Why: "valid for 10 minutes after the first request that uses it is completed".
+        let mut tokens = ClientTokens::default();
+        tokens.remember("t", "req".into(), json!({}), Vec::new(), 1_000);
+        tokens.forget_expired(1_000 + TOKEN_MILLIS - 1);
+        assert!(matches!(tokens.replay("t", "req"), Ok(Some(_))));
+        assert_eq!(
+            tokens.replay("t", "other").err().map(|e| e.kind),
+            Some(ErrorKind::IdempotentParameterMismatchException)
+        );
+        tokens.forget_expired(1_000 + TOKEN_MILLIS);
+        assert!(matches!(tokens.replay("t", "other"), Ok(None)));
+    }
+}
