@@ -21,6 +21,7 @@ mod scan;
 mod shared;
 mod table_settings;
 mod tags;
+mod time_to_live;
 mod update_item;
 mod update_table;
 
@@ -28,6 +29,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Result};
 use crate::Engine;
+
+pub(crate) use shared::commit_writes_as;
 
 pub(crate) fn run(
     engine: &mut Engine,
@@ -53,6 +56,8 @@ pub(crate) fn run(
         "Scan" => scan::run(engine, request),
         "BatchGetItem" => batch_get_item::run(engine, request),
         "BatchWriteItem" => batch_write_item::run(engine, request),
+        "UpdateTimeToLive" => time_to_live::update(engine, request),
+        "DescribeTimeToLive" => time_to_live::describe(engine, request),
         _ => Err(ApiError::unknown_operation()),
     }
 }
