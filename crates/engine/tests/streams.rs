@@ -646,3 +646,73 @@ fn ttl_settings_follow_dynamodb_rules() {
         off.body
     );
 }
+
+#[test]
+fn hostile_stream_and_ttl_requests_get_errors() {
+    // Why: no request may panic the engine; stream and TTL inputs (ARNs, shard ids, iterators,
+    // sequence numbers) all come from clients.
+    let mut h = Harness::new();
+    let arn = h.create_table("Tbl", Some("NEW_AND_OLD_IMAGES"));
+    h.ok(
+        "PutItem",
+        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
+    );
+    let shard = h.shards(&arn)[0]["ShardId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let it = h.iterator(&arn, &shard, "TRIM_HORIZON", None);
+    let huge = "9".repeat(40);
+    let bodies = [
+        "{".to_string(),
+        "[]".into(),
+        "null".into(),
+        json!({"StreamArn": 5}).to_string(),
+        json!({"StreamArn": arn, "Limit": -1}).to_string(),
+        json!({"StreamArn": arn, "Limit": 1e300}).to_string(),
+        json!({"StreamArn": arn, "ExclusiveStartShardId": "shardId-".repeat(5)}).to_string(),
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": huge}).to_string(),
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": "-00000000000000000000001"}).to_string(),
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": "1e30000000000000000000"}).to_string(),
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "LATEST", "SequenceNumber": "x".repeat(41)}).to_string(),
+        json!({"ShardIterator": "|".repeat(2000)}).to_string(),
+        json!({"ShardIterator": format!("{arn}|1|{}", "A".repeat(1500))}).to_string(),
+        json!({"TableName": "Tbl", "TimeToLiveSpecification": {"Enabled": "maybe", "AttributeName": ""}}).to_string(),
+        json!({"TableName": "Tbl", "TimeToLiveSpecification": []}).to_string(),
+    ];
+    let ops = [
+        "ListStreams",
+        "DescribeStream",
+        "GetShardIterator",
+        "GetRecords",
+    ];
+    for body in &bodies {
+        for op in ops {
+            let r = h.engine.dispatch_streams(op, body);
+            let v: Value = serde_json::from_str(&r.body).expect("json");
+            assert!(
+                r.status == 200 || v["__type"].as_str().is_some(),
+                "{op} {body}: {}",
+                r.body
+            );
+            assert_ne!(r.status, 500, "{op} {body}: {}", r.body);
+        }
+        for op in ["UpdateTimeToLive", "DescribeTimeToLive"] {
+            let r = h.engine.dispatch(op, body);
+            assert_ne!(r.status, 500, "{op} {body}: {}", r.body);
+        }
+    }
+    // Every one-character change to a real iterator is refused or harmless.
+    let chars: Vec<char> = it.chars().collect();
+    for i in 0..chars.len() {
+        for replacement in ['A', '|', '0', '/'] {
+            let mut mangled = chars.clone();
+            mangled[i] = replacement;
+            let mangled: String = mangled.into_iter().collect();
+            let r = h
+                .engine
+                .dispatch_streams("GetRecords", &json!({"ShardIterator": mangled}).to_string());
+            assert_ne!(r.status, 500, "{mangled}: {}", r.body);
+        }
+    }
+}

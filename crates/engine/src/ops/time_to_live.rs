@@ -63,16 +63,16 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
         .ok_or_else(|| ApiError::table_not_found(&name))?;
     let current = table.def.settings.ttl.as_ref();
     let status = ttl::status(current, now);
+    // The content checks come before the once-an-hour check, as DynamoDB orders them.
+    let active = current.map(|c| c.attribute.as_str()).unwrap_or_default();
     match (enable, status) {
+        (_, "ENABLED" | "ENABLING") if active != attribute => {
+            return Err(ApiError::validation(format!(
+                "TimeToLive is active on a different AttributeName: current AttributeName is {active}"
+            )));
+        }
         (true, "ENABLED" | "ENABLING") => {
-            let active = current.map(|c| c.attribute.as_str()).unwrap_or_default();
-            return Err(ApiError::validation(if active == attribute {
-                "TimeToLive is already enabled".to_string()
-            } else {
-                format!(
-                    "TimeToLive is active on a different AttributeName: current AttributeName is {active}"
-                )
-            }));
+            return Err(ApiError::validation("TimeToLive is already enabled"));
         }
         (false, "DISABLED" | "DISABLING") => {
             return Err(ApiError::validation("TimeToLive is already disabled"));

@@ -244,11 +244,11 @@ fn get_shard_iterator(engine: &mut Engine, request: &Map<String, Value>) -> Resu
         )
     })?;
     let latest = match shard.end {
-        Some(end) => end + 1,
+        Some(end) => end.saturating_add(1),
         None => engine.streams.peek_sequence(),
     };
     let position = match (kind, sequence) {
-        ("TRIM_HORIZON", _) => shard.start.max(meta.trimmed_through + 1),
+        ("TRIM_HORIZON", _) => shard.start.max(meta.trimmed_through.saturating_add(1)),
         ("LATEST", _) => latest,
         (_, Some(n)) => {
             let last = shard.end.unwrap_or(latest.saturating_sub(1));
@@ -261,7 +261,7 @@ fn get_shard_iterator(engine: &mut Engine, request: &Map<String, Value>) -> Resu
                 return Err(trimmed());
             }
             if kind == "AFTER_SEQUENCE_NUMBER" {
-                n + 1
+                n.saturating_add(1)
             } else {
                 n
             }
@@ -322,7 +322,7 @@ fn get_records(engine: &mut Engine, request: &Map<String, Value>) -> Result<Valu
         }
         bytes += size;
         records.push(r.to_json(&meta.view_type, &engine.config.region));
-        next_position = r.sequence + 1;
+        next_position = r.sequence.saturating_add(1);
         remaining.next();
     }
     let drained = shard.end.is_some() && remaining.peek().is_none();

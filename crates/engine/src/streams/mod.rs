@@ -369,10 +369,11 @@ impl Streams {
             out.records.insert(meta.arn.clone(), list);
             out.by_arn.insert(meta.arn.clone(), meta);
         }
-        out.next = if max_seen == 0 {
+        // Stored text is not trusted to be in range: saturate rather than underflow.
+        out.next = if max_seen < SEQUENCE_BASE {
             0
         } else {
-            max_seen - SEQUENCE_BASE + 1
+            (max_seen - SEQUENCE_BASE).saturating_add(1)
         };
         Some(out)
     }
@@ -550,7 +551,12 @@ impl Streams {
     /// Appends records whose batch storage accepted.
     pub fn apply_records(&mut self, records: Vec<(String, StreamRecord)>) {
         for (arn, record) in records {
-            self.next = self.next.max(record.sequence - SEQUENCE_BASE + 1);
+            self.next = self.next.max(
+                record
+                    .sequence
+                    .saturating_sub(SEQUENCE_BASE)
+                    .saturating_add(1),
+            );
             self.records.entry(arn).or_default().push_back(record);
         }
     }
