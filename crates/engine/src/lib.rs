@@ -222,8 +222,10 @@ impl Engine {
         }
     }
 
-    /// Finishes the lifecycle changes whose time has come: tables and indexes whose DELETING
-    /// ended go away. (Other statuses are read off the clock where they are shown.)
+    /// Catches up with the clock before a call: tables and indexes whose DELETING ended go away
+    /// (other statuses are read off the clock where they are shown), streams follow table
+    /// settings and time (shard roll-over, 24-hour trimming), and the TTL sweeper runs if a
+    /// simulated minute has passed since it last did.
     pub fn settle(&mut self) {
         self.settle_tables();
         self.maintain_streams();

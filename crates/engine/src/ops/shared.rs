@@ -161,7 +161,7 @@ pub fn commit_writes_as(
     writes: Vec<Write>,
     origin: crate::streams::Origin,
 ) -> Result<()> {
-    let records = stream_records(engine, &writes, origin);
+    let records = stream_records(engine, &writes, origin)?;
     if engine.storage.persistent() {
         let mut mutations = Vec::with_capacity(writes.len() + records.len());
         for (table_name, key, item) in &writes {
@@ -224,7 +224,7 @@ fn stream_records(
     engine: &mut Engine,
     writes: &[Write],
     origin: crate::streams::Origin,
-) -> Vec<(String, crate::streams::StreamRecord)> {
+) -> Result<Vec<(String, crate::streams::StreamRecord)>> {
     let streamed = |engine: &Engine, name: &str| {
         engine
             .tables
@@ -233,10 +233,16 @@ fn stream_records(
             .is_some_and(|s| s.enabled)
     };
     if !writes.iter().any(|(t, _, _)| streamed(engine, t)) {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     if !engine.streams.covers(&engine.tables) {
         engine.maintain_streams();
+        if !engine.streams.covers(&engine.tables) {
+            // The stream could not be set up durably: refuse the write rather than lose its record.
+            return Err(ApiError::internal(
+                "The write could not be made durable: the table's stream is unavailable",
+            ));
+        }
     }
     let changes: Vec<(String, Option<Item>, Option<Item>)> = writes
         .iter()
@@ -250,9 +256,9 @@ fn stream_records(
             (t.clone(), old, new.clone())
         })
         .collect();
-    engine
+    Ok(engine
         .streams
-        .plan_records(&engine.tables, &changes, origin, engine.now_millis())
+        .plan_records(&engine.tables, &changes, origin, engine.now_millis()))
 }
 
 /// Puts `Attributes` into a response when there is something to return.
