@@ -191,14 +191,21 @@ fn describe_stream(engine: &mut Engine, request: &Map<String, Value>) -> Result<
     let mut d = Map::new();
     d.insert("StreamArn".into(), json!(meta.arn));
     d.insert("StreamLabel".into(), json!(meta.label));
-    d.insert(
-        "StreamStatus".into(),
-        json!(if meta.enabled() {
-            "ENABLED"
-        } else {
-            "DISABLED"
-        }),
-    );
+    // A stream made with its table is ENABLING while the table is CREATING.
+    let creating = engine.tables.get(&meta.table).is_some_and(|t| {
+        t.def.settings.status(engine.now_millis()) == "CREATING"
+            && t.def
+                .settings
+                .stream
+                .as_ref()
+                .is_some_and(|s| s.label == meta.label)
+    });
+    let status = match (meta.enabled(), creating) {
+        (true, true) => "ENABLING",
+        (true, false) => "ENABLED",
+        _ => "DISABLED",
+    };
+    d.insert("StreamStatus".into(), json!(status));
     d.insert("StreamViewType".into(), json!(meta.view_type));
     d.insert(
         "CreationRequestDateTime".into(),

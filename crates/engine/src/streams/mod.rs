@@ -431,7 +431,26 @@ impl Streams {
                 });
             }
         }
+        let cutoff = now.saturating_sub(RETENTION_MILLIS);
         for (arn, meta) in &self.by_arn {
+            // Most calls change nothing: check cheaply before copying the metadata.
+            let quiet = (meta.enabled() == current.contains(arn))
+                && meta
+                    .open_shard()
+                    .is_none_or(|s| now.saturating_sub(s.created_millis) < SHARD_ROLL_MILLIS)
+                && self
+                    .records
+                    .get(arn)
+                    .and_then(|r| r.front())
+                    .is_none_or(|r| r.created_millis >= cutoff)
+                && meta
+                    .shards
+                    .iter()
+                    .all(|s| s.closed_millis.is_none_or(|c| c >= cutoff))
+                && meta.disabled_millis.is_none_or(|d| d >= cutoff);
+            if quiet {
+                continue;
+            }
             let mut m = meta.clone();
             let last = self.last_record_of(arn);
             if m.enabled() && !current.contains(arn) {
@@ -459,7 +478,6 @@ impl Streams {
                     });
                 }
             }
-            let cutoff = now.saturating_sub(RETENTION_MILLIS);
             let trim = self
                 .records
                 .get(arn)
