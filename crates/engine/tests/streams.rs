@@ -716,3 +716,45 @@ fn hostile_stream_and_ttl_requests_get_errors() {
         }
     }
 }
+
+#[test]
+fn reenabling_in_the_same_millisecond_still_makes_a_new_stream() {
+    // Why: on a manual clock a stream can be disabled and re-enabled without time passing; the
+    // new stream must still get its own label, or its writes would have nowhere to go.
+    let mut h = Harness::new();
+    let arn = h.create_table("Tbl", Some("KEYS_ONLY"));
+    h.ok(
+        "UpdateTable",
+        json!({"TableName": "Tbl", "StreamSpecification": {"StreamEnabled": false}}),
+    );
+    let out = h.ok("UpdateTable", json!({"TableName": "Tbl", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}}));
+    let new_arn = out["TableDescription"]["LatestStreamArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_ne!(new_arn, arn);
+    h.ok(
+        "PutItem",
+        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
+    );
+    assert_eq!(h.first_shard_records(&new_arn).len(), 1);
+    assert!(h.first_shard_records(&arn).is_empty());
+}
+
+#[test]
+fn a_table_recreated_in_the_same_millisecond_gets_its_own_stream() {
+    // Why: the deleted table's stream stays readable for 24 hours under its ARN; the new
+    // table's stream must not collide with it.
+    let mut h = Harness::new();
+    let old = h.create_table("Tbl", Some("KEYS_ONLY"));
+    h.ok("DeleteTable", json!({"TableName": "Tbl"}));
+    let new = h.create_table("Tbl", Some("KEYS_ONLY"));
+    assert_ne!(new, old);
+    h.ok(
+        "PutItem",
+        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
+    );
+    assert_eq!(h.first_shard_records(&new).len(), 1);
+    let d = h.streams_ok("DescribeStream", json!({"StreamArn": old}));
+    assert_eq!(d["StreamDescription"]["StreamStatus"], "DISABLED");
+}

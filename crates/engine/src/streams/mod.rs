@@ -579,12 +579,16 @@ impl Streams {
         }
     }
 
-    /// Whether every table with an enabled stream has its stream known (so a write can be
-    /// recorded without maintenance first).
+    /// Whether every table with an enabled stream has its stream known, enabled and with an
+    /// open shard (so a write can be recorded without maintenance first).
     pub fn covers(&self, tables: &BTreeMap<String, Table>) -> bool {
         tables.values().all(|t| {
             t.def.settings.stream.as_ref().is_none_or(|s| {
-                !s.enabled || self.by_arn.contains_key(&stream_arn(&t.def.arn, &s.label))
+                !s.enabled
+                    || self
+                        .by_arn
+                        .get(&stream_arn(&t.def.arn, &s.label))
+                        .is_some_and(|m| m.enabled() && m.open_shard().is_some())
             })
         })
     }
