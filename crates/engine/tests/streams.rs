@@ -758,3 +758,19 @@ fn a_table_recreated_in_the_same_millisecond_gets_its_own_stream() {
     let d = h.streams_ok("DescribeStream", json!({"StreamArn": old}));
     assert_eq!(d["StreamDescription"]["StreamStatus"], "DISABLED");
 }
+
+#[test]
+fn a_deleting_table_does_not_block_other_streams() {
+    // Why: while one table is DELETING (its stream already disabled), writes to other streamed
+    // tables must still be recorded.
+    let mut h = Harness::with_storage(Box::new(NullStorage), 5_000);
+    h.create_table("Old", Some("KEYS_ONLY"));
+    let arn = h.create_table("New", Some("KEYS_ONLY"));
+    h.clock.advance(5_000);
+    h.ok("DeleteTable", json!({"TableName": "Old"}));
+    h.ok(
+        "PutItem",
+        json!({"TableName": "New", "Item": {"pk": {"S": "a"}}}),
+    );
+    assert_eq!(h.first_shard_records(&arn).len(), 1);
+}

@@ -235,9 +235,11 @@ fn stream_records(
     if !writes.iter().any(|(t, _, _)| streamed(engine, t)) {
         return Ok(Vec::new());
     }
-    if !engine.streams.covers(&engine.tables) {
+    let written: Vec<&str> = writes.iter().map(|(t, _, _)| t.as_str()).collect();
+    let now = engine.now_millis();
+    if !engine.streams.covers(&engine.tables, &written, now) {
         engine.maintain_streams();
-        if !engine.streams.covers(&engine.tables) {
+        if !engine.streams.covers(&engine.tables, &written, now) {
             // The stream could not be set up durably: refuse the write rather than lose its record.
             return Err(ApiError::internal(
                 "The write could not be made durable: the table's stream is unavailable",

@@ -581,16 +581,21 @@ impl Streams {
 
     /// Whether every table with an enabled stream has its stream known, enabled and with an
     /// open shard (so a write can be recorded without maintenance first).
-    pub fn covers(&self, tables: &BTreeMap<String, Table>) -> bool {
-        tables.values().all(|t| {
-            t.def.settings.stream.as_ref().is_none_or(|s| {
-                !s.enabled
-                    || self
-                        .by_arn
-                        .get(&stream_arn(&t.def.arn, &s.label))
-                        .is_some_and(|m| m.enabled() && m.open_shard().is_some())
+    pub fn covers(&self, tables: &BTreeMap<String, Table>, written: &[&str], now: i64) -> bool {
+        written
+            .iter()
+            .filter_map(|name| tables.get(*name))
+            .all(|t| {
+                // A DELETING table's stream is already disabled: there is nothing to record into.
+                t.def.settings.status(now) == "DELETING"
+                    || t.def.settings.stream.as_ref().is_none_or(|s| {
+                        !s.enabled
+                            || self
+                                .by_arn
+                                .get(&stream_arn(&t.def.arn, &s.label))
+                                .is_some_and(|m| m.enabled() && m.open_shard().is_some())
+                    })
             })
-        })
     }
 }
 
