@@ -774,3 +774,37 @@ fn a_deleting_table_does_not_block_other_streams() {
     );
     assert_eq!(h.first_shard_records(&arn).len(), 1);
 }
+
+#[test]
+fn ttl_settings_survive_reopening() {
+    // Why: the TTL setting is table state a Storage persists; after a restart the sweeper must
+    // still know which attribute to watch and when it last changed.
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let mut h = Harness::with_storage(Box::new(storage.clone()), 0);
+    h.create_table("Tbl", None);
+    h.ok("UpdateTimeToLive", json!({"TableName": "Tbl", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}}));
+    h.ok("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}, "exp": {"N": (START / 1000 + 10).to_string()}}}));
+    let clock = h.clock.clone();
+    let mut reopened = Harness {
+        engine: Engine::open(
+            EngineConfig::default(),
+            Box::new(clock.clone()),
+            Box::new(storage.clone()),
+        )
+        .expect("reopens"),
+        clock,
+    };
+    let d = reopened.ok("DescribeTimeToLive", json!({"TableName": "Tbl"}));
+    assert_eq!(
+        d["TimeToLiveDescription"],
+        json!({"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"})
+    );
+    let again = reopened.engine.dispatch("UpdateTimeToLive", &json!({"TableName": "Tbl", "TimeToLiveSpecification": {"Enabled": false, "AttributeName": "exp"}}).to_string());
+    assert!(
+        again.body.contains("modified multiple times"),
+        "{}",
+        again.body
+    );
+    reopened.clock.advance(MINUTE);
+    assert_eq!(reopened.engine.sweep_ttl(), 1);
+}
