@@ -30,6 +30,10 @@ pub enum ErrorKind {
     IncompleteSignatureException,
     /// Protocol-level: SigV4 auth given both as header and query string (raised by the server).
     InvalidSignatureException,
+    /// DynamoDB Streams: a shard iterator older than 15 minutes.
+    ExpiredIteratorException,
+    /// DynamoDB Streams: a position before the oldest record kept (24-hour retention).
+    TrimmedDataAccessException,
 }
 
 impl ErrorKind {
@@ -59,6 +63,8 @@ impl ErrorKind {
             ErrorKind::AccessDeniedException => "AccessDeniedException",
             ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
+            ErrorKind::ExpiredIteratorException => "ExpiredIteratorException",
+            ErrorKind::TrimmedDataAccessException => "TrimmedDataAccessException",
         }
     }
 

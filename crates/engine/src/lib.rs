@@ -10,8 +10,10 @@ pub mod index;
 mod ops;
 pub mod request;
 pub mod storage;
+pub mod streams;
 pub mod table;
 pub mod time_format;
+pub mod ttl;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -59,7 +61,15 @@ pub struct Engine {
     pub(crate) tables: BTreeMap<String, Table>,
     /// TransactWriteItems' ClientRequestTokens of the last 10 minutes (kept in memory only).
     pub(crate) client_tokens: ops::ClientTokens,
+    /// Every readable DynamoDB stream and its records (see `streams`).
+    pub(crate) streams: streams::Streams,
+    /// When the TTL sweeper last ran on its own (it runs at most once a simulated minute).
+    pub(crate) last_ttl_sweep: Option<i64>,
 }
+
+/// The `X-Amz-Target` prefixes the engine serves.
+pub const DYNAMODB_TARGET: &str = "DynamoDB_20120810";
+pub const STREAMS_TARGET: &str = "DynamoDBStreams_20120810";
 
 impl Engine {
     /// Opens an engine over a storage, loading whatever it already holds.
@@ -77,12 +87,16 @@ impl Engine {
                 .map_err(|e| storage::StorageError(e.to_string()))?;
             tables.insert(name.clone(), table);
         }
+        let streams = streams::Streams::restore(&snapshot.streams, &snapshot.stream_records)
+            .ok_or_else(|| storage::StorageError("stored stream is unreadable".into()))?;
         Ok(Engine {
             config,
             clock,
             storage,
             tables,
             client_tokens: ops::ClientTokens::default(),
+            streams,
+            last_ttl_sweep: None,
         })
     }
 
@@ -94,13 +108,60 @@ impl Engine {
             storage: Box::new(NullStorage),
             tables: BTreeMap::new(),
             client_tokens: ops::ClientTokens::default(),
+            streams: streams::Streams::default(),
+            last_ttl_sweep: None,
         }
     }
 
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after `DynamoDB_20120810.`;
     /// `body` is the request JSON text. Never panics on any input.
     pub fn dispatch(&mut self, operation: &str, body: &str) -> Response {
-        match self.call(operation, body) {
+        let result = self.call(operation, body);
+        Self::respond(result)
+    }
+
+    /// Like [`Engine::dispatch`], with the response as JSON or the error as a value.
+    pub fn call(&mut self, operation: &str, body: &str) -> Result<Value, ApiError> {
+        if let Some(op) = operation.strip_prefix("Streams.") {
+            return self.call_streams(op, body);
+        }
+        let request = request::parse_body(body)?;
+        self.settle();
+        let result = ops::run(self, operation, &request);
+        // A stream enabled by this call exists from now on, with its first shard.
+        self.maintain_streams();
+        result
+    }
+
+    /// Runs one DynamoDB Streams operation (`X-Amz-Target: DynamoDBStreams_20120810.<op>`).
+    pub fn dispatch_streams(&mut self, operation: &str, body: &str) -> Response {
+        let result = self.call_streams(operation, body);
+        Self::respond(result)
+    }
+
+    /// Like [`Engine::dispatch_streams`], with the response as JSON or the error as a value.
+    pub fn call_streams(&mut self, operation: &str, body: &str) -> Result<Value, ApiError> {
+        let request = request::parse_body(body)?;
+        self.settle();
+        streams::api::run(self, operation, &request)
+    }
+
+    /// Routes a whole `X-Amz-Target` value: `DynamoDB_20120810.<op>` or
+    /// `DynamoDBStreams_20120810.<op>`; anything else is UnknownOperationException.
+    pub fn dispatch_target(&mut self, target: &str, body: &str) -> Response {
+        match target.split_once('.') {
+            Some((DYNAMODB_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
+                self.dispatch(op, body)
+            }
+            Some((STREAMS_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
+                self.dispatch_streams(op, body)
+            }
+            _ => Self::respond(Err(ApiError::unknown_operation())),
+        }
+    }
+
+    fn respond(result: Result<Value, ApiError>) -> Response {
+        match result {
             Ok(value) => Response {
                 status: 200,
                 body: value.to_string(),
@@ -112,16 +173,70 @@ impl Engine {
         }
     }
 
-    /// Like [`Engine::dispatch`], with the response as JSON or the error as a value.
-    pub fn call(&mut self, operation: &str, body: &str) -> Result<Value, ApiError> {
-        let request = request::parse_body(body)?;
-        self.settle();
-        ops::run(self, operation, &request)
+    /// Brings streams in line with table settings and the clock (new streams, disabled ones,
+    /// shard roll-over, 24-hour trimming), durably first. A failed commit changes nothing and
+    /// is retried at the next call.
+    pub(crate) fn maintain_streams(&mut self) {
+        let now = self.clock.now_millis();
+        let plan = self.streams.plan_maintenance(&self.tables, now);
+        if plan.is_empty() {
+            return;
+        }
+        if self.storage.persistent() && self.storage.commit(&plan.mutations()).is_err() {
+            return;
+        }
+        self.streams.apply_maintenance(plan);
     }
 
-    /// Finishes the lifecycle changes whose time has come: tables and indexes whose DELETING
-    /// ended go away. (Other statuses are read off the clock where they are shown.)
+    /// Deletes every item whose TTL has passed (tables with TTL ENABLED; a Number of epoch
+    /// seconds in the past, at most five years), through the same path as DeleteItem so indexes
+    /// and streams follow; stream records carry the DynamoDB service identity. Returns how many
+    /// items went. Hosts call this to force a sweep; `dispatch` also runs it once a simulated
+    /// minute.
+    pub fn sweep_ttl(&mut self) -> usize {
+        let now = self.clock.now_millis();
+        self.last_ttl_sweep = Some(now);
+        self.maintain_streams();
+        let mut deleted = 0;
+        let names: Vec<String> = self.tables.keys().cloned().collect();
+        for name in names {
+            let Some(table) = self.tables.get(&name) else {
+                continue;
+            };
+            let keys = ttl::due(table, now);
+            if keys.is_empty() {
+                continue;
+            }
+            let count = keys.len();
+            let writes = keys.into_iter().map(|k| (name.clone(), k, None)).collect();
+            if ops::commit_writes_as(self, writes, streams::Origin::TimeToLive).is_ok() {
+                deleted += count;
+            }
+        }
+        deleted
+    }
+
+    fn sweep_ttl_if_due(&mut self) {
+        let now = self.clock.now_millis();
+        if self
+            .last_ttl_sweep
+            .is_none_or(|t| now.saturating_sub(t) >= ttl::SWEEP_INTERVAL_MILLIS)
+        {
+            self.sweep_ttl();
+        }
+    }
+
+    /// Catches up with the clock before a call: tables and indexes whose DELETING ended go away
+    /// (other statuses are read off the clock where they are shown), streams follow table
+    /// settings and time (shard roll-over, 24-hour trimming), and the TTL sweeper runs if a
+    /// simulated minute has passed since it last did.
     pub fn settle(&mut self) {
+        self.settle_tables();
+        self.maintain_streams();
+        self.sweep_ttl_if_due();
+    }
+
+    fn settle_tables(&mut self) {
         let now = self.clock.now_millis();
         let gone: Vec<String> = self
             .tables

@@ -24,6 +24,29 @@ pub enum Mutation {
         table: String,
         key: Vec<u8>,
     },
+    /// A stream's metadata (JSON text: table, label, view type, shards), by stream ARN. Small
+    /// and rewritten only when a shard opens or closes or the stream is disabled.
+    PutStream {
+        stream: String,
+        definition: String,
+    },
+    /// A stream and all its records go (24 hours after it was disabled).
+    DeleteStream {
+        stream: String,
+    },
+    /// One stream record, under its 21-digit sequence number (which sorts as text), committed in
+    /// the same batch as the item write it describes.
+    PutStreamRecord {
+        stream: String,
+        sequence: String,
+        record: String,
+    },
+    /// Records whose sequence number is at most `through` go (24-hour retention): one range
+    /// delete, as an IndexedDB store can do with a key range.
+    TrimStreamRecords {
+        stream: String,
+        through: String,
+    },
 }
 
 /// Everything a storage holds, as loaded when an engine opens it.
@@ -33,6 +56,10 @@ pub struct Snapshot {
     pub tables: BTreeMap<String, String>,
     /// Table name to (encoded key to item JSON).
     pub items: BTreeMap<String, BTreeMap<Vec<u8>, String>>,
+    /// Stream ARN to stream metadata JSON.
+    pub streams: BTreeMap<String, String>,
+    /// Stream ARN to (sequence number to record JSON).
+    pub stream_records: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +131,31 @@ impl Storage for MemoryStorage {
                 Mutation::DeleteItem { table, key } => {
                     if let Some(items) = self.snapshot.items.get_mut(table) {
                         items.remove(key);
+                    }
+                }
+                Mutation::PutStream { stream, definition } => {
+                    self.snapshot
+                        .streams
+                        .insert(stream.clone(), definition.clone());
+                }
+                Mutation::DeleteStream { stream } => {
+                    self.snapshot.streams.remove(stream);
+                    self.snapshot.stream_records.remove(stream);
+                }
+                Mutation::PutStreamRecord {
+                    stream,
+                    sequence,
+                    record,
+                } => {
+                    self.snapshot
+                        .stream_records
+                        .entry(stream.clone())
+                        .or_default()
+                        .insert(sequence.clone(), record.clone());
+                }
+                Mutation::TrimStreamRecords { stream, through } => {
+                    if let Some(records) = self.snapshot.stream_records.get_mut(stream) {
+                        records.retain(|seq, _| seq > through);
                     }
                 }
             }

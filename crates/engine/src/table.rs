@@ -144,6 +144,8 @@ pub struct TableSettings {
     pub stream: Option<StreamSetting>,
     pub table_class: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// Time to Live (UpdateTimeToLive); None: never configured.
+    pub ttl: Option<crate::ttl::TtlSetting>,
 }
 
 impl TableSettings {

@@ -2,7 +2,10 @@
 //! operation, its request, and what DynamoDB answers (`response`, or `error` with `__type` and
 //! `message`). One runner replays every file on a fresh engine with a manual clock.
 //! A case may set `config` (`lifecycle_millis`), and a step may be `{"advance_millis": N}` to
-//! move the clock. `UPDATE_EXPECT=1 cargo test --test golden` rewrites the expectations from today's answers;
+//! move the clock. An `op` with a dot is a whole `X-Amz-Target` (`DynamoDBStreams_20120810.GetRecords`),
+//! routed by `Engine::dispatch_target`. A step may `"save": {"name": "/json/pointer"}` a string
+//! from its answer, and later requests may use it as `${name}` (shard iterators, ARNs).
+//! `UPDATE_EXPECT=1 cargo test --test golden` rewrites the expectations from today's answers;
 //! review the diff against DynamoDB's documentation before committing it.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +48,7 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
         .as_array_mut()
         .ok_or("a case needs \"steps\"")?;
     let mut failures = Vec::new();
+    let mut saved: Vec<(String, String)> = Vec::new();
     for (i, step) in steps.iter_mut().enumerate() {
         if let Some(millis) = step["advance_millis"].as_i64() {
             clock.advance(millis);
@@ -54,12 +58,31 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
             .as_str()
             .ok_or("a step needs \"op\"")?
             .to_string();
-        let body = match &step["request"] {
+        let mut body = match &step["request"] {
             Value::String(raw) => raw.clone(),
             other => other.to_string(),
         };
-        let response = engine.dispatch(&op, &body);
+        for (name, value) in &saved {
+            body = body.replace(&format!("${{{name}}}"), value);
+        }
+        let response = if op.contains('.') {
+            engine.dispatch_target(&op, &body)
+        } else {
+            engine.dispatch(&op, &body)
+        };
         let answer: Value = serde_json::from_str(&response.body).map_err(|e| e.to_string())?;
+        if let Some(saves) = step["save"].as_object() {
+            for (name, pointer) in saves {
+                let value = pointer
+                    .as_str()
+                    .and_then(|p| answer.pointer(p))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        format!("{}: step {i} has nothing at {pointer}", path.display())
+                    })?;
+                saved.push((name.clone(), value.to_string()));
+            }
+        }
         let (key, got) = if response.status == 200 {
             ("response", answer)
         } else {

@@ -263,6 +263,22 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let stream = table_settings::stream_request(req.get("StreamSpecification"))?;
     let tags = table_settings::tags(req.array("Tags"))?;
     let now = engine.clock.now_millis();
+    let stream_setting = stream.flatten().map(|view| {
+        // A table re-created within the millisecond its namesake's stream was made must
+        // not reuse that stream's label (and ARN).
+        let mut at = now;
+        while engine
+            .streams
+            .by_arn
+            .contains_key(&crate::streams::stream_arn(
+                &arn,
+                &crate::time_format::iso_millis(at),
+            ))
+        {
+            at += 1;
+        }
+        table_settings::new_stream(view, at)
+    });
     let def = TableDefinition {
         table_id: table_id(&name, now),
         arn,
@@ -293,9 +309,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             last_pay_per_request_millis: pay_per_request.then_some(now),
             table_class: req.str("TableClass").map(str::to_string),
             tags,
-            stream: stream
-                .flatten()
-                .map(|view| table_settings::new_stream(view, now)),
+            stream: stream_setting,
             ..TableSettings::default()
         },
     };

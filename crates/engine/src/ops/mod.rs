@@ -22,6 +22,7 @@ mod scan;
 mod shared;
 mod table_settings;
 mod tags;
+mod time_to_live;
 mod transact_get_items;
 mod transact_write_items;
 mod update_item;
@@ -33,6 +34,7 @@ use crate::error::{ApiError, Result};
 use crate::Engine;
 
 pub(crate) use idempotency::ClientTokens;
+pub(crate) use shared::commit_writes_as;
 
 pub(crate) fn run(
     engine: &mut Engine,
@@ -60,6 +62,8 @@ pub(crate) fn run(
         "BatchWriteItem" => batch_write_item::run(engine, request),
         "TransactWriteItems" => transact_write_items::run(engine, request),
         "TransactGetItems" => transact_get_items::run(engine, request),
+        "UpdateTimeToLive" => time_to_live::update(engine, request),
+        "DescribeTimeToLive" => time_to_live::describe(engine, request),
         _ => Err(ApiError::unknown_operation()),
     }
 }

@@ -148,10 +148,22 @@ pub fn item(value: Option<&Value>) -> Result<Item> {
 pub type Write = (String, PrimaryKey, Option<Item>);
 
 /// Makes writes durable, then visible: all of them go to storage as one batch first, so a
-/// failed commit changes nothing (a BatchWriteItem lands whole or not at all).
+/// failed commit changes nothing (a BatchWriteItem lands whole or not at all). Every item write
+/// passes here, so this is also where stream records are made, in the same batch.
 pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
+    commit_writes_as(engine, writes, crate::streams::Origin::User)
+}
+
+/// `commit_writes` on behalf of a caller (`Origin::User`) or of DynamoDB itself (TTL deletes,
+/// whose stream records carry the service identity).
+pub fn commit_writes_as(
+    engine: &mut Engine,
+    writes: Vec<Write>,
+    origin: crate::streams::Origin,
+) -> Result<()> {
+    let records = stream_records(engine, &writes, origin)?;
     if engine.storage.persistent() {
-        let mut mutations = Vec::with_capacity(writes.len());
+        let mut mutations = Vec::with_capacity(writes.len() + records.len());
         for (table_name, key, item) in &writes {
             let table = engine
                 .tables
@@ -176,6 +188,13 @@ pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
                 },
             });
         }
+        for (arn, record) in &records {
+            mutations.push(Mutation::PutStreamRecord {
+                stream: arn.clone(),
+                sequence: crate::streams::sequence_text(record.sequence),
+                record: record.to_storage(),
+            });
+        }
         engine
             .storage
             .commit(&mutations)
@@ -195,7 +214,53 @@ pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
             }
         }
     }
+    engine.streams.apply_records(records);
     Ok(())
+}
+
+/// The stream records a batch of writes produces (none for tables without an enabled stream,
+/// and none for writes that change nothing).
+fn stream_records(
+    engine: &mut Engine,
+    writes: &[Write],
+    origin: crate::streams::Origin,
+) -> Result<Vec<(String, crate::streams::StreamRecord)>> {
+    let streamed = |engine: &Engine, name: &str| {
+        engine
+            .tables
+            .get(name)
+            .and_then(|t| t.def.settings.stream.as_ref())
+            .is_some_and(|s| s.enabled)
+    };
+    if !writes.iter().any(|(t, _, _)| streamed(engine, t)) {
+        return Ok(Vec::new());
+    }
+    let written: Vec<&str> = writes.iter().map(|(t, _, _)| t.as_str()).collect();
+    let now = engine.now_millis();
+    if !engine.streams.covers(&engine.tables, &written, now) {
+        engine.maintain_streams();
+        if !engine.streams.covers(&engine.tables, &written, now) {
+            // The stream could not be set up durably: refuse the write rather than lose its record.
+            return Err(ApiError::internal(
+                "The write could not be made durable: the table's stream is unavailable",
+            ));
+        }
+    }
+    let changes: Vec<(String, Option<Item>, Option<Item>)> = writes
+        .iter()
+        .filter(|(t, _, _)| streamed(engine, t))
+        .map(|(t, key, new)| {
+            let old = engine
+                .tables
+                .get(t)
+                .and_then(|table| table.get(key))
+                .cloned();
+            (t.clone(), old, new.clone())
+        })
+        .collect();
+    Ok(engine
+        .streams
+        .plan_records(&engine.tables, &changes, origin, engine.now_millis()))
 }
 
 /// Puts `Attributes` into a response when there is something to return.

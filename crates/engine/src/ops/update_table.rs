@@ -302,7 +302,17 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 "Table already has an enabled stream: TableName: {table_name}"
             )))
         }
-        (Some(Some(view)), _) => def.settings.stream = Some(table_settings::new_stream(view, now)),
+        (Some(Some(view)), previous) => {
+            // A new stream needs a new label (and so ARN), even when re-enabled within the
+            // millisecond its predecessor was made.
+            let at = match previous {
+                Some(p) if p.label >= crate::time_format::iso_millis(now) => {
+                    crate::time_format::parse_iso_millis(&p.label).map_or(now, |t| t + 1)
+                }
+                _ => now,
+            };
+            def.settings.stream = Some(table_settings::new_stream(view, at))
+        }
         (Some(None), Some(s)) if s.enabled => {
             if let Some(s) = def.settings.stream.as_mut() {
                 s.enabled = false;
