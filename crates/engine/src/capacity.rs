@@ -86,3 +86,129 @@ pub fn consumed_with_index(
         }
     }
 }
+
+/// What one index is charged for a table write that moves `old` to `new` (None: absent).
+/// DynamoDB writes an index only when the item's entry in it changes: putting an entry (the item
+/// enters the index) or deleting one (it leaves) is one write of that entry's size; moving the
+/// entry to another index key is two (delete the old entry, put the new); rewriting the entry in
+/// place costs the larger of the two entries; an entry that stays the same costs nothing. The
+/// size is the projected entry's (keys plus projected attributes).
+pub fn index_write_units(
+    index: &crate::index::Index,
+    table_keys: &crate::table::KeySchema,
+    old: Option<&crate::value::Item>,
+    new: Option<&crate::value::Item>,
+) -> f64 {
+    use crate::value::size::item_size;
+    let old_place = old.and_then(|o| index.place(o));
+    let new_place = new.and_then(|n| index.place(n));
+    let entry = |item: Option<&crate::value::Item>| item.map(|i| index.project(i, table_keys));
+    match (old_place, new_place) {
+        (None, None) => 0.0,
+        (Some(_), None) => write_units(entry(old).map_or(0, |e| item_size(&e)), 0),
+        (None, Some(_)) => write_units(0, entry(new).map_or(0, |e| item_size(&e))),
+        (Some(a), Some(b)) => {
+            let (before, after) = (
+                entry(old).unwrap_or_default(),
+                entry(new).unwrap_or_default(),
+            );
+            if a != b {
+                write_units(item_size(&before), 0) + write_units(0, item_size(&after))
+            } else if before == after {
+                0.0
+            } else {
+                write_units(item_size(&before), item_size(&after))
+            }
+        }
+    }
+}
+
+/// Capacity one request consumed on one table: the table's own units and each index's, in the
+/// table's index order (only indexes that were charged).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Consumed {
+    pub table: f64,
+    pub indexes: Vec<(String, crate::index::IndexKind, f64)>,
+}
+
+impl Consumed {
+    pub fn table_only(units: f64) -> Consumed {
+        Consumed {
+            table: units,
+            indexes: Vec::new(),
+        }
+    }
+
+    pub fn total(&self) -> f64 {
+        self.table + self.indexes.iter().map(|(_, _, u)| u).sum::<f64>()
+    }
+
+    /// Adds another request's consumption on the same table (BatchWriteItem sums per table).
+    pub fn add(&mut self, other: &Consumed) {
+        self.table += other.table;
+        for (name, kind, units) in &other.indexes {
+            match self.indexes.iter_mut().find(|(n, _, _)| n == name) {
+                Some(entry) => entry.2 += units,
+                None => self.indexes.push((name.clone(), *kind, *units)),
+            }
+        }
+    }
+
+    /// The `ConsumedCapacity` object: TOTAL gives the sum; INDEXES adds `Table` and one map per
+    /// index kind, each present only when some index of that kind was charged.
+    pub fn to_json(&self, detail: Detail, table: &str) -> Option<Value> {
+        if detail == Detail::None {
+            return None;
+        }
+        let mut v = json!({"TableName": table, "CapacityUnits": self.total()});
+        if detail == Detail::Indexes {
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("Table".into(), json!({"CapacityUnits": self.table}));
+                for (kind, key) in [
+                    (crate::index::IndexKind::Global, "GlobalSecondaryIndexes"),
+                    (crate::index::IndexKind::Local, "LocalSecondaryIndexes"),
+                ] {
+                    let map: serde_json::Map<String, Value> = self
+                        .indexes
+                        .iter()
+                        .filter(|(_, k, _)| *k == kind)
+                        .map(|(n, _, u)| (n.clone(), json!({"CapacityUnits": u})))
+                        .collect();
+                    if !map.is_empty() {
+                        obj.insert(key.into(), Value::Object(map));
+                    }
+                }
+            }
+        }
+        Some(v)
+    }
+}
+
+/// The capacity of writing one item from `old` to `new` on `table`: the table's write units and
+/// each index's. A write whose condition failed is charged `failed_write` instead.
+pub fn write_consumed(
+    table: &crate::table::Table,
+    old: Option<&crate::value::Item>,
+    new: Option<&crate::value::Item>,
+) -> Consumed {
+    use crate::value::size::item_size;
+    let mut consumed = Consumed::table_only(write_units(
+        old.map_or(0, item_size),
+        new.map_or(0, item_size),
+    ));
+    for index in &table.indexes {
+        let units = index_write_units(index, &table.def.key_schema, old, new);
+        if units > 0.0 {
+            consumed
+                .indexes
+                .push((index.def.name.clone(), index.def.kind, units));
+        }
+    }
+    consumed
+}
+
+/// A write whose condition failed still consumes write capacity: the existing item's size in
+/// 1 KB units, at least one; indexes are not touched.
+pub fn failed_write(old: Option<&crate::value::Item>) -> Consumed {
+    Consumed::table_only(write_units(old.map_or(0, crate::value::size::item_size), 0))
+}

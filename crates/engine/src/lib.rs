@@ -11,6 +11,7 @@ mod ops;
 pub mod request;
 pub mod storage;
 pub mod table;
+pub mod throughput;
 pub mod time_format;
 pub mod value;
 
@@ -32,6 +33,11 @@ pub struct EngineConfig {
     /// How long CREATING, UPDATING and DELETING last, and how long a new GSI backfills.
     /// Zero (the default) makes every transition instant.
     pub lifecycle_millis: i64,
+    /// Whether requests over a table's throughput fail with ProvisionedThroughputExceededException.
+    /// On by default: a learner comes to see DynamoDB as it is, and since a new table starts with
+    /// its 300 seconds of burst capacity, requests made by hand never hit the limit; only a load
+    /// (a loop, a hot key) does, which is the lesson. Off, capacity is still counted in metrics.
+    pub throttling: bool,
 }
 
 impl Default for EngineConfig {
@@ -40,6 +46,7 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             lifecycle_millis: 0,
+            throttling: true,
         }
     }
 }
@@ -57,6 +64,7 @@ pub struct Engine {
     pub(crate) clock: Box<dyn Clock + Send>,
     pub(crate) storage: Box<dyn Storage + Send>,
     pub(crate) tables: BTreeMap<String, Table>,
+    pub(crate) throughput: throughput::Throughput,
 }
 
 impl Engine {
@@ -80,6 +88,7 @@ impl Engine {
             clock,
             storage,
             tables,
+            throughput: throughput::Throughput::default(),
         })
     }
 
@@ -90,6 +99,7 @@ impl Engine {
             clock,
             storage: Box::new(NullStorage),
             tables: BTreeMap::new(),
+            throughput: throughput::Throughput::default(),
         }
     }
 
@@ -174,6 +184,24 @@ impl Engine {
             }
             debug_assert!(table.indexes.len() <= before);
         }
+    }
+
+    /// The playground's read-only metrics view of one table (not part of the DynamoDB API):
+    /// consumed and throttled units per minute for the table, each GSI and each partition, item
+    /// count and size, and the most accessed and most throttled keys. None for an unknown table;
+    /// a table without traffic yet shows its counts and no minutes.
+    pub fn metrics(&self, table: &str) -> Option<Value> {
+        let t = self.tables.get(table)?;
+        Some(self.throughput.metrics(t).unwrap_or_else(|| {
+            serde_json::json!({
+                "TableName": t.name(),
+                "Table": {"PartitionCount": 0, "ItemCount": t.item_count, "SizeBytes": t.size_bytes,
+                          "Minutes": [], "Partitions": []},
+                "GlobalSecondaryIndexes": {},
+                "MostAccessedKeys": [],
+                "MostThrottledKeys": [],
+            })
+        }))
     }
 
     pub fn now_millis(&self) -> i64 {

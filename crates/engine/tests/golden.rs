@@ -37,6 +37,7 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
     let clock = Arc::new(ManualClock::new(START_MILLIS));
     let config = EngineConfig {
         lifecycle_millis: case["config"]["lifecycle_millis"].as_i64().unwrap_or(0),
+        throttling: case["config"]["throttling"].as_bool().unwrap_or(true),
         ..EngineConfig::default()
     };
     let mut engine = Engine::open(config, Box::new(clock.clone()), Box::new(NullStorage))
