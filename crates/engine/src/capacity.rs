@@ -19,6 +19,17 @@ pub fn read_units(bytes: usize, consistent: bool) -> f64 {
     }
 }
 
+/// Units for a transactional read of `bytes` (TransactGetItems, and the reads in
+/// TransactWriteItems): twice a strongly consistent read.
+pub fn transactional_read_units(bytes: usize) -> f64 {
+    2.0 * read_units(bytes, true)
+}
+
+/// Units for a transactional write: twice a standard write.
+pub fn transactional_write_units(old_bytes: usize, new_bytes: usize) -> f64 {
+    2.0 * write_units(old_bytes, new_bytes)
+}
+
 /// Units for writing an item: the larger of the old and new item, in 1 KB units, at least one.
 pub fn write_units(old_bytes: usize, new_bytes: usize) -> f64 {
     old_bytes.max(new_bytes).div_ceil(WRITE_UNIT_BYTES).max(1) as f64
@@ -211,4 +222,82 @@ pub fn write_consumed(
 /// 1 KB units, at least one; indexes are not touched.
 pub fn failed_write(old: Option<&crate::value::Item>) -> Consumed {
     Consumed::table_only(write_units(old.map_or(0, crate::value::size::item_size), 0))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The Developer Guide's worked examples ("Capacity unit consumption for read operations" and
+    //! "... for write operations"), so the arithmetic is pinned to what DynamoDB publishes.
+    use super::*;
+
+    const KB: usize = 1024;
+
+    #[test]
+    fn get_item_rounds_up_to_4_kb() {
+        // "reading a 3,500-byte item consumes the same throughput as reading a 4 KB item"
+        assert_eq!(read_units(3500, true), 1.0);
+        assert_eq!(read_units(3500, false), 0.5);
+        // "If you read a 10 KB item, DynamoDB rounds the item size to 12 KB."
+        assert_eq!(read_units(10 * KB, true), 3.0);
+        assert_eq!(read_units(10 * KB, false), 1.5);
+    }
+
+    #[test]
+    fn an_8_kb_item_costs_2_1_or_4() {
+        // "if your item size is 8 KB, you require 2 read units to sustain one strongly
+        // consistent read, 1 read unit if you choose eventually consistent reads, or 4 read
+        // units for a transactional read request"
+        assert_eq!(read_units(8 * KB, true), 2.0);
+        assert_eq!(read_units(8 * KB, false), 1.0);
+        assert_eq!(transactional_read_units(8 * KB), 4.0);
+    }
+
+    #[test]
+    fn batch_get_rounds_each_item_query_rounds_the_total() {
+        // BatchGetItem of a 1.5 KB and a 6.5 KB item: 4 KB + 8 KB = 12 KB, not 8 KB.
+        let batch = read_units(1536, true) + read_units(6656, true);
+        assert_eq!(batch, 3.0);
+        // A Query over the same two items is rounded once: 8 KB.
+        assert_eq!(read_units(1536 + 6656, true), 2.0);
+        // Nothing read still costs the minimum.
+        assert_eq!(read_units(0, false), 0.5);
+    }
+
+    #[test]
+    fn writes_round_up_to_1_kb_on_the_larger_item() {
+        // Item sizes for writes round up to the next 1 KB: 500 bytes is one unit, 1.5 KB two.
+        assert_eq!(write_units(0, 500), 1.0);
+        // Replacing a 3.5 KB item with a 500-byte one is charged on the larger (4 units), and
+        // so is deleting it.
+        assert_eq!(write_units(0, 1536), 2.0);
+        assert_eq!(write_units(3584, 500), 4.0);
+        assert_eq!(write_units(3584, 0), 4.0);
+        assert_eq!(transactional_write_units(0, 1536), 4.0);
+        // Deleting an item that is not there still costs one unit.
+        assert_eq!(write_units(0, 0), 1.0);
+    }
+
+    #[test]
+    fn consumed_shows_indexes_only_when_charged() {
+        let c = Consumed {
+            table: 1.0,
+            indexes: vec![
+                ("G".into(), crate::index::IndexKind::Global, 2.0),
+                ("L".into(), crate::index::IndexKind::Local, 1.0),
+            ],
+        };
+        assert_eq!(
+            c.to_json(Detail::Indexes, "T"),
+            Some(
+                json!({"TableName": "T", "CapacityUnits": 4.0, "Table": {"CapacityUnits": 1.0},
+                "GlobalSecondaryIndexes": {"G": {"CapacityUnits": 2.0}},
+                "LocalSecondaryIndexes": {"L": {"CapacityUnits": 1.0}}})
+            )
+        );
+        assert_eq!(
+            c.to_json(Detail::Total, "T"),
+            Some(json!({"TableName": "T", "CapacityUnits": 4.0}))
+        );
+        assert_eq!(c.to_json(Detail::None, "T"), None);
+    }
 }
