@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::table::PrimaryKey;
+use crate::value::size::item_size;
 use crate::value::wire;
 
 /// A partition holds at most 10 GB.
@@ -209,10 +210,8 @@ impl Bucket {
             .saturating_sub(self.at)
             .clamp(0, (BURST_SECONDS + 1) * 1000);
         let gained = rate.saturating_mul(elapsed) / 1000;
-        self.balance = self
-            .balance
-            .saturating_add(gained)
-            .min(cap.max(self.balance));
+        // Never above the cap (which shrinks when throughput is lowered).
+        self.balance = self.balance.saturating_add(gained).min(cap);
         if now > self.at {
             self.at = now;
         }
@@ -436,17 +435,27 @@ impl Meter {
             .record(now, op, amount, throttled);
     }
 
-    fn to_json(&self) -> Value {
-        let partitions: Vec<Value> = self
+    /// The meter as JSON; `stored` gives each partition's (items, bytes) where known.
+    fn to_json(&self, stored: &BTreeMap<u64, (u64, u64)>) -> Value {
+        let empty = Minutes::default();
+        let indexes: std::collections::BTreeSet<u64> = self
             .partitions
-            .iter()
-            .map(|(i, p)| {
+            .keys()
+            .chain(stored.keys())
+            .copied()
+            .collect();
+        let partitions: Vec<Value> = indexes
+            .into_iter()
+            .map(|i| {
                 let count = self.partition_count.max(1) as u128;
-                let start = ((*i as u128) << 64) / count;
+                let start = ((i as u128) << 64) / count;
+                let (items, bytes) = stored.get(&i).copied().unwrap_or_default();
                 json!({
                     "Partition": i,
                     "HashRangeStart": format!("{start:016x}"),
-                    "Minutes": p.minutes.to_json(),
+                    "ItemCount": items,
+                    "SizeBytes": bytes,
+                    "Minutes": self.partitions.get(&i).map_or(&empty, |p| &p.minutes).to_json(),
                 })
             })
             .collect();
@@ -491,7 +500,14 @@ impl Throughput {
     /// ProvisionedThroughputExceededException and takes nothing (it is only counted as
     /// throttled); otherwise the units are taken and counted as consumed.
     pub fn admit(&mut self, now: i64, enforce: bool, charge: &Charge) -> Result<(), ApiError> {
-        let meters = self.tables.entry(charge.table.clone()).or_default();
+        // Looked up before inserting, so the hot path allocates no key.
+        if !self.tables.contains_key(&charge.table) {
+            self.tables
+                .insert(charge.table.clone(), TableMeters::default());
+        }
+        let Some(meters) = self.tables.get_mut(&charge.table) else {
+            return Ok(());
+        };
         if meters.table_id != charge.table_id {
             *meters = TableMeters {
                 table_id: charge.table_id.clone(),
@@ -551,14 +567,34 @@ impl Throughput {
             schema.hash.name.clone(),
             schema.range.as_ref().map(|r| r.name.clone()),
         );
+        // Items per partition are counted here, when the view is asked for, not on every write.
+        let mut stored = BTreeMap::new();
+        for (pk, items) in &table.partitions {
+            let entry: &mut (u64, u64) = stored
+                .entry(meters.table.partition_of(pk.hash))
+                .or_default();
+            entry.0 += items.len() as u64;
+            entry.1 += items.values().map(|i| item_size(i) as u64).sum::<u64>();
+        }
         let gsis: serde_json::Map<String, Value> = meters
             .gsis
             .iter()
-            .map(|(n, m)| (n.clone(), m.to_json()))
+            .map(|(n, m)| {
+                let mut stored = BTreeMap::new();
+                if let Some(index) = table.index(n) {
+                    for (p, entries) in &index.entries {
+                        let entry: &mut (u64, u64) =
+                            stored.entry(m.partition_of(p.hash)).or_default();
+                        entry.0 += entries.len() as u64;
+                        entry.1 += entries.values().map(|i| item_size(i) as u64).sum::<u64>();
+                    }
+                }
+                (n.clone(), m.to_json(&stored))
+            })
             .collect();
         Some(json!({
             "TableName": table.name(),
-            "Table": meters.table.to_json(),
+            "Table": meters.table.to_json(&stored),
             "GlobalSecondaryIndexes": gsis,
             "MostAccessedKeys": meters.accessed.to_json(&names),
             "MostThrottledKeys": meters.throttled.to_json(&names),
@@ -600,7 +636,7 @@ mod tests {
     }
 
     fn partition_count(t: &Throughput) -> Value {
-        t.tables["T"].table.to_json()["PartitionCount"].clone()
+        t.tables["T"].table.to_json(&BTreeMap::new())["PartitionCount"].clone()
     }
 
     #[test]
@@ -714,6 +750,18 @@ mod tests {
         let mut again = big.clone();
         again.table_id = "id2".into();
         assert!(t.admit(0, true, &again).is_ok());
+    }
+
+    #[test]
+    fn lowering_throughput_lowers_the_burst_kept() {
+        // Why: burst is 300 s of the current rate; after UpdateTable lowers the rate, a full
+        // bucket holds only the new amount.
+        let mut t = Throughput::default();
+        let small = charge(Op::Write, target((1, 10), false, 0, 1.0));
+        assert!(t.admit(0, true, &small).is_ok());
+        let lowered = |units| charge(Op::Write, target((1, 1), false, 0, units));
+        assert!(t.admit(1000, true, &lowered(301.0)).is_err());
+        assert!(t.admit(1000, true, &lowered(300.0)).is_ok());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Golden cases: each file under `tests/golden/<operation>/` is a list of steps, each an
 //! operation, its request, and what DynamoDB answers (`response`, or `error` with `__type` and
 //! `message`). One runner replays every file on a fresh engine with a manual clock.
-//! A case may set `config` (`lifecycle_millis`), and a step may be `{"advance_millis": N}` to
+//! A case may set `config` (`lifecycle_millis`, `throttling`), and a step may be `{"advance_millis": N}` to
 //! move the clock. `UPDATE_EXPECT=1 cargo test --test golden` rewrites the expectations from today's answers;
 //! review the diff against DynamoDB's documentation before committing it.
 

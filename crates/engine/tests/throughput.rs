@@ -279,5 +279,8 @@ fn metrics_keep_a_bounded_window_and_the_hottest_keys() {
     assert_eq!(top[0], json!({"Key": {"id": {"S": "always"}}, "Count": 70}));
     assert_eq!(m["Table"]["PartitionCount"], json!(1));
     assert_eq!(m["Table"]["ItemCount"], json!(20));
-    assert_eq!(m["Table"]["Partitions"].as_array().map(Vec::len), Some(1));
+    let partitions = m["Table"]["Partitions"].as_array().expect("a list");
+    assert_eq!(partitions.len(), 1);
+    assert_eq!(partitions[0]["ItemCount"], json!(20));
+    assert_eq!(partitions[0]["Minutes"].as_array().map(Vec::len), Some(60));
 }
