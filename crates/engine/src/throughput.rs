@@ -258,7 +258,7 @@ impl Minutes {
                 .iter()
                 .map(|m| {
                     json!({
-                        "Minute": m.minute * 60_000,
+                        "Minute": m.minute.saturating_mul(60_000),
                         "ConsumedReadCapacityUnits": units_json(m.consumed[0]),
                         "ConsumedWriteCapacityUnits": units_json(m.consumed[1]),
                         "ThrottledReadCapacityUnits": units_json(m.throttled[0]),
@@ -344,10 +344,17 @@ struct Meter {
 
 impl Meter {
     fn rates(&self, t: &Target) -> [i64; 2] {
+        // Saturating: a GSI's units are not bounded by the request checks.
         if t.on_demand {
-            [self.peak[0] * 2, self.peak[1] * 2]
+            [
+                self.peak[0].saturating_mul(2),
+                self.peak[1].saturating_mul(2),
+            ]
         } else {
-            [t.throughput.0.max(0) * MILLI, t.throughput.1.max(0) * MILLI]
+            [
+                t.throughput.0.max(0).saturating_mul(MILLI),
+                t.throughput.1.max(0).saturating_mul(MILLI),
+            ]
         }
     }
 
@@ -762,6 +769,23 @@ mod tests {
         let lowered = |units| charge(Op::Write, target((1, 1), false, 0, units));
         assert!(t.admit(1000, true, &lowered(301.0)).is_err());
         assert!(t.admit(1000, true, &lowered(300.0)).is_ok());
+    }
+
+    #[test]
+    fn extreme_throughput_and_clocks_do_not_overflow() {
+        // Why: the engine must never panic; units and times here come from requests and clocks.
+        let mut t = Throughput::default();
+        for (units, now) in [
+            (i64::MAX, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (0, 0),
+            (1, i64::MAX),
+        ] {
+            let c = charge(Op::Read, target((units, units), false, u64::MAX, 1e300));
+            let _ = t.admit(now, true, &c);
+            let c = charge(Op::Write, target((units, units), true, u64::MAX, 0.5));
+            let _ = t.admit(now, true, &c);
+        }
     }
 
     #[test]
