@@ -154,6 +154,19 @@ impl Consumed {
         self.table + self.indexes.iter().map(|(_, _, u)| u).sum::<f64>()
     }
 
+    /// The same consumption at `factor` times the units: transactional reads and writes cost
+    /// double, on the table and on every index alike.
+    pub fn scaled(&self, factor: f64) -> Consumed {
+        Consumed {
+            table: self.table * factor,
+            indexes: self
+                .indexes
+                .iter()
+                .map(|(n, k, u)| (n.clone(), *k, u * factor))
+                .collect(),
+        }
+    }
+
     /// Adds another request's consumption on the same table (BatchWriteItem sums per table).
     pub fn add(&mut self, other: &Consumed) {
         self.table += other.table;
@@ -299,5 +312,8 @@ mod tests {
             Some(json!({"TableName": "T", "CapacityUnits": 4.0}))
         );
         assert_eq!(c.to_json(Detail::None, "T"), None);
+        // A transactional write of the same change costs double everywhere.
+        assert_eq!(c.scaled(2.0).total(), 8.0);
+        assert_eq!(c.scaled(2.0).indexes[0].2, 4.0);
     }
 }
