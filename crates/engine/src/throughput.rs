@@ -374,6 +374,11 @@ impl Meter {
             self.second = second;
         }
         let [r, w] = self.rates(t);
+        if !t.on_demand {
+            // A table switched to on-demand starts from half the most it was provisioned with,
+            // when that beats the default (as observed by requests while provisioned).
+            self.peak = [self.peak[0].max(r / 2), self.peak[1].max(w / 2)];
+        }
         // ceil(RCU/3000 + WCU/1000), with r and w in thousandths.
         let by_throughput = (r.max(0) as u64)
             .saturating_add((w.max(0) as u64).saturating_mul(3))
@@ -455,7 +460,7 @@ impl Meter {
             .into_iter()
             .map(|i| {
                 let count = self.partition_count.max(1) as u128;
-                let start = ((i as u128) << 64) / count;
+                let start = ((i as u128) << 64).div_ceil(count);
                 let (items, bytes) = stored.get(&i).copied().unwrap_or_default();
                 json!({
                     "Partition": i,
@@ -639,7 +644,8 @@ mod tests {
 
     /// Hash values that fall in partition `i` of `n`.
     fn in_partition(i: u64, n: u64) -> u64 {
-        ((i as u128 * (1u128 << 64)) / n as u128) as u64
+        // The first hash of the slice (rounded up, so it is inside it).
+        (i as u128 * (1u128 << 64)).div_ceil(n as u128) as u64
     }
 
     fn partition_count(t: &Throughput) -> Value {
@@ -745,6 +751,24 @@ mod tests {
                 "write {i} in the next second"
             );
         }
+    }
+
+    #[test]
+    fn a_table_switched_to_on_demand_keeps_its_provisioned_peak() {
+        // Why: the previous peak of a table switched to on-demand is half the most it was
+        // provisioned with, or the default, whichever is higher.
+        let mut t = Throughput::default();
+        let provisioned = charge(Op::Write, target((1, 20000), false, 0, 1.0));
+        assert!(t.admit(0, true, &provisioned).is_ok());
+        // On-demand at twice a 10,000 WCU peak is 20,000 WCU a second (far past the default
+        // 4,000) over ceil(12,000/3,000 + 20,000/1,000) = 24 partitions of 1,000 WCU each.
+        let spread = |i: u64| in_partition(i, 24);
+        for i in 0..20 {
+            let c = charge(Op::Write, target((0, 0), true, spread(i), 1000.0));
+            assert!(t.admit(5000, true, &c).is_ok(), "write {i}");
+        }
+        let c = charge(Op::Write, target((0, 0), true, spread(20), 1.0));
+        assert!(t.admit(5000, true, &c).is_err());
     }
 
     #[test]
