@@ -14,7 +14,10 @@
 //!   partition that has run dry may borrow from the table's own bucket (the table's unused
 //!   throughput), but no partition serves more than 3,000 RCU / 1,000 WCU a second.
 //! - On-demand: a table serves up to double its previous peak (per second) instantly; the peak
-//!   rises with traffic. The per-partition maximum applies too.
+//!   rises with traffic. A table switched from provisioned starts from half the most it was
+//!   provisioned with, if that beats the default. The per-partition maximum applies too.
+//! - Reads are computed first and charged with their exact cost (reading changes nothing);
+//!   Query/Scan pages are charged to the partition of their first entry.
 //! - Amounts are kept in thousandths of a unit (half units exist), so arithmetic is exact.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
