@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use dynaplay_engine::{Clock, Engine};
+use dynaplay_engine::{Clock, Engine, EngineConfig};
 use serde_json::{json, Value};
 
 const TABLE: &str = "bench";
@@ -95,7 +95,18 @@ fn floors(c: &mut Criterion) {
 fn loaded_engine() -> Engine {
     let clock = BenchClock::default();
     clock.0.store(1_700_000_000_000, Ordering::Relaxed);
-    let mut engine = Engine::in_memory(Box::new(clock.clone()));
+    // The clock stands still in the timed loops, so with throttling on every request after the
+    // first second's worth would be throttled; off, each request is still metered and counted.
+    let config = EngineConfig {
+        throttling: false,
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::open(
+        config,
+        Box::new(clock.clone()),
+        Box::new(dynaplay_engine::NullStorage),
+    )
+    .expect("an empty storage opens");
     let create = json!({
         "TableName": TABLE,
         "AttributeDefinitions": [

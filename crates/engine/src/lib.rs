@@ -12,6 +12,7 @@ pub mod request;
 pub mod storage;
 pub mod streams;
 pub mod table;
+pub mod throughput;
 pub mod time_format;
 pub mod ttl;
 pub mod value;
@@ -34,6 +35,11 @@ pub struct EngineConfig {
     /// How long CREATING, UPDATING and DELETING last, and how long a new GSI backfills.
     /// Zero (the default) makes every transition instant.
     pub lifecycle_millis: i64,
+    /// Whether requests over a table's throughput fail with ProvisionedThroughputExceededException.
+    /// On by default: a learner comes to see DynamoDB as it is, and since a new table starts with
+    /// its 300 seconds of burst capacity, requests made by hand never hit the limit; only a load
+    /// (a loop, a hot key) does, which is the lesson. Off, capacity is still counted in metrics.
+    pub throttling: bool,
 }
 
 impl Default for EngineConfig {
@@ -42,6 +48,7 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             lifecycle_millis: 0,
+            throttling: true,
         }
     }
 }
@@ -65,6 +72,7 @@ pub struct Engine {
     pub(crate) streams: streams::Streams,
     /// When the TTL sweeper last ran on its own (it runs at most once a simulated minute).
     pub(crate) last_ttl_sweep: Option<i64>,
+    pub(crate) throughput: throughput::Throughput,
 }
 
 /// The `X-Amz-Target` prefixes the engine serves.
@@ -97,6 +105,7 @@ impl Engine {
             client_tokens: ops::ClientTokens::default(),
             streams,
             last_ttl_sweep: None,
+            throughput: throughput::Throughput::default(),
         })
     }
 
@@ -110,6 +119,7 @@ impl Engine {
             client_tokens: ops::ClientTokens::default(),
             streams: streams::Streams::default(),
             last_ttl_sweep: None,
+            throughput: throughput::Throughput::default(),
         }
     }
 
@@ -293,6 +303,24 @@ impl Engine {
             }
             debug_assert!(table.indexes.len() <= before);
         }
+    }
+
+    /// The playground's read-only metrics view of one table (not part of the DynamoDB API):
+    /// consumed and throttled units per minute for the table, each GSI and each partition, item
+    /// count and size, and the most accessed and most throttled keys. None for an unknown table;
+    /// a table without traffic yet shows its counts and no minutes.
+    pub fn metrics(&self, table: &str) -> Option<Value> {
+        let t = self.tables.get(table)?;
+        Some(self.throughput.metrics(t).unwrap_or_else(|| {
+            serde_json::json!({
+                "TableName": t.name(),
+                "Table": {"PartitionCount": 0, "ItemCount": t.item_count, "SizeBytes": t.size_bytes,
+                          "Minutes": [], "Partitions": []},
+                "GlobalSecondaryIndexes": {},
+                "MostAccessedKeys": [],
+                "MostThrottledKeys": [],
+            })
+        }))
     }
 
     pub fn now_millis(&self) -> i64 {

@@ -8,6 +8,7 @@ use crate::capacity::{self, Detail};
 use crate::error::{constraint_errors, ApiError, Result};
 use crate::expr::Projection;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::throughput::{Charge, Op};
 use crate::value::size::item_size;
 use crate::value::wire;
 use crate::Engine;
@@ -119,27 +120,51 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let mut unprocessed = Map::new();
     let mut capacities = Vec::new();
     let mut response_bytes = 0usize;
+    let mut throttled: Option<crate::error::ApiError> = None;
+    let mut served = 0usize;
     for (read, keys) in reads.iter().zip(resolved) {
-        let table = shared::table(engine, &read.name)?;
+        // Read first (reading changes nothing), then charge each key on its own: a throttled
+        // key is handed back under UnprocessedKeys.
+        let mut looked_up = Vec::new();
+        {
+            let table = shared::table(engine, &read.name)?;
+            for (key, key_item) in keys.iter().zip(&read.keys) {
+                let item = table.get(key);
+                let size = item.map_or(0, item_size);
+                // Batch reads are rounded per item, not over the batch.
+                let item_units = capacity::read_units(size, read.consistent);
+                let shown = item.map(|item| match &read.projection {
+                    Some(p) => wire::item_to_json(&p.apply(item)),
+                    None => wire::item_to_json(item),
+                });
+                let charge = Charge::table(
+                    table,
+                    Op::Read,
+                    key.partition.hash,
+                    Some(key.clone()),
+                    item_units,
+                );
+                looked_up.push((key_item, size, item_units, shown, charge));
+            }
+        }
         let mut found = Vec::new();
         let mut left = Vec::new();
         let mut units = 0.0;
-        for (key, key_item) in keys.iter().zip(&read.keys) {
-            let item = table.get(key);
-            let size = item.map_or(0, item_size);
+        for (key_item, size, item_units, shown, charge) in looked_up {
             if response_bytes + size > MAX_RESPONSE_BYTES {
                 left.push(wire::item_to_json(key_item));
                 continue;
             }
+            if let Err(e) = shared::admit(engine, &charge) {
+                left.push(wire::item_to_json(key_item));
+                throttled = Some(e);
+                continue;
+            }
+            served += 1;
             response_bytes += size;
-            // Batch reads are rounded per item, not over the batch.
-            units += capacity::read_units(size, read.consistent);
-            if let Some(item) = item {
-                let shown = match &read.projection {
-                    Some(p) => p.apply(item),
-                    None => item.clone(),
-                };
-                found.push(wire::item_to_json(&shown));
+            units += item_units;
+            if let Some(shown) = shown {
+                found.push(shown);
             }
         }
         responses.insert(read.name.clone(), Value::Array(found));
@@ -150,6 +175,12 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
         if let Some(c) = capacity::consumed(detail, &read.name, units) {
             capacities.push(c);
+        }
+    }
+    // Only when every key was throttled does the whole call fail.
+    if served == 0 {
+        if let Some(e) = throttled {
+            return Err(e);
         }
     }
     let mut out = Map::new();

@@ -5,10 +5,11 @@ use serde_json::{json, Map, Value};
 
 use super::batch_get_item::table_name_constraint;
 use super::shared;
-use crate::capacity::{self, Detail};
+use crate::capacity::{self, Consumed, Detail};
 use crate::error::{constraint_errors, msg, ApiError, Result};
 use crate::request::{self, check, field, Field, Rule, Ty};
 use crate::table::PrimaryKey;
+use crate::throughput::Charge;
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
 use crate::value::{wire, Item};
 use crate::Engine;
@@ -51,8 +52,14 @@ const FIELDS: &[Field] = &[
 
 pub const MAX_REQUESTS: usize = 25;
 
-/// One table's share of a batch: its name, its keyed writes (None deletes) and their units.
-type TablePlan = (String, Vec<(PrimaryKey, Option<Item>)>, f64);
+/// One table's requests as read: name, puts (None for deletes), delete keys, requests as sent.
+type ParsedTable = (String, Vec<Option<Item>>, Vec<Item>, Vec<Value>);
+
+/// One planned write: its key, the new item (None deletes), its charge, and the request as sent
+/// (handed back under UnprocessedItems if throttled).
+type PlannedWrite = (PrimaryKey, Option<Item>, Charge, Value);
+/// One table's share of a batch: its name, its writes and what each consumes.
+type TablePlan = (String, Vec<(PlannedWrite, Consumed)>);
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
@@ -76,13 +83,15 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     }
 
     // Read every request (values, sizes) before looking at tables, as DynamoDB does.
-    let mut parsed: Vec<(String, Vec<Option<Item>>, Vec<Item>)> = Vec::new();
+    let mut parsed: Vec<ParsedTable> = Vec::new();
     for (name, writes) in &request_items {
         let mut puts_or_deletes = Vec::new();
         let mut keys = Vec::new();
+        let mut raw = Vec::new();
         for w in writes.as_array().map(Vec::as_slice).unwrap_or_default() {
             let put = w.get("PutRequest").filter(|v| !v.is_null());
             let delete = w.get("DeleteRequest").filter(|v| !v.is_null());
+            raw.push(w.clone());
             match (put, delete) {
                 (Some(p), None) => {
                     let item = wire::item_from_json(p.get("Item").unwrap_or(&Value::Null))?;
@@ -104,30 +113,30 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 }
             }
         }
-        parsed.push((name.clone(), puts_or_deletes, keys));
+        parsed.push((name.clone(), puts_or_deletes, keys, raw));
     }
 
     // Resolve tables and keys; duplicates within a table are an error.
     let mut plans: Vec<TablePlan> = Vec::new();
-    for (name, writes, keys) in parsed {
+    for (name, writes, keys, raw) in parsed {
         let table = shared::table(engine, &name)?;
-        let mut planned: Vec<(PrimaryKey, Option<Item>)> = Vec::new();
-        let mut units = 0.0;
-        for (write, key_item) in writes.into_iter().zip(keys) {
+        let mut planned: Vec<(PlannedWrite, Consumed)> = Vec::new();
+        for ((write, key_item), sent) in writes.into_iter().zip(keys).zip(raw) {
             let key = match &write {
                 Some(item) => table.key_of_item(item)?,
                 None => table.key_of_request(&key_item)?,
             };
-            if planned.iter().any(|(k, _)| *k == key) {
+            if planned.iter().any(|((k, ..), _)| *k == key) {
                 return Err(ApiError::validation(
                     "Provided list of item keys contains duplicates",
                 ));
             }
-            let old_size = table.get(&key).map_or(0, item_size);
-            units += capacity::write_units(old_size, write.as_ref().map_or(0, item_size));
-            planned.push((key, write));
+            let old = table.get(&key);
+            let consumed = capacity::write_consumed(table, old, write.as_ref());
+            let charge = Charge::write(table, &key, old, write.as_ref(), &consumed);
+            planned.push(((key, write, charge, sent), consumed));
         }
-        plans.push((name, planned, units));
+        plans.push((name, planned));
     }
 
     let detail = Detail::parse(
@@ -135,22 +144,44 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             .get("ReturnConsumedCapacity")
             .and_then(Value::as_str),
     );
+    // Each write draws on its table's throughput on its own: a throttled one is handed back
+    // under UnprocessedItems; only when every one is throttled does the whole call fail.
     let mut capacities = Vec::new();
     let mut writes = Vec::new();
-    for (name, planned, units) in plans {
-        if let Some(c) = capacity::consumed(detail, &name, units) {
+    let mut unprocessed = Map::new();
+    let mut throttled: Option<ApiError> = None;
+    for (name, planned) in plans {
+        let mut total = Consumed::default();
+        for ((key, item, charge, sent), consumed) in planned {
+            match shared::admit(engine, &charge) {
+                Ok(()) => {
+                    total.add(&consumed);
+                    writes.push((name.clone(), key, item));
+                }
+                Err(e) => {
+                    if let Some(list) = unprocessed
+                        .entry(name.clone())
+                        .or_insert_with(|| Value::Array(Vec::new()))
+                        .as_array_mut()
+                    {
+                        list.push(sent);
+                    }
+                    throttled = Some(e);
+                }
+            }
+        }
+        if let Some(c) = total.to_json(detail, &name) {
             capacities.push(c);
         }
-        writes.extend(
-            planned
-                .into_iter()
-                .map(|(key, item)| (name.clone(), key, item)),
-        );
+    }
+    if writes.is_empty() {
+        if let Some(e) = throttled {
+            return Err(e);
+        }
     }
     shared::commit_writes(engine, writes)?;
     let mut out = Map::new();
-    // Nothing is throttled in this engine yet, so every request is processed.
-    out.insert("UnprocessedItems".into(), json!({}));
+    out.insert("UnprocessedItems".into(), Value::Object(unprocessed));
     if detail != Detail::None {
         out.insert("ConsumedCapacity".into(), json!(capacities));
     }

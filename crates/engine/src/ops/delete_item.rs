@@ -6,7 +6,7 @@ use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::{ApiError, Result};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
-use crate::value::size::item_size;
+use crate::throughput::Charge;
 use crate::Engine;
 
 const FIELDS: &[Field] = &[
@@ -71,12 +71,18 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table = shared::table(engine, table_name)?;
     let key = table.key_of_request(&key)?;
     let old = table.get(&key).cloned();
-    if let Some(c) = &condition {
-        if !c.matches(old.as_ref()) {
-            return Err(shared::condition_failed(&req, old.as_ref()));
-        }
+    let passed = condition.as_ref().is_none_or(|c| c.matches(old.as_ref()));
+    // Deleting a missing item still costs one unit; a failed condition is charged too.
+    let consumed = if passed {
+        capacity::write_consumed(table, old.as_ref(), None)
+    } else {
+        capacity::failed_write(old.as_ref())
+    };
+    let charge = Charge::write(table, &key, old.as_ref(), None, &consumed);
+    shared::admit(engine, &charge)?;
+    if !passed {
+        return Err(shared::condition_failed(&req, old.as_ref()));
     }
-    let units = capacity::write_units(old.as_ref().map_or(0, item_size), 0);
     if old.is_some() {
         shared::commit_writes(engine, vec![(table_name.to_string(), key, None)])?;
     }
@@ -84,11 +90,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     if req.str("ReturnValues") == Some("ALL_OLD") {
         shared::put_attributes(&mut out, old);
     }
-    if let Some(c) = capacity::consumed(
-        Detail::parse(req.str("ReturnConsumedCapacity")),
-        table_name,
-        units,
-    ) {
+    if let Some(c) = consumed.to_json(Detail::parse(req.str("ReturnConsumedCapacity")), table_name)
+    {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))

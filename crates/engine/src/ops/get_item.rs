@@ -6,6 +6,7 @@ use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::Result;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::throughput::{Charge, Op};
 use crate::value::size::item_size;
 use crate::value::wire;
 use crate::Engine;
@@ -43,6 +44,13 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let item = table.get(&key);
     let consistent = req.bool("ConsistentRead").unwrap_or(false);
     let units = capacity::read_units(item.map_or(0, item_size), consistent);
+    let charge = Charge::table(
+        table,
+        Op::Read,
+        key.partition.hash,
+        Some(key.clone()),
+        units,
+    );
 
     let mut out = Map::new();
     if let Some(item) = item {
@@ -52,6 +60,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         };
         out.insert("Item".into(), wire::item_to_json(&shown));
     }
+    shared::admit(engine, &charge)?;
     if let Some(c) = capacity::consumed(
         Detail::parse(req.str("ReturnConsumedCapacity")),
         table_name,

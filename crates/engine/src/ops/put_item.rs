@@ -6,6 +6,7 @@ use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::{msg, ApiError, Result};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::throughput::Charge;
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
 use crate::Engine;
 
@@ -74,23 +75,26 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table = shared::table(engine, table_name)?;
     let key = table.key_of_item(&item)?;
     let old = table.get(&key).cloned();
-    if let Some(c) = &condition {
-        if !c.matches(old.as_ref()) {
-            return Err(shared::condition_failed(&req, old.as_ref()));
-        }
+    let passed = condition.as_ref().is_none_or(|c| c.matches(old.as_ref()));
+    // A failed condition is still charged (the existing item's size), and throttling comes first.
+    let consumed = if passed {
+        capacity::write_consumed(table, old.as_ref(), Some(&item))
+    } else {
+        capacity::failed_write(old.as_ref())
+    };
+    let charge = Charge::write(table, &key, old.as_ref(), Some(&item), &consumed);
+    shared::admit(engine, &charge)?;
+    if !passed {
+        return Err(shared::condition_failed(&req, old.as_ref()));
     }
-    let units = capacity::write_units(old.as_ref().map_or(0, item_size), item_size(&item));
     shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(item))])?;
 
     let mut out = Map::new();
     if req.str("ReturnValues") == Some("ALL_OLD") {
         shared::put_attributes(&mut out, old);
     }
-    if let Some(c) = capacity::consumed(
-        Detail::parse(req.str("ReturnConsumedCapacity")),
-        table_name,
-        units,
-    ) {
+    if let Some(c) = consumed.to_json(Detail::parse(req.str("ReturnConsumedCapacity")), table_name)
+    {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))

@@ -70,6 +70,16 @@ pub(super) fn start_key_error(e: ApiError) -> ApiError {
 }
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    // The page is read first (reading changes nothing), then charged or throttled.
+    let (page, charge) = read(engine, request)?;
+    shared::admit(engine, &charge)?;
+    Ok(page)
+}
+
+fn read(
+    engine: &mut Engine,
+    request: &Map<String, Value>,
+) -> Result<(Value, crate::throughput::Charge)> {
     check(request, FIELDS)?;
     let req = Req(request);
     // DynamoDB lets KeyConditions go with the other expressions when KeyConditionExpression is absent.

@@ -31,7 +31,7 @@ pub fn run(
     start: Option<&Item>,
     now: i64,
     legacy_parts: Legacy,
-) -> Result<Value> {
+) -> Result<(Value, crate::throughput::Charge)> {
     let schema = &index.def.key_schema;
     let hash: Vec<&str> = schema.hash.iter().map(|a| a.name.as_str()).collect();
     let range: Vec<&str> = schema.range.iter().map(|a| a.name.as_str()).collect();

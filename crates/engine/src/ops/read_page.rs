@@ -8,6 +8,7 @@ use crate::capacity::{self, Detail};
 use crate::expr::{Condition, Projection};
 use crate::index::Index;
 use crate::table::Table;
+use crate::throughput::{Charge, Op};
 use crate::value::size::item_size;
 use crate::value::{wire, Item};
 
@@ -37,17 +38,21 @@ pub fn read_page<'i>(
     table: &Table,
     items: impl Iterator<Item = &'i Item>,
     opts: &PageOptions,
-) -> Value {
+) -> (Value, Charge) {
     let mut scanned = 0usize;
     let mut bytes = 0usize;
     let mut fetched_bytes = 0usize;
     let mut last: Option<&Item> = None;
     let mut matched: Vec<Item> = Vec::new();
     let mut stopped = false;
+    let mut first_hash = 0u64;
     for entry in items {
         if opts.limit.is_some_and(|l| scanned >= l) || bytes >= MAX_PAGE_BYTES {
             stopped = true;
             break;
+        }
+        if scanned == 0 {
+            first_hash = page_hash(table, opts, entry);
         }
         scanned += 1;
         bytes += item_size(entry);
@@ -97,28 +102,47 @@ pub fn read_page<'i>(
         }
     }
     let units = capacity::read_units(bytes, opts.consistent);
-    let consumed = match &opts.index {
-        None => capacity::consumed(opts.detail, table.name(), units),
+    let (consumed, charge) = match &opts.index {
+        None => (
+            capacity::consumed(opts.detail, table.name(), units),
+            Charge::table(table, Op::Read, first_hash, None, units),
+        ),
         Some(read) => {
             let table_units = if fetched_bytes > 0 {
                 capacity::read_units(fetched_bytes, opts.consistent)
             } else {
                 0.0
             };
-            capacity::consumed_with_index(
-                opts.detail,
-                table.name(),
-                table_units,
-                &read.index.def.name,
-                read.index.def.kind,
-                units,
+            let charge = Charge::index_read(table, read.index, first_hash, units, table_units);
+            (
+                capacity::consumed_with_index(
+                    opts.detail,
+                    table.name(),
+                    table_units,
+                    &read.index.def.name,
+                    read.index.def.kind,
+                    units,
+                ),
+                charge,
             )
         }
     };
     if let Some(c) = consumed {
         out.insert("ConsumedCapacity".into(), c);
     }
-    Value::Object(out)
+    (Value::Object(out), charge)
+}
+
+/// The partition a page is charged to: that of the first entry read (a Query reads one
+/// partition; a Scan page is charged where it starts).
+fn page_hash(table: &Table, opts: &PageOptions, entry: &Item) -> u64 {
+    match &opts.index {
+        Some(read) => read.index.place(entry).map_or(0, |(p, _)| p.hash),
+        None => entry
+            .get(&table.def.key_schema.hash.name)
+            .and_then(crate::value::KeyValue::from_attribute)
+            .map_or(0, |k| crate::table::partition_hash(&k)),
+    }
 }
 
 /// The Select rules Query and Scan share, naming the projection member the request used (ProjectionExpression or

@@ -57,6 +57,16 @@ const FIELDS: &[Field] = &[
 ];
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    // The page is read first (reading changes nothing), then charged or throttled.
+    let (page, charge) = read(engine, request)?;
+    shared::admit(engine, &charge)?;
+    Ok(page)
+}
+
+fn read(
+    engine: &mut Engine,
+    request: &Map<String, Value>,
+) -> Result<(Value, crate::throughput::Charge)> {
     check(request, FIELDS)?;
     let req = Req(request);
     let mut exprs = shared::expressions(

@@ -263,6 +263,15 @@ fn stream_records(
         .plan_records(&engine.tables, &changes, origin, engine.now_millis()))
 }
 
+/// Draws a request's capacity from its table's meters, or throttles it (the request must then
+/// change nothing: call this before committing).
+pub fn admit(engine: &mut Engine, charge: &crate::throughput::Charge) -> Result<()> {
+    let now = engine.clock.now_millis();
+    engine
+        .throughput
+        .admit(now, engine.config.throttling, charge)
+}
+
 /// Puts `Attributes` into a response when there is something to return.
 pub fn put_attributes(out: &mut Map<String, Value>, attributes: Option<Item>) {
     if let Some(a) = attributes.filter(|a| !a.is_empty()) {

@@ -9,6 +9,7 @@ use crate::expr::path::Step;
 use crate::expr::{legacy, UpdatePlan};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::table::Table;
+use crate::throughput::Charge;
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
 use crate::Engine;
 
@@ -81,6 +82,12 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let old = table.get(&key).cloned();
     if let Some(c) = &condition {
         if !c.matches(old.as_ref()) {
+            // Still charged (the existing item's size), unless throttled first.
+            let consumed = capacity::failed_write(old.as_ref());
+            shared::admit(
+                engine,
+                &Charge::write(table, &key, old.as_ref(), None, &consumed),
+            )?;
             return Err(shared::condition_failed(&req, old.as_ref()));
         }
     }
@@ -96,7 +103,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "Item size to update has exceeded the maximum allowed size",
         ));
     }
-    let units = capacity::write_units(old.as_ref().map_or(0, item_size), new_size);
+    let consumed = capacity::write_consumed(table, old.as_ref(), Some(&new));
+    let charge = Charge::write(table, &key, old.as_ref(), Some(&new), &consumed);
 
     let mut out = Map::new();
     let attributes = match req.str("ReturnValues") {
@@ -110,13 +118,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         _ => None,
     };
     // An update that changes nothing still writes (and is charged) in DynamoDB.
+    shared::admit(engine, &charge)?;
     shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(new))])?;
     shared::put_attributes(&mut out, attributes);
-    if let Some(c) = capacity::consumed(
-        Detail::parse(req.str("ReturnConsumedCapacity")),
-        table_name,
-        units,
-    ) {
+    if let Some(c) = consumed.to_json(Detail::parse(req.str("ReturnConsumedCapacity")), table_name)
+    {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))
