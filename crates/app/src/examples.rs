@@ -12,13 +12,6 @@ pub struct Example {
     pub request: &'static str,
 }
 
-impl Example {
-    /// The `X-Amz-Target` header value for this operation.
-    pub fn target(&self) -> String {
-        target(self.operation)
-    }
-}
-
 /// The `X-Amz-Target` header value for an operation.
 pub fn target(operation: &str) -> String {
     format!("DynamoDB_20120810.{operation}")
@@ -222,7 +215,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            find("Scan").map(|e| e.target()).as_deref(),
+            find("Scan").map(|e| target(e.operation)).as_deref(),
             Some("DynamoDB_20120810.Scan")
         );
     }

@@ -1,5 +1,7 @@
 //! The playground's entry point: in the browser it renders the app; on the host it only explains itself,
 //! so `cargo test --workspace` stays native and fast (the examples are tested here against the engine).
+// On the host only the stub and the tests use the examples.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod examples;
 
 #[cfg(target_arch = "wasm32")]

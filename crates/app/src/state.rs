@@ -17,7 +17,7 @@ pub enum Answer {
     Failure {
         status: u16,
         name: String,
-        message: String,
+        message: Option<String>,
     },
 }
 

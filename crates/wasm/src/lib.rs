@@ -70,7 +70,9 @@ impl Dynaplay {
                 Err(err) => Promise::reject(&err),
             },
             Outcome::Failure { name, message, .. } => {
-                let error = Error::new(&message);
+                // Some exceptions (UnknownOperationException, a body that is not JSON) carry no
+                // message; then the name is the most useful text an Error can carry.
+                let error = Error::new(message.as_deref().unwrap_or(&name));
                 error.set_name(&name);
                 Promise::reject(&error)
             }
@@ -107,7 +109,8 @@ pub enum Outcome {
     Failure {
         status: u16,
         name: String,
-        message: String,
+        /// DynamoDB's message; some exceptions have none.
+        message: Option<String>,
     },
 }
 
@@ -127,11 +130,8 @@ impl Outcome {
             .map(|t| t.rsplit('#').next().unwrap_or_default().to_string())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "UnknownError".to_string());
-        // Some exceptions (UnknownOperationException, a malformed body) carry no message at all;
-        // then the name is the most useful text an Error can carry.
-        let message = field("message")
-            .or_else(|| field("Message"))
-            .unwrap_or_else(|| name.clone());
+        // Coral's protocol errors spell the key `Message`, DynamoDB's own `message`.
+        let message = field("message").or_else(|| field("Message"));
         Outcome::Failure {
             status: response.status,
             name,

@@ -4,6 +4,22 @@ use yew::prelude::*;
 
 use crate::state::{Answer, HistoryEntry};
 
+/// How many characters of a request the list shows.
+const PREVIEW_CHARS: usize = 90;
+
+/// The request on one line, compacted when it is JSON, cut to fit.
+fn preview(request: &str) -> String {
+    let one_line = serde_json::from_str::<serde_json::Value>(request)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| request.split_whitespace().collect::<Vec<_>>().join(" "));
+    if one_line.chars().count() > PREVIEW_CHARS {
+        let cut: String = one_line.chars().take(PREVIEW_CHARS - 1).collect();
+        format!("{cut}…")
+    } else {
+        one_line
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct HistoryListProps {
     pub entries: Vec<HistoryEntry>,
@@ -28,8 +44,10 @@ pub fn history_list(props: &HistoryListProps) -> Html {
                 };
                 html! {
                     <li key={id} class="history-entry">
+                        <span class="run-number">{ format!("#{id}") }</span>
                         <span class="operation">{ &entry.operation }</span>
                         <span class={class}>{ outcome }</span>
+                        <code class="preview" title={entry.request.clone()}>{ preview(&entry.request) }</code>
                         <span class="history-actions">
                             <button type="button" class="rerun" onclick={rerun}
                                 aria-label={format!("Run {} #{id} again", entry.operation)}>

@@ -29,7 +29,12 @@ pub fn response_view(props: &ResponseViewProps) -> Html {
             <div class="error" role="alert">
                 <p class="status failed">{ format!("{status} error") }</p>
                 <p class="exception">{ name }</p>
-                <p class="message">{ message }</p>
+                {
+                    match message {
+                        Some(message) => html! { <p class="message">{ message }</p> },
+                        None => html! { <p class="message none">{ "DynamoDB sends no message with this exception." }</p> },
+                    }
+                }
             </div>
         },
     };
