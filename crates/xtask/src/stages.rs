@@ -57,7 +57,7 @@ const STAGES: &[Stage] = &[
         ))
     }),
     ("native tests", || {
-        run(command("cargo", &["test", "--workspace"]))
+        run(command("cargo", &["test", "--workspace", "--no-fail-fast"]))
     }),
     ("engine builds for wasm32", || {
         run(command(
