@@ -185,12 +185,8 @@ impl std::error::Error for ApiError {}
 pub mod msg {
     pub const RESOURCE_NOT_FOUND: &str = "Requested resource not found";
     pub const CONDITIONAL_CHECK_FAILED: &str = "The conditional request failed";
-    pub const INVALID_PARAMS: &str = "One or more parameter values were invalid";
     pub const ITEM_TOO_LARGE: &str = "Item size has exceeded the maximum allowed size";
-    pub const EMPTY_ATTRIBUTE_VALUE: &str =
-        "One or more parameter values were invalid: An AttributeValue may not contain an empty string";
     pub const KEY_SCHEMA_MISMATCH: &str = "The provided key element does not match the schema";
-    pub const NESTING_TOO_DEEP: &str = "Nesting Levels have exceeded supported limits";
 }
 
 /// Builds Coral's "N validation errors detected: ..." message from constraint failures, which

@@ -127,3 +127,23 @@ impl Storage for NullStorage {
         false
     }
 }
+
+/// A storage shared with its creator (tests use it to inject failures and to reopen an engine
+/// over the same data).
+impl<S: Storage> Storage for std::sync::Arc<std::sync::Mutex<S>> {
+    fn load(&self) -> Result<Snapshot, StorageError> {
+        self.lock()
+            .map_err(|_| StorageError("storage lock poisoned".into()))?
+            .load()
+    }
+
+    fn commit(&mut self, batch: &[Mutation]) -> Result<(), StorageError> {
+        self.lock()
+            .map_err(|_| StorageError("storage lock poisoned".into()))?
+            .commit(batch)
+    }
+
+    fn persistent(&self) -> bool {
+        self.lock().map(|s| s.persistent()).unwrap_or(true)
+    }
+}

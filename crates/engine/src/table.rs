@@ -1,13 +1,385 @@
-//! A table: its definition and its items.
+//! A table: its definition (key schema, attribute definitions, billing) and its items, kept in
+//! partition-key hash order so Scan, Segment and pagination follow one stable order.
 
 use std::collections::BTreeMap;
 
-use crate::error::{ApiError, Result};
+use serde_json::{json, Value};
 
-pub struct Table {}
+use crate::error::{ApiError, Result};
+use crate::value::{wire, AttributeValue, Item, KeyValue};
+
+/// The scalar types a key attribute can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarType {
+    S,
+    N,
+    B,
+}
+
+impl ScalarType {
+    pub fn parse(s: &str) -> Option<ScalarType> {
+        match s {
+            "S" => Some(ScalarType::S),
+            "N" => Some(ScalarType::N),
+            "B" => Some(ScalarType::B),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+}
+
+/// One key attribute: its name and type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyAttribute {
+    pub name: String,
+    pub ty: ScalarType,
+}
+
+/// A primary key: a partition (HASH) attribute and an optional sort (RANGE) attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeySchema {
+    pub hash: KeyAttribute,
+    pub range: Option<KeyAttribute>,
+}
+
+impl KeySchema {
+    pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.hash).chain(self.range.iter())
+    }
+
+    pub fn is_key(&self, name: &str) -> bool {
+        self.attributes().any(|k| k.name == name)
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut out = vec![json!({"AttributeName": self.hash.name, "KeyType": "HASH"})];
+        if let Some(r) = &self.range {
+            out.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+        }
+        Value::Array(out)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingMode {
+    Provisioned,
+    PayPerRequest,
+}
+
+/// What CreateTable defined: everything about a table except its items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDefinition {
+    pub name: String,
+    pub key_schema: KeySchema,
+    pub attribute_definitions: Vec<KeyAttribute>,
+    pub billing_mode: BillingMode,
+    /// (read, write) capacity units; zero for on-demand tables.
+    pub throughput: (i64, i64),
+    pub created_millis: i64,
+    pub table_id: String,
+    pub arn: String,
+    pub deletion_protection: bool,
+}
+
+impl TableDefinition {
+    /// The definition as stored by a `Storage` (a private format, versioned with the sandbox).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "TableName": self.name,
+            "KeySchema": self.key_schema.to_json(),
+            "AttributeDefinitions": self.attribute_definitions.iter()
+                .map(|a| json!({"AttributeName": a.name, "AttributeType": a.ty.as_str()})).collect::<Vec<_>>(),
+            "BillingMode": match self.billing_mode { BillingMode::Provisioned => "PROVISIONED", BillingMode::PayPerRequest => "PAY_PER_REQUEST" },
+            "ReadCapacityUnits": self.throughput.0,
+            "WriteCapacityUnits": self.throughput.1,
+            "CreatedMillis": self.created_millis,
+            "TableId": self.table_id,
+            "TableArn": self.arn,
+            "DeletionProtectionEnabled": self.deletion_protection,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Option<TableDefinition> {
+        let attrs: Vec<KeyAttribute> = v["AttributeDefinitions"]
+            .as_array()?
+            .iter()
+            .map(|a| {
+                Some(KeyAttribute {
+                    name: a["AttributeName"].as_str()?.to_string(),
+                    ty: ScalarType::parse(a["AttributeType"].as_str()?)?,
+                })
+            })
+            .collect::<Option<_>>()?;
+        let ty_of = |name: &str| attrs.iter().find(|a| a.name == name).map(|a| a.ty);
+        let mut hash = None;
+        let mut range = None;
+        for k in v["KeySchema"].as_array()? {
+            let name = k["AttributeName"].as_str()?.to_string();
+            let attr = KeyAttribute {
+                ty: ty_of(&name)?,
+                name,
+            };
+            match k["KeyType"].as_str()? {
+                "HASH" => hash = Some(attr),
+                _ => range = Some(attr),
+            }
+        }
+        Some(TableDefinition {
+            name: v["TableName"].as_str()?.to_string(),
+            key_schema: KeySchema { hash: hash?, range },
+            attribute_definitions: attrs,
+            billing_mode: if v["BillingMode"] == "PAY_PER_REQUEST" {
+                BillingMode::PayPerRequest
+            } else {
+                BillingMode::Provisioned
+            },
+            throughput: (
+                v["ReadCapacityUnits"].as_i64()?,
+                v["WriteCapacityUnits"].as_i64()?,
+            ),
+            created_millis: v["CreatedMillis"].as_i64()?,
+            table_id: v["TableId"].as_str()?.to_string(),
+            arn: v["TableArn"].as_str()?.to_string(),
+            deletion_protection: v["DeletionProtectionEnabled"].as_bool().unwrap_or(false),
+        })
+    }
+}
+
+/// Where an item lives: its partition (hash of the partition key, then the key itself, so the
+/// order is total) and its sort key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartitionKey {
+    pub hash: u64,
+    pub value: KeyValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PrimaryKey {
+    pub partition: PartitionKey,
+    pub sort: Option<KeyValue>,
+}
+
+/// FNV-1a over the key's type and bytes: a stable, platform-independent stand-in for
+/// DynamoDB's internal (unpublished) partition hash.
+pub fn partition_hash(value: &KeyValue) -> u64 {
+    let tag = match value {
+        KeyValue::S(_) => b'S',
+        KeyValue::N(_) => b'N',
+        KeyValue::B(_) => b'B',
+    };
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in std::iter::once(tag).chain(value.hash_bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// A table and its items.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub def: TableDefinition,
+    pub partitions: BTreeMap<PartitionKey, BTreeMap<Option<KeyValue>, Item>>,
+    pub item_count: u64,
+    pub size_bytes: u64,
+}
+
+/// DynamoDB's limits on key attribute values.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+
+fn invalid(message: impl std::fmt::Display) -> ApiError {
+    ApiError::validation(format!(
+        "One or more parameter values were invalid: {message}"
+    ))
+}
+
+fn key_bytes_len(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        _ => 0,
+    }
+}
+
+fn empty_key_check(attr: &KeyAttribute, v: &AttributeValue) -> Result<()> {
+    let empty = match v {
+        AttributeValue::S(s) => s.is_empty().then_some("string"),
+        AttributeValue::B(b) => b.is_empty().then_some("binary"),
+        _ => None,
+    };
+    if let Some(kind) = empty {
+        return Err(ApiError::validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
+            attr.name
+        )));
+    }
+    Ok(())
+}
+
+fn size_check(is_hash: bool, v: &AttributeValue) -> Result<()> {
+    let len = key_bytes_len(v);
+    if is_hash && len > MAX_PARTITION_KEY_BYTES {
+        return Err(invalid(
+            "Size of hashkey has exceeded the maximum size limit of2048 bytes",
+        ));
+    }
+    if !is_hash && len > MAX_SORT_KEY_BYTES {
+        return Err(invalid(
+            "Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+        ));
+    }
+    Ok(())
+}
 
 impl Table {
-    pub fn restore(_definition: &str, _items: &BTreeMap<Vec<u8>, String>) -> Result<Table> {
-        Err(ApiError::internal("not yet"))
+    pub fn new(def: TableDefinition) -> Table {
+        Table {
+            def,
+            partitions: BTreeMap::new(),
+            item_count: 0,
+            size_bytes: 0,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// Rebuilds a table from what a storage holds.
+    pub fn restore(definition: &str, items: &BTreeMap<Vec<u8>, String>) -> Result<Table> {
+        let def = serde_json::from_str::<Value>(definition)
+            .ok()
+            .and_then(|v| TableDefinition::from_json(&v))
+            .ok_or_else(|| ApiError::internal("stored table definition is unreadable"))?;
+        let mut table = Table::new(def);
+        for text in items.values() {
+            let v: Value = serde_json::from_str(text)
+                .map_err(|_| ApiError::internal("stored item is unreadable"))?;
+            let item = wire::item_from_json(&v)?;
+            let key = table.key_of_item(&item)?;
+            table.insert(key, item);
+        }
+        Ok(table)
+    }
+
+    /// The primary key of an item being written, with DynamoDB's checks (missing key, type,
+    /// empty value, size).
+    pub fn key_of_item(&self, item: &Item) -> Result<PrimaryKey> {
+        let mut parts = Vec::with_capacity(2);
+        for (i, attr) in self.def.key_schema.attributes().enumerate() {
+            let v = item
+                .get(&attr.name)
+                .ok_or_else(|| invalid(format!("Missing the key {} in the item", attr.name)))?;
+            if v.type_name() != attr.ty.as_str() {
+                return Err(invalid(format!(
+                    "Type mismatch for key {} expected: {} actual: {}",
+                    attr.name,
+                    attr.ty.as_str(),
+                    v.type_name()
+                )));
+            }
+            empty_key_check(attr, v)?;
+            size_check(i == 0, v)?;
+            parts.push(v);
+        }
+        Ok(self.make_key(&parts))
+    }
+
+    /// The primary key given as `Key` (GetItem, DeleteItem, UpdateItem, batch keys).
+    pub fn key_of_request(&self, key: &Item) -> Result<PrimaryKey> {
+        let schema = &self.def.key_schema;
+        let expected = 1 + schema.range.is_some() as usize;
+        if key.len() != expected {
+            return Err(ApiError::validation(crate::error::msg::KEY_SCHEMA_MISMATCH));
+        }
+        let mut parts = Vec::with_capacity(2);
+        for (i, attr) in schema.attributes().enumerate() {
+            let v = key
+                .get(&attr.name)
+                .filter(|v| v.type_name() == attr.ty.as_str())
+                .ok_or_else(|| ApiError::validation(crate::error::msg::KEY_SCHEMA_MISMATCH))?;
+            empty_key_check(attr, v)?;
+            size_check(i == 0, v)?;
+            parts.push(v);
+        }
+        Ok(self.make_key(&parts))
+    }
+
+    fn make_key(&self, parts: &[&AttributeValue]) -> PrimaryKey {
+        // invariant: callers checked that parts[0] (and parts[1]) are scalar key values.
+        let value = parts
+            .first()
+            .and_then(|v| KeyValue::from_attribute(v))
+            .unwrap_or(KeyValue::S(String::new()));
+        let sort = parts.get(1).and_then(|v| KeyValue::from_attribute(v));
+        PrimaryKey {
+            partition: PartitionKey {
+                hash: partition_hash(&value),
+                value,
+            },
+            sort,
+        }
+    }
+
+    /// The key attributes of an item, as an item (for Keys, LastEvaluatedKey, UnprocessedKeys).
+    pub fn key_item(&self, item: &Item) -> Item {
+        self.def
+            .key_schema
+            .attributes()
+            .filter_map(|a| item.get(&a.name).map(|v| (a.name.clone(), v.clone())))
+            .collect()
+    }
+
+    pub fn get(&self, key: &PrimaryKey) -> Option<&Item> {
+        self.partitions.get(&key.partition)?.get(&key.sort)
+    }
+
+    /// Stores an item, returning the one it replaced.
+    pub fn insert(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
+        let size = crate::value::size::item_size(&item) as u64;
+        let old = self
+            .partitions
+            .entry(key.partition)
+            .or_default()
+            .insert(key.sort, item);
+        match &old {
+            Some(o) => self.size_bytes -= crate::value::size::item_size(o) as u64,
+            None => self.item_count += 1,
+        }
+        self.size_bytes += size;
+        old
+    }
+
+    pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
+        let partition = self.partitions.get_mut(&key.partition)?;
+        let old = partition.remove(&key.sort)?;
+        if partition.is_empty() {
+            self.partitions.remove(&key.partition);
+        }
+        self.item_count -= 1;
+        self.size_bytes = self
+            .size_bytes
+            .saturating_sub(crate::value::size::item_size(&old) as u64);
+        Some(old)
+    }
+
+    /// Bytes identifying an item's key in storage: partition key then sort key, in an encoding
+    /// whose byte order is the key order, so a storage can range-scan one partition.
+    pub fn storage_key(&self, item: &Item) -> Vec<u8> {
+        let parts: Vec<KeyValue> = self
+            .def
+            .key_schema
+            .attributes()
+            .filter_map(|a| item.get(&a.name).and_then(KeyValue::from_attribute))
+            .collect();
+        crate::value::key::key_to_bytes(&parts.iter().collect::<Vec<_>>())
     }
 }

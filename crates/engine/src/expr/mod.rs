@@ -8,29 +8,61 @@
 //! - `key_condition(text, hash_key, range_key)` for Query's KeyConditionExpression.
 //! - `projection(text)` for ProjectionExpression, `update(text)` for UpdateExpression.
 //! - `check_unused()` after all expressions of a request are parsed: DynamoDB rejects unused names/values.
+//!
+//! Submodules: `lexer` → `parser` (syntax, into `ast`) → `resolve` (names, values, functions,
+//! types, reserved words) → `eval` (conditions), `update` (updates), `path` (paths, projection),
+//! `key_condition` (Query's key condition).
 
-use std::collections::BTreeMap;
+pub mod ast;
+pub mod eval;
+pub mod key_condition;
+pub mod lexer;
+pub mod parser;
+pub mod path;
+pub mod reserved;
+pub mod resolve;
+pub mod update;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{ApiError, Result};
 use crate::value::{AttributeValue, Item};
+
+use eval::Cond;
+use parser::Parser;
+use path::{DocPath, Selection};
+use resolve::{Ranks, Resolver};
+use update::Action;
 
 /// The names and values of one request, and which of them the request's expressions used.
 pub struct Expressions {
     pub names: Option<BTreeMap<String, String>>,
     pub values: Option<Item>,
+    used_names: BTreeSet<String>,
+    used_values: BTreeSet<String>,
 }
 
 /// A parsed, resolved condition (ConditionExpression, FilterExpression).
 #[derive(Debug, Clone)]
-pub struct Condition;
+pub struct Condition {
+    cond: Cond,
+}
 
 /// A parsed, resolved ProjectionExpression.
 #[derive(Debug, Clone)]
-pub struct Projection;
+pub struct Projection {
+    paths: Vec<DocPath>,
+    selection: Selection,
+}
 
 /// A parsed, resolved UpdateExpression.
 #[derive(Debug, Clone)]
-pub struct UpdatePlan;
+pub struct UpdatePlan {
+    actions: Vec<Action>,
+}
 
 /// Query's key condition split into the partition key value and an optional sort key condition.
 #[derive(Debug, Clone)]
@@ -39,7 +71,7 @@ pub struct KeyCondition {
     pub sort: Option<SortCondition>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SortCondition {
     Eq(AttributeValue),
     Lt(AttributeValue),
@@ -50,73 +82,244 @@ pub enum SortCondition {
     BeginsWith(AttributeValue),
 }
 
+/// Longest expression DynamoDB accepts, in bytes of the text as sent.
+pub const MAX_EXPRESSION_SIZE: usize = 4096;
+
+/// The checks every expression text gets before parsing: not empty, not too long.
+fn check_text(text: &str, parameter: &str) -> Result<()> {
+    if text.is_empty() {
+        return Err(invalid(parameter, "The expression can not be empty;"));
+    }
+    if text.len() > MAX_EXPRESSION_SIZE {
+        return Err(invalid(
+            parameter,
+            &format!(
+                "Expression size has exceeded the maximum allowed size; expression size: {}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(parameter: &str, message: &str) -> ApiError {
+    ApiError::validation(format!("Invalid {parameter}: {message}"))
+}
+
+/// "{#a, #b}" from the keys not used.
+fn unused_keys<'a>(
+    all: impl Iterator<Item = &'a String>,
+    used: &BTreeSet<String>,
+) -> Option<String> {
+    let unused: Vec<&str> = all
+        .filter(|k| !used.contains(*k))
+        .map(String::as_str)
+        .collect();
+    (!unused.is_empty()).then(|| format!("keys: {{{}}}", unused.join(", ")))
+}
+
 impl Expressions {
     pub fn new(names: Option<BTreeMap<String, String>>, values: Option<Item>) -> Self {
-        Expressions { names, values }
+        Expressions {
+            names,
+            values,
+            used_names: BTreeSet::new(),
+            used_values: BTreeSet::new(),
+        }
     }
 
-    pub fn condition(&mut self, _text: &str, parameter: &str) -> Result<Condition> {
-        Err(ApiError::validation(format!(
-            "Invalid {parameter}: not implemented yet"
-        )))
+    /// Runs `resolve` with a resolver over this request's names and values; on success the
+    /// names and values it used count as used.
+    fn resolve<T>(
+        &mut self,
+        parameter: &str,
+        ranks: Ranks,
+        resolve: impl FnOnce(&mut Resolver) -> T,
+    ) -> Result<T> {
+        let mut resolver = Resolver::new(self.names.as_ref(), self.values.as_ref(), ranks);
+        let out = resolve(&mut resolver);
+        if let Some(message) = resolver.error() {
+            return Err(invalid(parameter, message));
+        }
+        self.used_names.append(&mut resolver.used_names);
+        self.used_values.append(&mut resolver.used_values);
+        Ok(out)
+    }
+
+    fn parse_condition(&mut self, text: &str, parameter: &str) -> Result<Cond> {
+        check_text(text, parameter)?;
+        let ast = Parser::new(text)
+            .parse_condition_expression()
+            .map_err(|e| invalid(parameter, &e.message()))?;
+        self.resolve(parameter, Ranks::CONDITION, |r| r.condition(&ast))
+    }
+
+    pub fn condition(&mut self, text: &str, parameter: &str) -> Result<Condition> {
+        Ok(Condition {
+            cond: self.parse_condition(text, parameter)?,
+        })
     }
 
     pub fn key_condition(
         &mut self,
-        _text: &str,
-        _hash_key: &str,
-        _range_key: Option<&str>,
+        text: &str,
+        hash_key: &str,
+        range_key: Option<&str>,
     ) -> Result<KeyCondition> {
-        Err(ApiError::validation(
-            "Invalid KeyConditionExpression: not implemented yet",
-        ))
+        let cond = self.parse_condition(text, "KeyConditionExpression")?;
+        key_condition::split(&cond, hash_key, range_key).map_err(ApiError::validation)
     }
 
-    pub fn projection(&mut self, _text: &str) -> Result<Projection> {
-        Err(ApiError::validation(
-            "Invalid ProjectionExpression: not implemented yet",
-        ))
+    pub fn projection(&mut self, text: &str) -> Result<Projection> {
+        const PARAMETER: &str = "ProjectionExpression";
+        check_text(text, PARAMETER)?;
+        let ast = Parser::new(text)
+            .parse_projection_expression()
+            .map_err(|e| invalid(PARAMETER, &e.message()))?;
+        let paths = self.resolve(PARAMETER, Ranks::PROJECTION, |r| r.projection(&ast.paths))?;
+        Ok(Projection::from_paths(paths))
     }
 
-    pub fn update(&mut self, _text: &str) -> Result<UpdatePlan> {
-        Err(ApiError::validation(
-            "Invalid UpdateExpression: not implemented yet",
-        ))
+    pub fn update(&mut self, text: &str) -> Result<UpdatePlan> {
+        const PARAMETER: &str = "UpdateExpression";
+        check_text(text, PARAMETER)?;
+        let ast = Parser::new(text)
+            .parse_update_expression()
+            .map_err(|e| invalid(PARAMETER, &e.message()))?;
+        let actions = self.resolve(PARAMETER, Ranks::UPDATE, |r| r.update(&ast))?;
+        Ok(UpdatePlan { actions })
+    }
+
+    /// Request-level checks of the maps themselves, before any expression is parsed: neither
+    /// may be empty, and every key must be a well-formed placeholder (`#word` / `:word`).
+    pub fn check_keys(&self) -> Result<()> {
+        fn well_formed(key: &str, sigil: char) -> bool {
+            key.strip_prefix(sigil).is_some_and(|rest| {
+                !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        }
+        let maps = [
+            (
+                "ExpressionAttributeNames",
+                '#',
+                self.names.as_ref().map(|m| m.keys().collect::<Vec<_>>()),
+            ),
+            (
+                "ExpressionAttributeValues",
+                ':',
+                self.values.as_ref().map(|m| m.keys().collect::<Vec<_>>()),
+            ),
+        ];
+        for (member, sigil, keys) in maps {
+            let Some(keys) = keys else { continue };
+            if keys.is_empty() {
+                return Err(ApiError::validation(format!("{member} must not be empty")));
+            }
+            if let Some(bad) = keys.iter().find(|k| !well_formed(k, sigil)) {
+                return Err(ApiError::validation(format!(
+                    "{member} contains invalid key: Syntax error; key: \"{bad}\""
+                )));
+            }
+        }
+        Ok(())
     }
 
     pub fn check_unused(&self) -> Result<()> {
+        if let Some(names) = &self.names {
+            if let Some(keys) = unused_keys(names.keys(), &self.used_names) {
+                return Err(ApiError::validation(format!(
+                    "Value provided in ExpressionAttributeNames unused in expressions: {keys}"
+                )));
+            }
+        }
+        if let Some(values) = &self.values {
+            if let Some(keys) = unused_keys(values.keys(), &self.used_values) {
+                return Err(ApiError::validation(format!(
+                    "Value provided in ExpressionAttributeValues unused in expressions: {keys}"
+                )));
+            }
+        }
         Ok(())
     }
 }
 
 impl Condition {
+    /// The top-level attribute names the condition reads (Query refuses filters on key attributes).
+    pub fn attribute_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for path in self.cond.paths() {
+            if let Some(path::Step::Key(name)) = path.0.first() {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
     /// Whether `item` (None: no item) satisfies the condition.
-    pub fn matches(&self, _item: Option<&Item>) -> bool {
-        false
+    pub fn matches(&self, item: Option<&Item>) -> bool {
+        self.cond.eval(item)
     }
 }
 
 impl Projection {
+    fn from_paths(paths: Vec<DocPath>) -> Projection {
+        let mut selection = Selection::new();
+        for p in &paths {
+            selection.add(p);
+        }
+        Projection { paths, selection }
+    }
+
     /// The attributes of `item` the projection names (nested paths and list elements included).
     pub fn apply(&self, item: &Item) -> Item {
-        item.clone()
+        self.selection.apply(item)
+    }
+
+    /// The resolved paths, in the order written.
+    pub fn paths(&self) -> &[DocPath] {
+        &self.paths
+    }
+
+    /// The distinct top-level attribute names the projection reads.
+    pub fn attribute_names(&self) -> Vec<String> {
+        self.selection
+            .attribute_names()
+            .map(str::to_string)
+            .collect()
     }
 }
 
 impl UpdatePlan {
     /// The new item after the update, from the old one (None: no item yet; the caller adds the key).
     pub fn apply(&self, old: Option<&Item>) -> Result<Item> {
-        Ok(old.cloned().unwrap_or_default())
+        update::apply(&self.actions, old)
     }
 
     /// The paths the update touches, for ReturnValues UPDATED_OLD / UPDATED_NEW.
     pub fn updated(&self) -> Projection {
-        Projection
+        Projection::from_paths(self.actions.iter().map(|a| a.path().clone()).collect())
+    }
+
+    /// The resolved actions, in the order written (e.g. to check key attributes are not updated).
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
     }
 }
 
 impl SortCondition {
-    pub fn matches(&self, _value: &AttributeValue) -> bool {
-        false
+    pub fn matches(&self, value: &AttributeValue) -> bool {
+        use std::cmp::Ordering::*;
+        let ord = |bound: &AttributeValue| eval::order(value, bound);
+        match self {
+            SortCondition::Eq(v) => ord(v) == Some(Equal),
+            SortCondition::Lt(v) => ord(v) == Some(Less),
+            SortCondition::Le(v) => matches!(ord(v), Some(Less | Equal)),
+            SortCondition::Gt(v) => ord(v) == Some(Greater),
+            SortCondition::Ge(v) => matches!(ord(v), Some(Greater | Equal)),
+            SortCondition::Between(lo, hi) => eval::between(value, lo, hi),
+            SortCondition::BeginsWith(p) => eval::begins_with(value, p),
+        }
     }
 }

@@ -1,4 +1,22 @@
 //! The operations, one module each, and the table that routes an operation name to its module.
+//! Each module reads its request (types, constraints, then its own checks in DynamoDB's order)
+//! and only then touches data.
+
+mod batch_get_item;
+mod batch_write_item;
+mod create_table;
+mod delete_item;
+mod delete_table;
+mod describe;
+mod describe_table;
+mod get_item;
+mod list_tables;
+mod put_item;
+mod query;
+mod read_page;
+mod scan;
+mod shared;
+mod update_item;
 
 use serde_json::{Map, Value};
 
@@ -6,9 +24,23 @@ use crate::error::{ApiError, Result};
 use crate::Engine;
 
 pub(crate) fn run(
-    _engine: &mut Engine,
-    _operation: &str,
-    _request: &Map<String, Value>,
+    engine: &mut Engine,
+    operation: &str,
+    request: &Map<String, Value>,
 ) -> Result<Value> {
-    Err(ApiError::unknown_operation())
+    match operation {
+        "CreateTable" => create_table::run(engine, request),
+        "DescribeTable" => describe_table::run(engine, request),
+        "ListTables" => list_tables::run(engine, request),
+        "DeleteTable" => delete_table::run(engine, request),
+        "PutItem" => put_item::run(engine, request),
+        "GetItem" => get_item::run(engine, request),
+        "UpdateItem" => update_item::run(engine, request),
+        "DeleteItem" => delete_item::run(engine, request),
+        "Query" => query::run(engine, request),
+        "Scan" => scan::run(engine, request),
+        "BatchGetItem" => batch_get_item::run(engine, request),
+        "BatchWriteItem" => batch_write_item::run(engine, request),
+        _ => Err(ApiError::unknown_operation()),
+    }
 }

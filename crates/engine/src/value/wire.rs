@@ -1,5 +1,11 @@
 //! DynamoDB JSON for attribute values: `{"S": "x"}`, `{"N": "1"}`, `{"B": "<base64>"}`...
-//! Reading checks what DynamoDB checks (one type per value, numbers, empty sets, duplicates, nesting).
+//!
+//! Reading happens in DynamoDB's two stages. First the Coral framework deserializes the request
+//! and rejects members of the wrong JSON type (SerializationException, whole value first); then
+//! DynamoDB validates the values in document order (ValidationException: nesting, empty values,
+//! numbers, NULL:false, empty sets, duplicates, several types). Callers that read several request
+//! members should run [`check_item_types`]/[`check_value_types`] on all of them before reading any,
+//! so a serialization error anywhere wins over a validation error, as in DynamoDB.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +17,31 @@ use crate::error::{ApiError, Result};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// DynamoDB allows 32 levels of nested lists and maps.
+/// DynamoDB allows 32 levels of nested values, the top-level attribute value being level 1:
+/// 31 lists or maps around a scalar are accepted, 32 are refused.
 pub const MAX_NESTING: usize = 32;
+
+/// DynamoDB's full message for a value nested too deeply. (Some operations wrap it, e.g.
+/// "ExpressionAttributeValues contains invalid value: ... for key :v"; that is the caller's job.)
+pub const NESTING_EXCEEDED: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+
+const EMPTY_VALUE: &str =
+    "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
+const SEVERAL_TYPES: &str = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes";
+
+// Coral's serialization messages, word for word as DynamoDB sends them.
+const UNEXPECTED_FIELD: &str = "Unexpected field type";
+const UNEXPECTED_VALUE: &str = "Unexpected value type in payload";
+const UNEXPECTED_STRUCTURE: &str = "Start of structure or map found where not expected";
+const MAP_COLLECTION: &str = "Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>";
+const VALUE_COLLECTION: &str =
+    "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue";
+const NOT_BASE64: &str = "only base-64-encoded strings are convertible to bytes";
+const BAD_LAST_BASE64: &str = "Invalid last non-pad Base64 character dectected";
+
+/// A depth no parsed request reaches (serde_json stops at 128 JSON levels, two per attribute
+/// level); it only bounds recursion for values built in code.
+const TYPE_CHECK_DEPTH_GUARD: usize = 100;
 
 pub fn item_to_json(item: &Item) -> Value {
     Value::Object(
@@ -41,29 +70,162 @@ pub fn value_to_json(value: &AttributeValue) -> Value {
     }
 }
 
-/// Reads a map of attribute values (an item, a key, ExpressionAttributeValues).
+/// Reads a map of attribute values (an item, a key, ExpressionAttributeValues): type checks on
+/// the whole map first, then validation in document order. JSON `null` reads as an empty map,
+/// since Coral treats a null member as absent.
 pub fn item_from_json(value: &Value) -> Result<Item> {
-    let object = value.as_object().ok_or_else(|| {
-        ApiError::serialization(Some(
-            "Start of structure or map found where not expected".into(),
-        ))
-    })?;
-    map_from_json(object, 0)
-}
-
-fn map_from_json(
-    object: &Map<String, Value>,
-    depth: usize,
-) -> Result<BTreeMap<String, AttributeValue>> {
-    let mut item = BTreeMap::new();
-    for (name, v) in object {
-        item.insert(name.clone(), value_from_json_at(v, depth)?);
+    check_item_types(value)?;
+    match value {
+        Value::Object(object) => read_map(object, 0),
+        _ => Ok(Item::new()),
     }
-    Ok(item)
 }
 
+/// Reads one attribute value: type checks first, then validation.
 pub fn value_from_json(value: &Value) -> Result<AttributeValue> {
-    value_from_json_at(value, 0)
+    check_value_types(value)?;
+    read_value(value, 0)
+}
+
+/// The SerializationException checks Coral applies to a map of attribute values.
+pub fn check_item_types(value: &Value) -> Result<()> {
+    check_map_types(value, 0)
+}
+
+/// The SerializationException checks Coral applies to one attribute value.
+pub fn check_value_types(value: &Value) -> Result<()> {
+    check_value_types_at(value, 0)
+}
+
+fn serialization(message: &str) -> ApiError {
+    ApiError::serialization(Some(message.to_string()))
+}
+
+/// A JSON scalar where a string or boolean was expected, described as Coral does.
+fn scalar_mismatch(value: &Value, target: &str) -> ApiError {
+    let what = match value {
+        Value::Bool(true) => "TRUE_VALUE",
+        Value::Bool(false) => "FALSE_VALUE",
+        Value::Number(n) if n.is_f64() => "DECIMAL_VALUE",
+        _ => "NUMBER_VALUE",
+    };
+    serialization(&format!("{what} cannot be converted to {target}"))
+}
+
+fn check_map_types(value: &Value, depth: usize) -> Result<()> {
+    match value {
+        Value::Null => Ok(()),
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            Err(serialization(UNEXPECTED_FIELD))
+        }
+        Value::Array(_) => Err(serialization(MAP_COLLECTION)),
+        Value::Object(object) => object
+            .values()
+            .try_for_each(|v| check_value_types_at(v, depth)),
+    }
+}
+
+fn check_value_types_at(value: &Value, depth: usize) -> Result<()> {
+    if depth > TYPE_CHECK_DEPTH_GUARD {
+        return Err(ApiError::validation(NESTING_EXCEEDED));
+    }
+    let object = match value {
+        Value::Null => return Ok(()),
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            return Err(serialization(UNEXPECTED_VALUE))
+        }
+        Value::Array(_) => return Err(serialization(VALUE_COLLECTION)),
+        Value::Object(object) => object,
+    };
+    for (tag, field) in object {
+        if field.is_null() {
+            continue;
+        }
+        match tag.as_str() {
+            "S" | "N" => check_string(field)?,
+            "B" => check_blob(field)?,
+            "BOOL" | "NULL" => {
+                read_boolean(field)?;
+            }
+            "SS" | "NS" => list_items(field)?.iter().try_for_each(check_string)?,
+            "BS" => list_items(field)?.iter().try_for_each(check_blob)?,
+            "L" => list_items(field)?
+                .iter()
+                .try_for_each(|v| check_value_types_at(v, depth + 1))?,
+            "M" => check_map_types(field, depth + 1)?,
+            // Coral ignores members it does not know.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_string(value: &Value) -> Result<()> {
+    match value {
+        Value::String(_) => Ok(()),
+        // A null inside a set has no string to read; DynamoDB's answer is unverified.
+        Value::Null => Err(serialization(UNEXPECTED_FIELD)),
+        Value::Bool(_) | Value::Number(_) => Err(scalar_mismatch(value, "String")),
+        Value::Array(_) => Err(serialization(
+            "Unrecognized collection type class java.lang.String",
+        )),
+        Value::Object(_) => Err(serialization(UNEXPECTED_STRUCTURE)),
+    }
+}
+
+fn check_blob(value: &Value) -> Result<()> {
+    match value {
+        Value::String(text) => decode_base64(text).map(|_| ()),
+        Value::Null => Err(serialization(UNEXPECTED_FIELD)),
+        Value::Bool(_) | Value::Number(_) => Err(serialization(NOT_BASE64)),
+        Value::Array(_) => Err(serialization(
+            "Unrecognized collection type class java.nio.ByteBuffer",
+        )),
+        Value::Object(_) => Err(serialization(UNEXPECTED_STRUCTURE)),
+    }
+}
+
+/// Decodes standard, padded base64, refusing what DynamoDB refuses: a length that is not a
+/// multiple of 4 (counted in UTF-16 units, as Java counts), and anything else that does not
+/// decode canonically.
+fn decode_base64(text: &str) -> Result<Vec<u8>> {
+    let units = text.encode_utf16().count();
+    if !units.is_multiple_of(4) {
+        return Err(serialization(&format!(
+            "Base64 encoded length is expected a multiple of 4 bytes but found: {units}"
+        )));
+    }
+    B64.decode(text.as_bytes())
+        .map_err(|_| serialization(BAD_LAST_BASE64))
+}
+
+/// Coral's Boolean reading: JSON booleans, and the strings true/1/yes and false/0/no in any case.
+fn read_boolean(value: &Value) -> Result<bool> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) => {
+            let upper = s.to_ascii_uppercase();
+            match upper.as_str() {
+                "TRUE" | "1" | "YES" => Ok(true),
+                "FALSE" | "0" | "NO" => Ok(false),
+                _ => Err(serialization("Unexpected token received from parser")),
+            }
+        }
+        Value::Number(_) => Err(scalar_mismatch(value, "Boolean")),
+        Value::Array(_) => Err(serialization(
+            "Unrecognized collection type class java.lang.Boolean",
+        )),
+        Value::Object(_) => Err(serialization(UNEXPECTED_STRUCTURE)),
+        Value::Null => Err(serialization(UNEXPECTED_FIELD)),
+    }
+}
+
+fn list_items(value: &Value) -> Result<&Vec<Value>> {
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Object(_) => Err(serialization(UNEXPECTED_STRUCTURE)),
+        _ => Err(serialization(UNEXPECTED_FIELD)),
+    }
 }
 
 fn invalid(message: impl std::fmt::Display) -> ApiError {
@@ -73,122 +235,137 @@ fn invalid(message: impl std::fmt::Display) -> ApiError {
 }
 
 fn parse_number(text: &str) -> Result<Number> {
-    Number::parse(text).map_err(|e| ApiError::validation(e.message()))
+    Number::parse(text).map_err(|e| ApiError::validation(e.message_for(text)))
 }
 
-fn parse_binary(text: &str) -> Result<Vec<u8>> {
-    B64.decode(text.as_bytes()).map_err(|_| {
-        ApiError::serialization(Some(
-            "Base64 encoded length is expected a multiple of 4 bytes but found: ".to_string()
-                + &text.len().to_string(),
-        ))
-    })
+fn as_str(value: &Value) -> Result<&str> {
+    value
+        .as_str()
+        .ok_or_else(|| serialization(UNEXPECTED_FIELD))
 }
 
-fn strings(v: &Value) -> Result<Vec<&str>> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| ApiError::serialization(Some("Unexpected field type".into())))?;
-    arr.iter()
-        .map(|e| {
-            e.as_str()
-                .ok_or_else(|| ApiError::serialization(Some("Unexpected field type".into())))
-        })
-        .collect()
+fn strings(value: &Value) -> Result<Vec<&str>> {
+    list_items(value)?.iter().map(as_str).collect()
 }
 
-fn value_from_json_at(value: &Value, depth: usize) -> Result<AttributeValue> {
-    if depth > MAX_NESTING {
-        return Err(ApiError::validation(crate::error::msg::NESTING_TOO_DEEP));
+fn read_map(object: &Map<String, Value>, depth: usize) -> Result<BTreeMap<String, AttributeValue>> {
+    let mut item = BTreeMap::new();
+    for (name, v) in object {
+        item.insert(name.clone(), read_value(v, depth)?);
     }
-    let object = value
-        .as_object()
-        .ok_or_else(|| ApiError::serialization(Some("Unexpected value type in payload".into())))?;
-    let set: Vec<(&String, &Value)> = object.iter().filter(|(_, v)| !v.is_null()).collect();
-    if set.is_empty() {
-        return Err(ApiError::validation(
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
-        ));
-    }
-    if set.len() > 1 {
-        return Err(ApiError::validation(
-            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-        ));
-    }
-    let (tag, v) = set[0];
-    let type_err = || ApiError::serialization(Some("Unexpected field type".into()));
-    Ok(match tag.as_str() {
-        "S" => AttributeValue::S(v.as_str().ok_or_else(type_err)?.to_string()),
-        "N" => AttributeValue::N(parse_number(v.as_str().ok_or_else(type_err)?)?),
-        "B" => AttributeValue::B(parse_binary(v.as_str().ok_or_else(type_err)?)?),
-        "BOOL" => AttributeValue::Bool(v.as_bool().ok_or_else(type_err)?),
-        "NULL" => {
-            if v.as_bool() != Some(true) {
-                return Err(invalid(
-                    "Null attribute value types must have the value of true",
-                ));
-            }
-            AttributeValue::Null
-        }
-        "M" => AttributeValue::M(map_from_json(
-            v.as_object().ok_or_else(type_err)?,
-            depth + 1,
-        )?),
-        "L" => AttributeValue::L(
-            v.as_array()
-                .ok_or_else(type_err)?
-                .iter()
-                .map(|e| value_from_json_at(e, depth + 1))
-                .collect::<Result<_>>()?,
-        ),
-        "SS" => {
-            let items = strings(v)?;
-            if items.is_empty() {
-                return Err(invalid("An string set  may not be empty"));
-            }
-            let mut out: Vec<String> = items.iter().map(|s| s.to_string()).collect();
-            out.sort();
-            check_duplicates(&out, &items)?;
-            AttributeValue::SS(out)
-        }
-        "NS" => {
-            let items = strings(v)?;
-            if items.is_empty() {
-                return Err(invalid("An number set  may not be empty"));
-            }
-            let mut out = items
-                .iter()
-                .map(|s| parse_number(s))
-                .collect::<Result<Vec<_>>>()?;
-            out.sort();
-            check_duplicates(&out, &items)?;
-            AttributeValue::NS(out)
-        }
-        "BS" => {
-            let items = strings(v)?;
-            if items.is_empty() {
-                return Err(invalid("Binary sets should not be empty"));
-            }
-            let mut out = items
-                .iter()
-                .map(|s| parse_binary(s))
-                .collect::<Result<Vec<_>>>()?;
-            out.sort();
-            check_duplicates(&out, &items)?;
-            AttributeValue::BS(out)
-        }
-        _ => return Err(ApiError::validation(
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
-        )),
-    })
+    Ok(item)
 }
 
-fn check_duplicates<T: PartialEq>(sorted: &[T], original: &[&str]) -> Result<()> {
-    if sorted.windows(2).any(|w| w[0] == w[1]) {
+/// Validates and builds one value at `depth` (0 for a top-level attribute), checking each
+/// present type in document order before the one-type rule, as DynamoDB does: `{"S": "a",
+/// "N": "x"}` is refused for its number, not for having two types.
+fn read_value(value: &Value, depth: usize) -> Result<AttributeValue> {
+    if depth >= MAX_NESTING {
+        return Err(ApiError::validation(NESTING_EXCEEDED));
+    }
+    let Value::Object(object) = value else {
+        return Err(ApiError::validation(EMPTY_VALUE));
+    };
+    let mut found: Option<AttributeValue> = None;
+    let mut count = 0usize;
+    for (tag, field) in object {
+        if field.is_null() {
+            continue;
+        }
+        let parsed = match tag.as_str() {
+            "S" => AttributeValue::S(as_str(field)?.to_string()),
+            "N" => AttributeValue::N(parse_number(as_str(field)?)?),
+            "B" => AttributeValue::B(decode_base64(as_str(field)?)?),
+            "BOOL" => AttributeValue::Bool(read_boolean(field)?),
+            "NULL" => {
+                if !read_boolean(field)? {
+                    return Err(invalid(
+                        "Null attribute value types must have the value of true",
+                    ));
+                }
+                AttributeValue::Null
+            }
+            "SS" => read_string_set(field)?,
+            "NS" => read_number_set(field)?,
+            "BS" => read_binary_set(field)?,
+            "M" => match field {
+                Value::Object(m) => AttributeValue::M(read_map(m, depth + 1)?),
+                _ => return Err(serialization(UNEXPECTED_FIELD)),
+            },
+            "L" => AttributeValue::L(
+                list_items(field)?
+                    .iter()
+                    .map(|e| read_value(e, depth + 1))
+                    .collect::<Result<_>>()?,
+            ),
+            _ => continue,
+        };
+        count += 1;
+        if found.is_none() {
+            found = Some(parsed);
+        }
+    }
+    match (found, count) {
+        (Some(value), 1) => Ok(value),
+        (None, _) => Err(ApiError::validation(EMPTY_VALUE)),
+        (Some(_), _) => Err(ApiError::validation(SEVERAL_TYPES)),
+    }
+}
+
+fn read_string_set(field: &Value) -> Result<AttributeValue> {
+    let items = strings(field)?;
+    if items.is_empty() {
+        return Err(invalid("An string set  may not be empty"));
+    }
+    let mut out: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    out.sort();
+    if has_adjacent_duplicates(&out) {
         return Err(invalid(format!(
             "Input collection [{}] contains duplicates.",
-            original.join(", ")
+            items.join(", ")
         )));
     }
-    Ok(())
+    Ok(AttributeValue::SS(out))
+}
+
+fn read_number_set(field: &Value) -> Result<AttributeValue> {
+    let items = strings(field)?;
+    if items.is_empty() {
+        return Err(invalid("An number set  may not be empty"));
+    }
+    let mut out = items
+        .iter()
+        .map(|s| parse_number(s))
+        .collect::<Result<Vec<_>>>()?;
+    out.sort();
+    // Duplicates are numeric (`1` and `1.0` collide), and DynamoDB's message for them has
+    // neither the usual prefix nor the list.
+    if has_adjacent_duplicates(&out) {
+        return Err(ApiError::validation("Input collection contains duplicates"));
+    }
+    Ok(AttributeValue::NS(out))
+}
+
+fn read_binary_set(field: &Value) -> Result<AttributeValue> {
+    let items = strings(field)?;
+    if items.is_empty() {
+        return Err(invalid("Binary sets should not be empty"));
+    }
+    let mut out = items
+        .iter()
+        .map(|s| decode_base64(s))
+        .collect::<Result<Vec<_>>>()?;
+    out.sort();
+    // DynamoDB's text really has no space before "of type BS".
+    if has_adjacent_duplicates(&out) {
+        return Err(invalid(format!(
+            "Input collection [{}]of type BS contains duplicates.",
+            items.join(", ")
+        )));
+    }
+    Ok(AttributeValue::BS(out))
+}
+
+fn has_adjacent_duplicates<T: PartialEq>(sorted: &[T]) -> bool {
+    sorted.windows(2).any(|w| matches!(w, [a, b] if a == b))
 }

@@ -1,0 +1,274 @@
+//! CreateTable: validates the key schema against the attribute definitions and billing settings
+//! in DynamoDB's order, then creates the table (reported as CREATING, usable at once).
+
+use serde_json::{json, Map, Value};
+
+use super::describe::table_description;
+use crate::error::{ApiError, Result};
+use crate::request::{check, field, Field, Req, Rule, Ty};
+use crate::storage::Mutation;
+use crate::table::{BillingMode, KeyAttribute, KeySchema, ScalarType, Table, TableDefinition};
+use crate::Engine;
+
+const ATTRIBUTE_DEFINITION: Ty = Ty::Struct(
+    "AttributeDefinition",
+    &[
+        field("AttributeName", Ty::String, &[Rule::NotNull]),
+        field(
+            "AttributeType",
+            Ty::String,
+            &[Rule::NotNull, Rule::Enum(&["B", "N", "S"])],
+        ),
+    ],
+);
+const KEY_SCHEMA_ELEMENT: Ty = Ty::Struct(
+    "KeySchemaElement",
+    &[
+        field("AttributeName", Ty::String, &[Rule::NotNull]),
+        field(
+            "KeyType",
+            Ty::String,
+            &[Rule::NotNull, Rule::Enum(&["HASH", "RANGE"])],
+        ),
+    ],
+);
+const PROVISIONED_THROUGHPUT: Ty = Ty::FieldStruct(
+    "ProvisionedThroughput",
+    &[
+        field(
+            "WriteCapacityUnits",
+            Ty::Long,
+            &[Rule::NotNull, Rule::Min(1)],
+        ),
+        field(
+            "ReadCapacityUnits",
+            Ty::Long,
+            &[Rule::NotNull, Rule::Min(1)],
+        ),
+    ],
+);
+
+const FIELDS: &[Field] = &[
+    field(
+        "AttributeDefinitions",
+        Ty::List(&ATTRIBUTE_DEFINITION),
+        &[Rule::NotNull],
+    ),
+    field(
+        "TableName",
+        Ty::String,
+        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
+    ),
+    field(
+        "BillingMode",
+        Ty::String,
+        &[Rule::Enum(&["PROVISIONED", "PAY_PER_REQUEST"])],
+    ),
+    field("ProvisionedThroughput", PROVISIONED_THROUGHPUT, &[]),
+    field(
+        "KeySchema",
+        Ty::List(&KEY_SCHEMA_ELEMENT),
+        &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(2)],
+    ),
+    field("DeletionProtectionEnabled", Ty::Boolean, &[]),
+    field(
+        "LocalSecondaryIndexes",
+        Ty::List(&Ty::Struct("LocalSecondaryIndex", &[])),
+        &[],
+    ),
+    field(
+        "GlobalSecondaryIndexes",
+        Ty::List(&Ty::Struct("GlobalSecondaryIndex", &[])),
+        &[],
+    ),
+];
+
+/// DynamoDB's upper bound on provisioned units per table.
+const MAX_UNITS: i64 = 1_000_000_000_000;
+
+fn invalid(message: impl std::fmt::Display) -> ApiError {
+    ApiError::validation(format!(
+        "One or more parameter values were invalid: {message}"
+    ))
+}
+
+pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    check(request, FIELDS)?;
+    let req = Req(request);
+    let name = req.str("TableName").unwrap_or_default().to_string();
+
+    let pay_per_request = req.str("BillingMode") == Some("PAY_PER_REQUEST");
+    let throughput = req.object("ProvisionedThroughput");
+    let units = |k: &str| throughput.and_then(|t| t.get(k)).and_then(Value::as_i64);
+    if pay_per_request {
+        if throughput.is_some() {
+            return Err(invalid(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            ));
+        }
+    } else {
+        let (Some(read), Some(write)) = (units("ReadCapacityUnits"), units("WriteCapacityUnits"))
+        else {
+            return Err(invalid(
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+            ));
+        };
+        if read > MAX_UNITS {
+            return Err(ApiError::validation(format!(
+                "Given value {read} for ReadCapacityUnits is out of bounds"
+            )));
+        }
+        if write > MAX_UNITS {
+            return Err(ApiError::validation(format!(
+                "Given value {write} for WriteCapacityUnits is out of bounds"
+            )));
+        }
+    }
+
+    let definitions: Vec<(String, String)> = req
+        .array("AttributeDefinitions")
+        .map(|a| {
+            a.iter()
+                .map(|d| {
+                    (
+                        d["AttributeName"].as_str().unwrap_or_default().to_string(),
+                        d["AttributeType"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let schema: Vec<(String, String)> = req
+        .array("KeySchema")
+        .map(|a| {
+            a.iter()
+                .map(|k| {
+                    (
+                        k["AttributeName"].as_str().unwrap_or_default().to_string(),
+                        k["KeyType"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let defined: Vec<&str> = definitions.iter().map(|d| d.0.as_str()).collect();
+    let keys: Vec<&str> = schema.iter().map(|k| k.0.as_str()).collect();
+
+    if keys.len() > defined.len() {
+        return Err(ApiError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
+    if keys.iter().any(|k| !defined.contains(k)) {
+        return Err(invalid(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            keys.join(", "),
+            defined.join(", ")
+        )));
+    }
+    if keys.len() == 2 && keys[0] == keys[1] {
+        return Err(ApiError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    if schema.first().map(|k| k.1.as_str()) != Some("HASH") {
+        return Err(ApiError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if schema.get(1).is_some_and(|k| k.1 != "RANGE") {
+        return Err(ApiError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
+    }
+    let has_indexes = req.has("LocalSecondaryIndexes") || req.has("GlobalSecondaryIndexes");
+    if !has_indexes && keys.len() != defined.len() {
+        return Err(invalid(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
+    }
+    if has_indexes {
+        // Secondary indexes are the next milestone; refuse rather than pretend to maintain them.
+        return Err(ApiError::validation(
+            "Secondary indexes are not supported by this version of Dynaplay yet",
+        ));
+    }
+
+    if engine.tables.contains_key(&name) {
+        return Err(ApiError::resource_in_use(format!(
+            "Table already exists: {name}"
+        )));
+    }
+
+    let attribute_definitions: Vec<KeyAttribute> = definitions
+        .iter()
+        .filter_map(|(n, t)| {
+            Some(KeyAttribute {
+                name: n.clone(),
+                ty: ScalarType::parse(t)?,
+            })
+        })
+        .collect();
+    let key_attr = |n: &str| attribute_definitions.iter().find(|a| a.name == n).cloned();
+    let hash = keys
+        .first()
+        .and_then(|k| key_attr(k))
+        .ok_or_else(|| ApiError::internal("key schema"))?;
+    let range = keys.get(1).and_then(|k| key_attr(k));
+
+    let now = engine.clock.now_millis();
+    let def = TableDefinition {
+        table_id: table_id(&name, now),
+        arn: format!(
+            "arn:aws:dynamodb:{}:{}:table/{}",
+            engine.config.region, engine.config.account_id, name
+        ),
+        name: name.clone(),
+        key_schema: KeySchema { hash, range },
+        attribute_definitions,
+        billing_mode: if pay_per_request {
+            BillingMode::PayPerRequest
+        } else {
+            BillingMode::Provisioned
+        },
+        throughput: if pay_per_request {
+            (0, 0)
+        } else {
+            (
+                units("ReadCapacityUnits").unwrap_or(0),
+                units("WriteCapacityUnits").unwrap_or(0),
+            )
+        },
+        created_millis: now,
+        deletion_protection: req.bool("DeletionProtectionEnabled").unwrap_or(false),
+    };
+    engine
+        .storage
+        .commit(&[Mutation::PutTable {
+            table: name.clone(),
+            definition: def.to_json().to_string(),
+        }])
+        .map_err(|e| ApiError::internal(format!("The table could not be created durably: {e}")))?;
+    let table = Table::new(def);
+    let description = table_description(&table, "CREATING");
+    engine.tables.insert(name, table);
+    Ok(json!({ "TableDescription": description }))
+}
+
+/// A UUID-shaped table id, derived from the name and creation time so runs are reproducible.
+fn table_id(name: &str, now: i64) -> String {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in name.bytes().chain(now.to_le_bytes()) {
+        h ^= b as u128;
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    let hex = format!("{h:032x}");
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}

@@ -1,0 +1,286 @@
+//! Query: the items of one partition, in sort-key order, narrowed by a sort-key condition.
+
+use serde_json::{Map, Value};
+
+use super::read_page::{check_select, read_page, PageOptions};
+use super::shared;
+use crate::capacity::Detail;
+use crate::error::{ApiError, Result};
+use crate::expr::SortCondition;
+use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::table::{partition_hash, PartitionKey};
+use crate::value::{AttributeValue, KeyValue};
+use crate::Engine;
+
+const SELECT: &[&str] = &[
+    "SPECIFIC_ATTRIBUTES",
+    "COUNT",
+    "ALL_ATTRIBUTES",
+    "ALL_PROJECTED_ATTRIBUTES",
+];
+
+const FIELDS: &[Field] = &[
+    field("Select", Ty::String, &[Rule::Enum(SELECT)]),
+    field(
+        "IndexName",
+        Ty::String,
+        &[Rule::NamePattern, Rule::MinLength(3), Rule::MaxLength(255)],
+    ),
+    request::RETURN_CONSUMED_CAPACITY,
+    field(
+        "QueryFilter",
+        Ty::StructMap("Condition", &Ty::Struct("Condition", &[])),
+        &[],
+    ),
+    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Rule::Enum(&["OR", "AND"])],
+    ),
+    field(
+        "AttributesToGet",
+        Ty::List(&Ty::String),
+        &[Rule::MinLength(1), Rule::MaxLength(255)],
+    ),
+    field("Limit", Ty::Integer, &[Rule::Min(1)]),
+    field(
+        "KeyConditions",
+        Ty::StructMap("Condition", &Ty::Struct("Condition", &[])),
+        &[],
+    ),
+    field("ExclusiveStartKey", Ty::AttributeMap, &[]),
+    field("ConsistentRead", Ty::Boolean, &[]),
+    field("ScanIndexForward", Ty::Boolean, &[]),
+    field("KeyConditionExpression", Ty::String, &[]),
+    field("FilterExpression", Ty::String, &[]),
+    field("ProjectionExpression", Ty::String, &[]),
+    request::EXPRESSION_ATTRIBUTE_VALUES,
+    request::EXPRESSION_ATTRIBUTE_NAMES,
+];
+
+/// ExclusiveStartKey value errors get a prefix, except the number and set ones (as DynamoDB does).
+pub(super) fn start_key_error(e: ApiError) -> ApiError {
+    let text = e.message.clone().unwrap_or_default();
+    let bare = [
+        "contains duplicates",
+        "number set",
+        "numeric value",
+        "significant digits",
+        "number with magnitude",
+    ];
+    if e.kind != crate::ErrorKind::ValidationException || bare.iter().any(|b| text.contains(b)) {
+        e
+    } else {
+        ApiError::validation(format!("The provided starting key is invalid: {text}"))
+    }
+}
+
+pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    check(request, FIELDS)?;
+    let req = Req(request);
+    let mut exprs = shared::expressions(
+        &req,
+        &[
+            "ProjectionExpression",
+            "FilterExpression",
+            "KeyConditionExpression",
+        ],
+        &[
+            "AttributesToGet",
+            "QueryFilter",
+            "ConditionalOperator",
+            "KeyConditions",
+        ],
+    )?;
+    let start = match req.get("ExclusiveStartKey") {
+        Some(v) => Some(shared::item(Some(v)).map_err(start_key_error)?),
+        None => None,
+    };
+    if !req.has("KeyConditions") && !req.has("KeyConditionExpression") {
+        return Err(ApiError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ));
+    }
+    shared::reject_legacy(
+        &req,
+        &[
+            "AttributesToGet",
+            "QueryFilter",
+            "ConditionalOperator",
+            "KeyConditions",
+        ],
+    )?;
+    shared::attribute_names_and_values(&req, &mut exprs)?;
+
+    let table_name = req.str("TableName").unwrap_or_default();
+    let key_text = req.str("KeyConditionExpression").unwrap_or_default();
+    let Some(table) = engine.tables.get(table_name) else {
+        // Syntax errors still come before the missing table, as in DynamoDB.
+        exprs.condition(key_text, "KeyConditionExpression")?;
+        return Err(ApiError::resource_not_found());
+    };
+    let schema = &table.def.key_schema;
+    let key_condition = exprs.key_condition(
+        key_text,
+        &schema.hash.name,
+        schema.range.as_ref().map(|r| r.name.as_str()),
+    )?;
+    let filter = match req.str("FilterExpression") {
+        Some(text) => Some(exprs.condition(text, "FilterExpression")?),
+        None => None,
+    };
+    let projection = match req.str("ProjectionExpression") {
+        Some(text) => Some(exprs.projection(text)?),
+        None => None,
+    };
+    exprs.check_unused()?;
+    check_select(
+        req.str("Select"),
+        projection.is_some(),
+        req.has("IndexName"),
+    )?;
+    if let Some(index) = req.str("IndexName") {
+        return Err(ApiError::validation(format!(
+            "The table does not have the specified index: {index}"
+        )));
+    }
+
+    if let Some(f) = &filter {
+        if let Some(key) = f.attribute_names().into_iter().find(|n| schema.is_key(n)) {
+            return Err(ApiError::validation(format!(
+                "Filter Expression can only contain non-primary key attributes: Primary key attribute: {key}"
+            )));
+        }
+    }
+    // The key condition's values must have the key attributes' types.
+    let type_mismatch = || {
+        ApiError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+    };
+    if key_condition.partition.type_name() != schema.hash.ty.as_str() {
+        return Err(type_mismatch());
+    }
+    if let (Some(sort), Some(range)) = (&key_condition.sort, &schema.range) {
+        let values: Vec<&AttributeValue> = match sort {
+            SortCondition::Between(a, b) => vec![a, b],
+            SortCondition::Eq(v)
+            | SortCondition::Lt(v)
+            | SortCondition::Le(v)
+            | SortCondition::Gt(v)
+            | SortCondition::Ge(v)
+            | SortCondition::BeginsWith(v) => vec![v],
+        };
+        if values.iter().any(|v| v.type_name() != range.ty.as_str()) {
+            return Err(type_mismatch());
+        }
+        if matches!(sort, SortCondition::BeginsWith(AttributeValue::N(_))) {
+            return Err(ApiError::validation(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+            ));
+        }
+        if let SortCondition::Between(a, b) = sort {
+            if KeyValue::from_attribute(a) > KeyValue::from_attribute(b) {
+                return Err(ApiError::validation(format!(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                    operand_text(a),
+                    operand_text(b)
+                )));
+            }
+        }
+    }
+
+    let start_sort = match &start {
+        Some(s) => {
+            let k = table.key_of_request(s).map_err(|e| {
+                ApiError::validation(format!(
+                    "The provided starting key is invalid: {}",
+                    e.message.unwrap_or_default()
+                ))
+            })?;
+            if KeyValue::from_attribute(&key_condition.partition).as_ref()
+                != Some(&k.partition.value)
+            {
+                return Err(ApiError::validation(
+                    "The provided starting key is outside query boundaries based on provided conditions",
+                ));
+            }
+            Some(k.sort)
+        }
+        None => None,
+    };
+
+    let forward = req.bool("ScanIndexForward").unwrap_or(true);
+    let pk = KeyValue::from_attribute(&key_condition.partition).ok_or_else(type_mismatch)?;
+    let partition = table.partitions.get(&PartitionKey {
+        hash: partition_hash(&pk),
+        value: pk,
+    });
+    let empty = Default::default();
+    let partition = partition.unwrap_or(&empty);
+    let in_range = |sort: &Option<KeyValue>| match (&key_condition.sort, sort) {
+        (None, _) => true,
+        (Some(cond), Some(k)) => cond.matches(&k.to_attribute()),
+        (Some(_), None) => false,
+    };
+    // Seek to the sort-key range rather than walk the whole partition.
+    let bounds = sort_bounds(key_condition.sort.as_ref());
+    let after_start = |sort: &Option<KeyValue>| match &start_sort {
+        None => true,
+        Some(s) => {
+            if forward {
+                sort > s
+            } else {
+                sort < s
+            }
+        }
+    };
+    let iter: Box<dyn Iterator<Item = (&Option<KeyValue>, &crate::value::Item)>> = if forward {
+        Box::new(partition.range(bounds))
+    } else {
+        Box::new(partition.range(bounds).rev())
+    };
+    let items = iter
+        .filter(|(k, _)| in_range(k) && after_start(k))
+        .map(|(_, v)| v);
+    let opts = PageOptions {
+        limit: req.int("Limit").map(|l| l.max(1) as usize),
+        filter: filter.as_ref(),
+        projection: projection.as_ref(),
+        count_only: req.str("Select") == Some("COUNT"),
+        consistent: req.bool("ConsistentRead").unwrap_or(false),
+        detail: Detail::parse(req.str("ReturnConsumedCapacity")),
+    };
+    Ok(read_page(table, items, &opts))
+}
+
+/// How DynamoDB prints a key operand in messages: `{S:abc}`.
+fn operand_text(v: &AttributeValue) -> String {
+    let text = match v {
+        AttributeValue::S(s) => s.clone(),
+        AttributeValue::N(n) => n.to_string(),
+        other => crate::value::wire::value_to_json(other).to_string(),
+    };
+    format!("{{{}:{}}}", v.type_name(), text)
+}
+
+type SortBound = std::ops::Bound<Option<KeyValue>>;
+
+/// The slice of a partition's sort keys a sort condition can match (the condition itself is still
+/// applied to each key, so these bounds only need to be wide enough).
+fn sort_bounds(cond: Option<&SortCondition>) -> (SortBound, SortBound) {
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let key = |v: &AttributeValue| KeyValue::from_attribute(v);
+    match cond {
+        Some(SortCondition::Eq(v)) => (Included(key(v)), Included(key(v))),
+        Some(SortCondition::Lt(v)) => (Unbounded, Excluded(key(v))),
+        Some(SortCondition::Le(v)) => (Unbounded, Included(key(v))),
+        Some(SortCondition::Gt(v)) => (Excluded(key(v)), Unbounded),
+        Some(SortCondition::Ge(v)) | Some(SortCondition::BeginsWith(v)) => {
+            (Included(key(v)), Unbounded)
+        }
+        Some(SortCondition::Between(a, b)) if key(a) <= key(b) => {
+            (Included(key(a)), Included(key(b)))
+        }
+        _ => (Unbounded, Unbounded),
+    }
+}

@@ -1,0 +1,215 @@
+//! Pieces several operations share: finding tables, reading expression parameters, committing
+//! writes to storage, and shaping ReturnValues.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, Result};
+use crate::expr::Expressions;
+use crate::request::Req;
+use crate::storage::Mutation;
+use crate::table::{PrimaryKey, Table};
+use crate::value::{wire, Item};
+use crate::Engine;
+
+pub fn table<'a>(engine: &'a Engine, name: &str) -> Result<&'a Table> {
+    engine
+        .tables
+        .get(name)
+        .ok_or_else(ApiError::resource_not_found)
+}
+
+/// DynamoDB's rules for mixing expression and legacy parameters, then the checks on
+/// ExpressionAttributeNames/Values themselves. `expressions` are the request's expression
+/// members, `legacy` its legacy members, in the order DynamoDB lists them in messages.
+pub fn expressions(req: &Req, expressions: &[&str], legacy: &[&str]) -> Result<Expressions> {
+    let used: Vec<&str> = expressions.iter().copied().filter(|e| req.has(e)).collect();
+    if !used.is_empty() {
+        let mixed: Vec<&str> = legacy.iter().copied().filter(|e| req.has(e)).collect();
+        if !mixed.is_empty() {
+            return Err(ApiError::validation(format!(
+                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+                mixed.join(", "),
+                used.join(", ")
+            )));
+        }
+    }
+    if req.has("ExpressionAttributeNames") && used.is_empty() {
+        return Err(ApiError::validation(
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ));
+    }
+    let value_exprs: Vec<&str> = expressions
+        .iter()
+        .copied()
+        .filter(|e| *e != "ProjectionExpression")
+        .collect();
+    if !value_exprs.is_empty()
+        && req.has("ExpressionAttributeValues")
+        && value_exprs.iter().all(|e| !req.has(e))
+    {
+        return Err(ApiError::validation(format!(
+            "ExpressionAttributeValues can only be specified when using expressions: {} {} null",
+            value_exprs.join(" and "),
+            if value_exprs.len() > 1 { "are" } else { "is" }
+        )));
+    }
+    Ok(Expressions::new(None, None))
+}
+
+/// Reads ExpressionAttributeNames/Values after the per-operation value checks, as DynamoDB does
+/// just before parsing expressions.
+pub fn attribute_names_and_values(req: &Req, exprs: &mut Expressions) -> Result<()> {
+    if let Some(names) = req.object("ExpressionAttributeNames") {
+        if names.is_empty() {
+            return Err(ApiError::validation(
+                "ExpressionAttributeNames must not be empty",
+            ));
+        }
+        let mut out = BTreeMap::new();
+        for (k, v) in names {
+            if !placeholder_ok(k, '#') {
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
+                )));
+            }
+            out.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+        exprs.names = Some(out);
+    }
+    if let Some(values) = req.object("ExpressionAttributeValues") {
+        if values.is_empty() {
+            return Err(ApiError::validation(
+                "ExpressionAttributeValues must not be empty",
+            ));
+        }
+        for k in values.keys() {
+            if !placeholder_ok(k, ':') {
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
+                )));
+            }
+        }
+        let mut out = Item::new();
+        for (k, v) in values {
+            let value = wire::value_from_json(v).map_err(|e| {
+                if e.kind == crate::ErrorKind::ValidationException {
+                    ApiError::validation(format!(
+                        "ExpressionAttributeValues contains invalid value: {} for key {k}",
+                        e.message.unwrap_or_default()
+                    ))
+                } else {
+                    e
+                }
+            })?;
+            out.insert(k.clone(), value);
+        }
+        exprs.values = Some(out);
+    }
+    Ok(())
+}
+
+fn placeholder_ok(key: &str, sigil: char) -> bool {
+    let mut chars = key.chars();
+    chars.next() == Some(sigil)
+        && key.len() > 1
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Reads a map of attribute values (Item, Key), reporting DynamoDB's validation messages.
+pub fn item(value: Option<&Value>) -> Result<Item> {
+    match value {
+        Some(v) => wire::item_from_json(v),
+        None => Ok(Item::new()),
+    }
+}
+
+/// A write to one item: None deletes it.
+pub type Write = (String, PrimaryKey, Option<Item>);
+
+/// Makes writes durable, then visible: all of them go to storage as one batch first, so a
+/// failed commit changes nothing (a BatchWriteItem lands whole or not at all).
+pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
+    if engine.storage.persistent() {
+        let mut mutations = Vec::with_capacity(writes.len());
+        for (table_name, key, item) in &writes {
+            let table = engine
+                .tables
+                .get(table_name)
+                .ok_or_else(ApiError::resource_not_found)?;
+            let stored_key = match item {
+                Some(i) => table.storage_key(i),
+                None => table
+                    .get(key)
+                    .map(|i| table.storage_key(i))
+                    .unwrap_or_default(),
+            };
+            mutations.push(match item {
+                Some(i) => Mutation::PutItem {
+                    table: table_name.clone(),
+                    key: stored_key,
+                    item: wire::item_to_json(i).to_string(),
+                },
+                None => Mutation::DeleteItem {
+                    table: table_name.clone(),
+                    key: stored_key,
+                },
+            });
+        }
+        engine
+            .storage
+            .commit(&mutations)
+            .map_err(|e| ApiError::internal(format!("The write could not be made durable: {e}")))?;
+    }
+    for (table_name, key, item) in writes {
+        let table = engine
+            .tables
+            .get_mut(&table_name)
+            .ok_or_else(ApiError::resource_not_found)?;
+        match item {
+            Some(i) => {
+                table.insert(key, i);
+            }
+            None => {
+                table.remove(&key);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Puts `Attributes` into a response when there is something to return.
+pub fn put_attributes(out: &mut Map<String, Value>, attributes: Option<Item>) {
+    if let Some(a) = attributes.filter(|a| !a.is_empty()) {
+        out.insert("Attributes".into(), wire::item_to_json(&a));
+    }
+}
+
+/// The ReturnValuesOnConditionCheckFailure rule: with ALL_OLD, the failing item rides on the error.
+pub fn condition_failed(req: &Req, old: Option<&Item>) -> ApiError {
+    let item = if req.str("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD") {
+        old.cloned()
+    } else {
+        None
+    };
+    ApiError::conditional_check_failed(item)
+}
+
+pub const RETURN_VALUES_ON_FAILURE: crate::request::Field = crate::request::field(
+    "ReturnValuesOnConditionCheckFailure",
+    crate::request::Ty::String,
+    &[crate::request::Rule::Enum(&["ALL_OLD", "NONE"])],
+);
+
+/// Legacy parameters (Expected, AttributeUpdates, KeyConditions...) arrive with the
+/// legacy-parameters milestone; until then a request using them is refused rather than
+/// half-honoured.
+pub fn reject_legacy(req: &Req, legacy: &[&str]) -> Result<()> {
+    if let Some(name) = legacy.iter().find(|l| req.has(l)) {
+        return Err(ApiError::validation(format!(
+            "The legacy parameter {name} is not supported by this version of Dynaplay yet; use the expression parameters"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! UpdateItem: edits attributes of one item (creating it if needed), optionally under a condition.
+
+use serde_json::{Map, Value};
+
+use super::shared;
+use crate::capacity::{self, Detail};
+use crate::error::{ApiError, Result};
+use crate::expr::path::Step;
+use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::value::size::{item_size, MAX_ITEM_SIZE};
+use crate::Engine;
+
+const FIELDS: &[Field] = &[
+    request::RETURN_CONSUMED_CAPACITY,
+    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    field("Key", Ty::AttributeMap, &[Rule::NotNull]),
+    field(
+        "AttributeUpdates",
+        Ty::StructMap(
+            "AttributeValueUpdate",
+            &Ty::Struct("AttributeValueUpdate", &[]),
+        ),
+        &[],
+    ),
+    field(
+        "ConditionalOperator",
+        Ty::String,
+        &[Rule::Enum(&["OR", "AND"])],
+    ),
+    field(
+        "Expected",
+        Ty::StructMap(
+            "ExpectedAttributeValue",
+            &Ty::Struct("ExpectedAttributeValue", &[]),
+        ),
+        &[],
+    ),
+    field(
+        "ReturnValues",
+        Ty::String,
+        &[Rule::Enum(&[
+            "ALL_NEW",
+            "UPDATED_OLD",
+            "ALL_OLD",
+            "NONE",
+            "UPDATED_NEW",
+        ])],
+    ),
+    field(
+        "ReturnItemCollectionMetrics",
+        Ty::String,
+        &[Rule::Enum(&["SIZE", "NONE"])],
+    ),
+    field("UpdateExpression", Ty::String, &[]),
+    field("ConditionExpression", Ty::String, &[]),
+    request::EXPRESSION_ATTRIBUTE_VALUES,
+    request::EXPRESSION_ATTRIBUTE_NAMES,
+    shared::RETURN_VALUES_ON_FAILURE,
+];
+
+pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    check(request, FIELDS)?;
+    let req = Req(request);
+    let mut exprs = shared::expressions(
+        &req,
+        &["UpdateExpression", "ConditionExpression"],
+        &["AttributeUpdates", "Expected"],
+    )?;
+    let key_item = shared::item(req.get("Key"))?;
+    shared::reject_legacy(
+        &req,
+        &["AttributeUpdates", "Expected", "ConditionalOperator"],
+    )?;
+    shared::attribute_names_and_values(&req, &mut exprs)?;
+    let plan = match req.str("UpdateExpression") {
+        Some(text) => Some(exprs.update(text)?),
+        None => None,
+    };
+    let condition = match req.str("ConditionExpression") {
+        Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
+        None => None,
+    };
+    exprs.check_unused()?;
+
+    let table_name = req.str("TableName").unwrap_or_default();
+    let table = shared::table(engine, table_name)?;
+    let key = table.key_of_request(&key_item)?;
+    // Key attributes can't be touched by the update at all, whatever the value.
+    if let Some(plan) = &plan {
+        for action in plan.actions() {
+            let path = action.path();
+            let Some(Step::Key(head)) = path.0.first() else {
+                continue;
+            };
+            if table.def.key_schema.is_key(head) {
+                return Err(ApiError::validation(if path.0.len() > 1 {
+                    format!(
+                        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {head}"
+                    )
+                } else {
+                    format!(
+                        "One or more parameter values were invalid: Cannot update attribute {head}. This attribute is part of the key"
+                    )
+                }));
+            }
+        }
+    }
+    let old = table.get(&key).cloned();
+    if let Some(c) = &condition {
+        if !c.matches(old.as_ref()) {
+            return Err(shared::condition_failed(&req, old.as_ref()));
+        }
+    }
+    let base = old.clone().unwrap_or_else(|| key_item.clone());
+    let new = match &plan {
+        Some(p) => p.apply(Some(&base))?,
+        None => base,
+    };
+    let new_size = item_size(&new);
+    if new_size > MAX_ITEM_SIZE {
+        return Err(ApiError::validation(
+            "Item size to update has exceeded the maximum allowed size",
+        ));
+    }
+    let units = capacity::write_units(old.as_ref().map_or(0, item_size), new_size);
+
+    let mut out = Map::new();
+    let attributes = match req.str("ReturnValues") {
+        Some("ALL_OLD") => old.clone(),
+        Some("ALL_NEW") => Some(new.clone()),
+        Some("UPDATED_OLD") => match (&plan, &old) {
+            (Some(p), Some(o)) => Some(p.updated().apply(o)),
+            _ => None,
+        },
+        Some("UPDATED_NEW") => plan.as_ref().map(|p| p.updated().apply(&new)),
+        _ => None,
+    };
+    // An update that changes nothing still writes (and is charged) in DynamoDB.
+    shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(new))])?;
+    shared::put_attributes(&mut out, attributes);
+    if let Some(c) = capacity::consumed(
+        Detail::parse(req.str("ReturnConsumedCapacity")),
+        table_name,
+        units,
+    ) {
+        out.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(Value::Object(out))
+}

@@ -1,0 +1,187 @@
+//! No request can panic the engine (a panic in wasm kills the user's playground): hostile and
+//! mangled requests must all come back as DynamoDB-shaped errors, and stored data must survive.
+
+use dynaplay_engine::{Engine, ManualClock};
+use serde_json::{json, Value};
+
+fn engine_with_table() -> Engine {
+    let mut engine = Engine::in_memory(Box::new(ManualClock::new(0)));
+    let create = json!({
+        "TableName": "Tbl",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    });
+    assert_eq!(
+        engine.dispatch("CreateTable", &create.to_string()).status,
+        200
+    );
+    let put = json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"S": "kept"}}});
+    assert_eq!(engine.dispatch("PutItem", &put.to_string()).status, 200);
+    engine
+}
+
+/// Every answer is either a success or an error body with a `__type`; never a 500.
+fn assert_dynamodb_shaped(op: &str, body: &str, engine: &mut Engine) {
+    let response = engine.dispatch(op, body);
+    let parsed: Value = serde_json::from_str(&response.body).expect("response is JSON");
+    if response.status != 200 {
+        assert_eq!(response.status, 400, "{op} {body} gave {}", response.body);
+        assert!(
+            parsed["__type"].as_str().is_some_and(|t| t.contains('#')),
+            "{}",
+            response.body
+        );
+    }
+}
+
+fn still_there(engine: &mut Engine) {
+    let get = json!({"TableName": "Tbl", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}});
+    let response = engine.dispatch("GetItem", &get.to_string());
+    assert!(
+        response.body.contains("kept"),
+        "stored item lost: {}",
+        response.body
+    );
+}
+
+fn nested(depth: usize) -> Value {
+    let mut v = json!({"S": "leaf"});
+    for _ in 0..depth {
+        v = json!({"M": {"m": v}});
+    }
+    v
+}
+
+#[test]
+fn hostile_requests_get_errors() {
+    // Why: the classic ways to break a parser or an allocator, each aimed at a real operation.
+    let mut engine = engine_with_table();
+    let huge = "x".repeat(410 * 1024);
+    let long_expr = format!(
+        "attribute_exists(a) {}",
+        "AND attribute_exists(a) ".repeat(220)
+    );
+    let deep_parens = format!("{}a = :v{}", "(".repeat(5000), ")".repeat(5000));
+    let cases: Vec<(&str, String)> = vec![
+        ("PutItem", "{".into()),
+        ("PutItem", "[]".into()),
+        ("PutItem", "null".into()),
+        ("PutItem", "\"x\"".into()),
+        ("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}, "sk": {"N": "2"}, "big": {"S": huge}}}).to_string()),
+        ("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}, "sk": {"N": "2"}, "deep": nested(33)}}).to_string()),
+        // Built as text: a 10,000-deep serde_json::Value would overflow the test's own stack.
+        ("PutItem", format!(r#"{{"TableName": "Tbl", "Item": {{"pk": {{"S": "b"}}, "sk": {{"N": "2"}}, "deep": {}{{"S": "x"}}{}}}}}"#, r#"{"M": {"m": "#.repeat(10_000), "}}".repeat(10_000))),
+        ("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}, "sk": {"N": "1e999999999999"}}}).to_string()),
+        ("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}, "sk": {"N": "--1"}}}).to_string()),
+        ("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}, "sk": {"N": "2"}}, "ConditionExpression": long_expr}).to_string()),
+        ("PutItem", json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}, "sk": {"N": "2"}}, "ConditionExpression": deep_parens, "ExpressionAttributeValues": {":v": {"N": "1"}}}).to_string()),
+        ("UpdateItem", json!({"TableName": "Tbl", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "UpdateExpression": "SET v[99999999999999999999] = :v", "ExpressionAttributeValues": {":v": {"N": "1"}}}).to_string()),
+        ("UpdateItem", json!({"TableName": "Tbl", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "UpdateExpression": "SET n = :a + :b", "ExpressionAttributeValues": {":a": {"N": "9.9999999999999999999999999999999999999E+125"}, ":b": {"N": "9.9999999999999999999999999999999999999E+125"}}}).to_string()),
+        ("Query", json!({"TableName": "Tbl", "KeyConditionExpression": "pk = :a AND sk BETWEEN :z AND :y", "ExpressionAttributeValues": {":a": {"S": "a"}, ":z": {"N": "9"}, ":y": {"N": "1"}}}).to_string()),
+        ("Query", json!({"TableName": "Tbl", "KeyConditionExpression": "pk = :a", "ExpressionAttributeValues": {":a": {"S": "a"}}, "Limit": -5}).to_string()),
+        ("Scan", json!({"TableName": "Tbl", "Segment": 999_999_999_999i64, "TotalSegments": 1_000_000_000_000i64}).to_string()),
+        ("Scan", json!({"TableName": "Tbl", "Limit": 1e300}).to_string()),
+        ("Scan", json!({"TableName": "Tbl", "ExclusiveStartKey": {"pk": {"S": "zzz"}}}).to_string()),
+        ("BatchWriteItem", json!({"RequestItems": {"Tbl": [{}]}}).to_string()),
+        ("BatchWriteItem", json!({"RequestItems": {"Tbl": [{"PutRequest": {}}]}}).to_string()),
+        ("BatchGetItem", json!({"RequestItems": {"Tbl": {"Keys": [{}]}}}).to_string()),
+        ("CreateTable", json!({"TableName": "U", "KeySchema": [{"AttributeName": "a", "KeyType": "RANGE"}], "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}]}).to_string()),
+        ("CreateTable", json!({"TableName": "U", "KeySchema": [], "AttributeDefinitions": []}).to_string()),
+        ("ListTables", json!({"Limit": 1e20}).to_string()),
+        ("NoSuchOperation", "{}".into()),
+        ("", "".into()),
+    ];
+    for (op, body) in &cases {
+        assert_dynamodb_shaped(op, body, &mut engine);
+    }
+    still_there(&mut engine);
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+fn mutate(v: &Value, rng: &mut Rng, depth: usize) -> Value {
+    let replacements = [
+        json!(null),
+        json!(1),
+        json!(-1.5),
+        json!("x"),
+        json!(""),
+        json!([]),
+        json!({}),
+        json!(true),
+        json!({"S": "a"}),
+        json!({"N": "1"}),
+    ];
+    if depth > 0 && rng.next().is_multiple_of(7) {
+        return rng.pick(&replacements).clone();
+    }
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), mutate(x, rng, depth + 1)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| mutate(x, rng, depth + 1)).collect()),
+        Value::String(s) if rng.next().is_multiple_of(5) => {
+            let cut = (rng.next() as usize) % (s.len() + 1);
+            json!(s.get(..cut).unwrap_or(s))
+        }
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn mangled_valid_requests_get_errors() {
+    // Why: random damage to valid requests reaches the corners hand-written cases miss.
+    let seeds: Vec<(&str, Value)> = vec![
+        (
+            "PutItem",
+            json!({"TableName": "Tbl", "Item": {"pk": {"S": "c"}, "sk": {"N": "3"}, "l": {"L": [{"N": "1"}, {"SS": ["a"]}]}}, "ConditionExpression": "attribute_not_exists(pk) OR size(l) > :n", "ExpressionAttributeValues": {":n": {"N": "1"}}, "ReturnValues": "ALL_OLD"}),
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": "Tbl", "Key": {"pk": {"S": "c"}, "sk": {"N": "3"}}, "UpdateExpression": "SET #a = if_not_exists(#a, :z) + :one, l = list_append(l, :l) REMOVE x ADD s :s", "ExpressionAttributeNames": {"#a": "count"}, "ExpressionAttributeValues": {":z": {"N": "0"}, ":one": {"N": "1"}, ":l": {"L": []}, ":s": {"SS": ["q"]}}, "ReturnValues": "UPDATED_NEW"}),
+        ),
+        (
+            "Query",
+            json!({"TableName": "Tbl", "KeyConditionExpression": "pk = :p AND sk > :s", "FilterExpression": "contains(l, :v) AND NOT v IN (:v, :p)", "ProjectionExpression": "pk, l[0], v", "ExpressionAttributeValues": {":p": {"S": "a"}, ":s": {"N": "0"}, ":v": {"S": "kept"}}, "Limit": 3, "ScanIndexForward": false}),
+        ),
+        (
+            "Scan",
+            json!({"TableName": "Tbl", "Segment": 1, "TotalSegments": 4, "FilterExpression": "attribute_type(v, :t)", "ExpressionAttributeValues": {":t": {"S": "S"}}, "Select": "COUNT"}),
+        ),
+        (
+            "BatchWriteItem",
+            json!({"RequestItems": {"Tbl": [{"PutRequest": {"Item": {"pk": {"S": "d"}, "sk": {"N": "4"}}}}, {"DeleteRequest": {"Key": {"pk": {"S": "c"}, "sk": {"N": "3"}}}}]}}),
+        ),
+        (
+            "BatchGetItem",
+            json!({"RequestItems": {"Tbl": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "1"}}], "ProjectionExpression": "v"}}}),
+        ),
+    ];
+    let mut engine = engine_with_table();
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    let mut runs = 0;
+    for _ in 0..300 {
+        for (op, seed) in &seeds {
+            let body = mutate(seed, &mut rng, 0).to_string();
+            assert_dynamodb_shaped(op, &body, &mut engine);
+            runs += 1;
+        }
+    }
+    assert_eq!(runs, 1800);
+    still_there(&mut engine);
+}
