@@ -3,6 +3,8 @@
 // On the host only the stub and the tests use the examples.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod examples;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod json_view;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

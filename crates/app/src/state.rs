@@ -7,6 +7,7 @@ use dynaplay_wasm::Outcome;
 use yew::Reducible;
 
 use crate::examples::{self, Example, OPERATIONS};
+use crate::json_view;
 
 /// What one run of a request produced, ready to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +26,7 @@ impl Answer {
     pub fn from_response(response: &dynaplay_engine::Response) -> Answer {
         match Outcome::from_response(response) {
             Outcome::Success(body) => Answer::Success {
-                output: pretty(&body),
+                output: json_view::pretty_text(&body),
             },
             Outcome::Failure {
                 status,
@@ -38,14 +39,6 @@ impl Answer {
             },
         }
     }
-}
-
-/// Re-indents JSON for reading; text that is not JSON is shown as it is.
-fn pretty(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| body.to_string())
 }
 
 /// A request that was run, kept so it can be run again.
