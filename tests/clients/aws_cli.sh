@@ -22,8 +22,24 @@ expect() {
   echo "ok $1"
 }
 
+# Like DynamoDB, a server may answer CreateTable with CREATING and DeleteTable with DELETING:
+# wait until the table is ACTIVE, or gone, before going on.
+wait_for_table() { # wait_for_table ACTIVE|GONE
+  for _ in $(seq 60); do
+    if status=$(ddb describe-table --table-name "$TABLE" 2>/dev/null | jq -r .Table.TableStatus); then
+      [[ "$1" == ACTIVE && "$status" == ACTIVE ]] && return 0
+    else
+      [[ "$1" == GONE ]] && return 0
+    fi
+    sleep 0.2
+  done
+  echo "FAIL table $TABLE never became $1" >&2
+  exit 1
+}
+
 # Leftovers from an earlier run on the same server would make the answers differ.
 ddb delete-table --table-name "$TABLE" >/dev/null 2>&1 || true
+wait_for_table GONE
 
 out=$(ddb create-table --table-name "$TABLE" \
   --attribute-definitions AttributeName=customer,AttributeType=S AttributeName=order_id,AttributeType=N \
@@ -31,6 +47,7 @@ out=$(ddb create-table --table-name "$TABLE" \
   --billing-mode PAY_PER_REQUEST)
 expect "create-table names the table" "$(jq -r .TableDescription.TableName <<<"$out")" "$TABLE"
 expect "create-table key schema" "$(jq -c '[.TableDescription.KeySchema[].KeyType]' <<<"$out")" '["HASH","RANGE"]'
+wait_for_table ACTIVE
 
 ddb put-item --table-name "$TABLE" \
   --item '{"customer":{"S":"alice"},"order_id":{"N":"1"},"product":{"S":"book"},"quantity":{"N":"1"}}' >/dev/null
@@ -76,9 +93,11 @@ out=$(ddb delete-item --table-name "$TABLE" --key '{"customer":{"S":"alice"},"or
   --return-values ALL_OLD)
 expect "delete-item returns the old item" "$(jq -r .Attributes.product.S <<<"$out")" lamp
 out=$(ddb get-item --table-name "$TABLE" --key '{"customer":{"S":"alice"},"order_id":{"N":"1"}}')
-expect "the deleted item is gone" "$(jq -c '.Item // "none"' <<<"$out")" '"none"'
+# A get-item that finds nothing answers `{}`, which the CLI prints as nothing at all.
+expect "the deleted item is gone" "$(jq -c '.Item // "none"' <<<"${out:-"{}"}")" '"none"'
 
 ddb delete-table --table-name "$TABLE" >/dev/null
+wait_for_table GONE
 out=$(ddb list-tables)
 expect "delete-table removes the table" "$(jq -c "[.TableNames[] | select(. == \"$TABLE\")]" <<<"$out")" '[]'
 

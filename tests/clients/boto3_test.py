@@ -5,6 +5,7 @@ failing conditional put, delete and delete-table, checking each answer as a Dyna
 """
 import os
 import sys
+import time
 import unittest
 
 import boto3
@@ -15,6 +16,19 @@ TABLE = "Boto3Orders"
 
 def key(customer, order_id):
     return {"customer": {"S": customer}, "order_id": {"N": str(order_id)}}
+
+
+def wait_for_table(ddb, want):
+    """Like DynamoDB, a server may create and delete tables in the background: wait for ACTIVE or GONE."""
+    for _ in range(300):
+        try:
+            status = ddb.describe_table(TableName=TABLE)["Table"]["TableStatus"]
+        except ddb.exceptions.ResourceNotFoundException:
+            status = "GONE"
+        if status == want:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"table {TABLE} never became {want}")
 
 
 class Boto3Scenario(unittest.TestCase):
@@ -31,6 +45,7 @@ class Boto3Scenario(unittest.TestCase):
             ddb.delete_table(TableName=TABLE)
         except ddb.exceptions.ResourceNotFoundException:
             pass
+        wait_for_table(ddb, "GONE")
 
         created = ddb.create_table(
             TableName=TABLE,
@@ -46,6 +61,7 @@ class Boto3Scenario(unittest.TestCase):
         )["TableDescription"]
         self.assertEqual(created["TableName"], TABLE)
         self.assertEqual([k["KeyType"] for k in created["KeySchema"]], ["HASH", "RANGE"])
+        wait_for_table(ddb, "ACTIVE")
 
         item = {**key("alice", 1), "product": {"S": "book"}, "quantity": {"N": "1"}}
         ddb.put_item(TableName=TABLE, Item=item)
@@ -100,6 +116,7 @@ class Boto3Scenario(unittest.TestCase):
         self.assertNotIn("Item", ddb.get_item(TableName=TABLE, Key=key("alice", 1)))
 
         ddb.delete_table(TableName=TABLE)
+        wait_for_table(ddb, "GONE")
         self.assertNotIn(TABLE, ddb.list_tables()["TableNames"])
 
 

@@ -6,6 +6,7 @@ import {
   DynamoDBClient,
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   ListTablesCommand,
   ConditionalCheckFailedException,
   ResourceNotFoundException,
@@ -25,6 +26,22 @@ import {
 const TABLE = 'SdkOrders';
 const endpoint = process.env.DYNAMODB_ENDPOINT;
 
+/** Like DynamoDB, a server may create and delete tables in the background: wait for ACTIVE or GONE. */
+async function waitForTable(client, want) {
+  for (let i = 0; i < 300; i++) {
+    const status = await client.send(new DescribeTableCommand({ TableName: TABLE })).then(
+      (out) => out.Table.TableStatus,
+      (e) => {
+        if (e instanceof ResourceNotFoundException) return 'GONE';
+        throw e;
+      },
+    );
+    if (status === want) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`table ${TABLE} never became ${want}`);
+}
+
 test('create, put, get, update, batch, query, scan, conditional put, delete', async () => {
   assert.ok(endpoint, 'set DYNAMODB_ENDPOINT');
   const client = new DynamoDBClient({
@@ -38,6 +55,7 @@ test('create, put, get, update, batch, query, scan, conditional put, delete', as
     await client.send(new DeleteTableCommand({ TableName: TABLE })).catch((e) => {
       if (!(e instanceof ResourceNotFoundException)) throw e;
     });
+    await waitForTable(client, 'GONE');
 
     const { TableDescription } = await client.send(
       new CreateTableCommand({
@@ -55,6 +73,7 @@ test('create, put, get, update, batch, query, scan, conditional put, delete', as
     );
     assert.equal(TableDescription.TableName, TABLE);
     assert.deepEqual(TableDescription.KeySchema.map((k) => k.KeyType), ['HASH', 'RANGE']);
+    await waitForTable(client, 'ACTIVE');
 
     const item = { customer: 'alice', order_id: 1, product: 'book', quantity: 1 };
     await docs.send(new PutCommand({ TableName: TABLE, Item: item }));
@@ -127,6 +146,7 @@ test('create, put, get, update, batch, query, scan, conditional put, delete', as
     assert.equal(gone.Item, undefined);
 
     await client.send(new DeleteTableCommand({ TableName: TABLE }));
+    await waitForTable(client, 'GONE');
     const { TableNames } = await client.send(new ListTablesCommand({}));
     assert.ok(!TableNames.includes(TABLE));
   } finally {
