@@ -52,3 +52,37 @@ pub fn consumed(detail: Detail, table: &str, units: f64) -> Option<Value> {
         ),
     }
 }
+
+/// `ConsumedCapacity` for a read or write that touched an index: the total, and with INDEXES
+/// the table's and the index's shares under `Table` and `GlobalSecondaryIndexes` /
+/// `LocalSecondaryIndexes`.
+pub fn consumed_with_index(
+    detail: Detail,
+    table: &str,
+    table_units: f64,
+    index: &str,
+    kind: crate::index::IndexKind,
+    index_units: f64,
+) -> Option<Value> {
+    match detail {
+        Detail::None => None,
+        Detail::Total => {
+            Some(json!({"TableName": table, "CapacityUnits": table_units + index_units}))
+        }
+        Detail::Indexes => {
+            let key = match kind {
+                crate::index::IndexKind::Global => "GlobalSecondaryIndexes",
+                crate::index::IndexKind::Local => "LocalSecondaryIndexes",
+            };
+            let mut v = json!({
+                "TableName": table,
+                "CapacityUnits": table_units + index_units,
+                "Table": {"CapacityUnits": table_units},
+            });
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert(key.into(), json!({ index: {"CapacityUnits": index_units} }));
+            }
+            Some(v)
+        }
+    }
+}

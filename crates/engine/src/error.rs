@@ -19,6 +19,12 @@ pub enum ErrorKind {
     ItemCollectionSizeLimitExceededException,
     TransactionConflictException,
     InternalServerError,
+    /// Protocol-level: no SigV4 `Authorization` header or query-string auth (raised by the server).
+    MissingAuthenticationTokenException,
+    /// Protocol-level: SigV4 auth present but missing parts (raised by the server).
+    IncompleteSignatureException,
+    /// Protocol-level: SigV4 auth given both as header and query string (raised by the server).
+    InvalidSignatureException,
 }
 
 impl ErrorKind {
@@ -40,6 +46,9 @@ impl ErrorKind {
             }
             ErrorKind::TransactionConflictException => "TransactionConflictException",
             ErrorKind::InternalServerError => "InternalServerError",
+            ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
+            ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
+            ErrorKind::InvalidSignatureException => "InvalidSignatureException",
         }
     }
 
@@ -48,9 +57,11 @@ impl ErrorKind {
     fn namespace(self) -> &'static str {
         match self {
             ErrorKind::ValidationException => "com.amazon.coral.validate",
-            ErrorKind::SerializationException | ErrorKind::UnknownOperationException => {
-                "com.amazon.coral.service"
-            }
+            ErrorKind::SerializationException
+            | ErrorKind::UnknownOperationException
+            | ErrorKind::MissingAuthenticationTokenException
+            | ErrorKind::IncompleteSignatureException
+            | ErrorKind::InvalidSignatureException => "com.amazon.coral.service",
             _ => "com.amazonaws.dynamodb.v20120810",
         }
     }

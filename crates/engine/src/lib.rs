@@ -6,10 +6,12 @@ pub mod capacity;
 pub mod clock;
 pub mod error;
 pub mod expr;
+pub mod index;
 mod ops;
 pub mod request;
 pub mod storage;
 pub mod table;
+pub mod time_format;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -27,6 +29,9 @@ use table::Table;
 pub struct EngineConfig {
     pub region: String,
     pub account_id: String,
+    /// How long CREATING, UPDATING and DELETING last, and how long a new GSI backfills.
+    /// Zero (the default) makes every transition instant.
+    pub lifecycle_millis: i64,
 }
 
 impl Default for EngineConfig {
@@ -34,6 +39,7 @@ impl Default for EngineConfig {
         EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            lifecycle_millis: 0,
         }
     }
 }
@@ -105,7 +111,69 @@ impl Engine {
     /// Like [`Engine::dispatch`], with the response as JSON or the error as a value.
     pub fn call(&mut self, operation: &str, body: &str) -> Result<Value, ApiError> {
         let request = request::parse_body(body)?;
+        self.settle();
         ops::run(self, operation, &request)
+    }
+
+    /// Finishes the lifecycle changes whose time has come: tables and indexes whose DELETING
+    /// ended go away. (Other statuses are read off the clock where they are shown.)
+    pub fn settle(&mut self) {
+        let now = self.clock.now_millis();
+        let gone: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|(_, t)| {
+                t.def
+                    .settings
+                    .pending
+                    .as_ref()
+                    .is_some_and(|p| p.status == "DELETING" && !p.active_at(now))
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in gone {
+            if self
+                .storage
+                .commit(&[Mutation::DeleteTable {
+                    table: name.clone(),
+                }])
+                .is_ok()
+            {
+                self.tables.remove(&name);
+            }
+        }
+        for table in self.tables.values_mut() {
+            let before = table.indexes.len();
+            let kept: Vec<bool> = table
+                .indexes
+                .iter()
+                .map(|i| {
+                    !i.def
+                        .pending
+                        .as_ref()
+                        .is_some_and(|p| p.status == "DELETING" && !p.active_at(now))
+                })
+                .collect();
+            if kept.iter().all(|k| *k) {
+                continue;
+            }
+            let mut remaining = std::mem::take(&mut table.indexes);
+            let mut flags = kept.into_iter();
+            remaining.retain(|_| flags.next().unwrap_or(true));
+            let previous = std::mem::replace(&mut table.indexes, remaining);
+            let definition = table.definition_json().to_string();
+            if self
+                .storage
+                .commit(&[Mutation::PutTable {
+                    table: table.def.name.clone(),
+                    definition,
+                }])
+                .is_err()
+            {
+                table.indexes = previous;
+            }
+            debug_assert!(table.indexes.len() <= before);
+        }
     }
 
     pub fn now_millis(&self) -> i64 {

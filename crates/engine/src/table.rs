@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, Result};
+use crate::index::{Index, IndexDefinition};
 use crate::value::{wire, AttributeValue, Item, KeyValue};
 
 /// The scalar types a key attribute can have.
@@ -86,6 +88,65 @@ pub struct TableDefinition {
     pub table_id: String,
     pub arn: String,
     pub deletion_protection: bool,
+    /// Everything UpdateTable, TagResource and time can change.
+    pub settings: TableSettings,
+}
+
+/// A status a table or index is in for a while (CREATING, UPDATING, DELETING) and when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub status: String,
+    #[serde(default)]
+    pub since_millis: i64,
+    pub until_millis: i64,
+}
+
+impl Pending {
+    pub fn new(status: &str, now: i64, duration: i64) -> Pending {
+        Pending {
+            status: status.to_string(),
+            since_millis: now,
+            until_millis: now.saturating_add(duration.max(0)),
+        }
+    }
+
+    pub fn active_at(&self, now: i64) -> bool {
+        now < self.until_millis
+    }
+}
+
+/// A table's stream setting: its view type and the label (creation time) of its current stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamSetting {
+    pub view_type: String,
+    pub label: String,
+}
+
+/// The mutable settings of a table, stored beside its definition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TableSettings {
+    pub pending: Option<Pending>,
+    pub decreases_today: u32,
+    /// The UTC day (days since the epoch) `decreases_today` counts.
+    pub decreases_day: i64,
+    pub last_increase_millis: Option<i64>,
+    pub last_decrease_millis: Option<i64>,
+    pub last_pay_per_request_millis: Option<i64>,
+    pub last_provisioned_millis: Option<i64>,
+    pub stream: Option<StreamSetting>,
+    pub table_class: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl TableSettings {
+    /// The status at `now`: the pending one until it ends, then ACTIVE.
+    pub fn status(&self, now: i64) -> &str {
+        match &self.pending {
+            Some(p) if now < p.until_millis => &p.status,
+            _ => "ACTIVE",
+        }
+    }
 }
 
 impl TableDefinition {
@@ -103,6 +164,7 @@ impl TableDefinition {
             "TableId": self.table_id,
             "TableArn": self.arn,
             "DeletionProtectionEnabled": self.deletion_protection,
+            "Settings": serde_json::to_value(&self.settings).unwrap_or_default(),
         })
     }
 
@@ -148,6 +210,7 @@ impl TableDefinition {
             table_id: v["TableId"].as_str()?.to_string(),
             arn: v["TableArn"].as_str()?.to_string(),
             deletion_protection: v["DeletionProtectionEnabled"].as_bool().unwrap_or(false),
+            settings: serde_json::from_value(v["Settings"].clone()).unwrap_or_default(),
         })
     }
 }
@@ -182,6 +245,17 @@ pub fn partition_hash(value: &KeyValue) -> u64 {
     h
 }
 
+/// The partition hash of a composite (multi-attribute) partition key: the single-attribute hash
+/// when there is one value, so a GSI on one attribute places items as the table would.
+pub fn partition_hash_of(values: &[KeyValue]) -> u64 {
+    match values {
+        [one] => partition_hash(one),
+        many => many.iter().fold(0xcbf29ce484222325, |h, v| {
+            (h ^ partition_hash(v)).wrapping_mul(0x100000001b3)
+        }),
+    }
+}
+
 /// A table and its items.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -189,6 +263,8 @@ pub struct Table {
     pub partitions: BTreeMap<PartitionKey, BTreeMap<Option<KeyValue>, Item>>,
     pub item_count: u64,
     pub size_bytes: u64,
+    /// Secondary indexes, LSIs first then GSIs, each in the order CreateTable listed them.
+    pub indexes: Vec<Index>,
 }
 
 /// DynamoDB's limits on key attribute values.
@@ -246,6 +322,7 @@ impl Table {
             partitions: BTreeMap::new(),
             item_count: 0,
             size_bytes: 0,
+            indexes: Vec::new(),
         }
     }
 
@@ -260,6 +337,16 @@ impl Table {
             .and_then(|v| TableDefinition::from_json(&v))
             .ok_or_else(|| ApiError::internal("stored table definition is unreadable"))?;
         let mut table = Table::new(def);
+        let stored: Value = serde_json::from_str(definition).unwrap_or_default();
+        for index in stored["Indexes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let index_def = IndexDefinition::from_json(index, &table.def.attribute_definitions)
+                .ok_or_else(|| ApiError::internal("stored index definition is unreadable"))?;
+            table.indexes.push(Index::new(index_def));
+        }
         for text in items.values() {
             let v: Value = serde_json::from_str(text)
                 .map_err(|_| ApiError::internal("stored item is unreadable"))?;
@@ -290,6 +377,7 @@ impl Table {
             size_check(i == 0, v)?;
             parts.push(v);
         }
+        self.check_index_keys(item)?;
         Ok(self.make_key(&parts))
     }
 
@@ -345,13 +433,25 @@ impl Table {
     /// Stores an item, returning the one it replaced.
     pub fn insert(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
         let size = crate::value::size::item_size(&item) as u64;
+        let keys = &self.def.key_schema;
+        let old = self
+            .partitions
+            .get(&key.partition)
+            .and_then(|p| p.get(&key.sort));
+        for index in &mut self.indexes {
+            index.apply(&key, old, Some(&item), keys);
+        }
         let old = self
             .partitions
             .entry(key.partition)
             .or_default()
             .insert(key.sort, item);
         match &old {
-            Some(o) => self.size_bytes -= crate::value::size::item_size(o) as u64,
+            Some(o) => {
+                self.size_bytes = self
+                    .size_bytes
+                    .saturating_sub(crate::value::size::item_size(o) as u64)
+            }
             None => self.item_count += 1,
         }
         self.size_bytes += size;
@@ -364,11 +464,63 @@ impl Table {
         if partition.is_empty() {
             self.partitions.remove(&key.partition);
         }
+        for index in &mut self.indexes {
+            index.apply(key, Some(&old), None, &self.def.key_schema);
+        }
         self.item_count -= 1;
         self.size_bytes = self
             .size_bytes
             .saturating_sub(crate::value::size::item_size(&old) as u64);
         Some(old)
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.def.name == name)
+    }
+
+    /// The definition as stored: the table's, with its indexes.
+    pub fn definition_json(&self) -> Value {
+        let mut v = self.def.to_json();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert(
+                "Indexes".into(),
+                self.indexes.iter().map(|i| i.def.to_json()).collect(),
+            );
+        }
+        v
+    }
+
+    /// DynamoDB's checks of a written item's index key attributes: present ones must have the
+    /// index key's type and, for S and B, must not be empty.
+    pub fn check_index_keys(&self, item: &Item) -> Result<()> {
+        for index in &self.indexes {
+            for attr in index.def.key_schema.attributes() {
+                let Some(v) = item.get(&attr.name) else {
+                    continue;
+                };
+                if v.type_name() != attr.ty.as_str() {
+                    return Err(invalid(format!(
+                        "Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                        attr.name,
+                        attr.ty.as_str(),
+                        v.type_name(),
+                        index.def.name
+                    )));
+                }
+                let empty = match v {
+                    AttributeValue::S(s) => s.is_empty().then_some("string"),
+                    AttributeValue::B(b) => b.is_empty().then_some("binary"),
+                    _ => None,
+                };
+                if let Some(kind) = empty {
+                    return Err(ApiError::validation(format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {}, IndexKey: {}",
+                        index.def.name, attr.name
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Bytes identifying an item's key in storage: partition key then sort key, in an encoding

@@ -159,3 +159,100 @@ pub fn split(cond: &Cond, hash_key: &str, range_key: Option<&str>) -> Result<Key
     };
     Ok(KeyCondition { partition, sort })
 }
+
+/// A key condition on a key schema of several attributes (multi-attribute GSI keys): every
+/// partition key attribute by equality, then sort key attributes from the left, each by
+/// equality except the last one given, which may use any sort-key condition.
+pub fn split_multi(
+    cond: &Cond,
+    hash_keys: &[&str],
+    range_keys: &[&str],
+) -> Result<MultiKeyCondition, String> {
+    if let ([hash], [] | [_]) = (hash_keys, range_keys) {
+        let single = split(cond, hash, range_keys.first().copied())?;
+        let (sort_equal, sort_last) = match single.sort {
+            Some(SortCondition::Eq(v)) => (vec![v], None),
+            other => (Vec::new(), other),
+        };
+        return Ok(MultiKeyCondition {
+            partition: vec![single.partition],
+            sort_equal,
+            sort_last,
+        });
+    }
+    let mut conditions = Conditions::new();
+    collect(cond, &mut conditions)?;
+    let mut take = |key: &str| {
+        conditions
+            .iter()
+            .position(|(n, _)| n == key)
+            .map(|i| conditions.remove(i).1)
+    };
+    let mut partition = Vec::new();
+    for hash in hash_keys {
+        match take(hash) {
+            Some(SortCondition::Eq(v)) => partition.push(v),
+            Some(_) => return Err("Query key condition not supported".into()),
+            None => return Err(format!("Query condition missed key schema element: {hash}")),
+        }
+    }
+    let mut sort_equal = Vec::new();
+    let mut sort_last = None;
+    for range in range_keys {
+        let Some(c) = take(range) else { break };
+        if sort_last.is_some() {
+            // A condition after a non-equality one: only the last given may be a range.
+            return Err("Query key condition not supported".into());
+        }
+        match c {
+            SortCondition::Eq(v) => sort_equal.push(v),
+            other => sort_last = Some(other),
+        }
+    }
+    if let Some((name, _)) = conditions.first() {
+        let known = hash_keys.contains(&name.as_str()) || range_keys.contains(&name.as_str());
+        return Err(if known {
+            // A sort key attribute given while one to its left was skipped.
+            format!(
+                "Query condition missed key schema element: {}",
+                range_keys
+                    .iter()
+                    .find(|r| !conditions.iter().any(|(n, _)| n == *r))
+                    .unwrap_or(&"")
+            )
+        } else {
+            "Query key condition not supported".into()
+        });
+    }
+    Ok(MultiKeyCondition {
+        partition,
+        sort_equal,
+        sort_last,
+    })
+}
+
+/// A key condition over possibly several key attributes; see [`split_multi`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiKeyCondition {
+    pub partition: Vec<AttributeValue>,
+    pub sort_equal: Vec<AttributeValue>,
+    pub sort_last: Option<SortCondition>,
+}
+
+impl MultiKeyCondition {
+    /// Whether an entry's sort key values satisfy the sort part of the condition.
+    pub fn sort_matches(&self, values: &[crate::value::KeyValue]) -> bool {
+        let n = self.sort_equal.len();
+        if values.len() < n {
+            return false;
+        }
+        let prefix_ok = self.sort_equal.iter().zip(values).all(|(want, have)| {
+            crate::value::KeyValue::from_attribute(want).as_ref() == Some(have)
+        });
+        prefix_ok
+            && match &self.sort_last {
+                None => true,
+                Some(c) => values.get(n).is_some_and(|v| c.matches(&v.to_attribute())),
+            }
+    }
+}

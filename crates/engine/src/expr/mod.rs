@@ -170,6 +170,17 @@ impl Expressions {
         key_condition::split(&cond, hash_key, range_key).map_err(ApiError::validation)
     }
 
+    /// A key condition on a key schema of one or more partition and sort key attributes.
+    pub fn key_condition_multi(
+        &mut self,
+        text: &str,
+        hash_keys: &[&str],
+        range_keys: &[&str],
+    ) -> Result<key_condition::MultiKeyCondition> {
+        let cond = self.parse_condition(text, "KeyConditionExpression")?;
+        key_condition::split_multi(&cond, hash_keys, range_keys).map_err(ApiError::validation)
+    }
+
     pub fn projection(&mut self, text: &str) -> Result<Projection> {
         const PARAMETER: &str = "ProjectionExpression";
         check_text(text, PARAMETER)?;

@@ -4,10 +4,16 @@
 use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
+use super::index_spec;
+use super::table_settings;
 use crate::error::{ApiError, Result};
+use crate::index::{Index, IndexKind};
 use crate::request::{check, field, Field, Req, Rule, Ty};
 use crate::storage::Mutation;
-use crate::table::{BillingMode, KeyAttribute, KeySchema, ScalarType, Table, TableDefinition};
+use crate::table::{
+    BillingMode, KeyAttribute, KeySchema, Pending, ScalarType, Table, TableDefinition,
+    TableSettings,
+};
 use crate::Engine;
 
 const ATTRIBUTE_DEFINITION: Ty = Ty::Struct(
@@ -72,13 +78,25 @@ const FIELDS: &[Field] = &[
     ),
     field("DeletionProtectionEnabled", Ty::Boolean, &[]),
     field(
+        "StreamSpecification",
+        table_settings::STREAM_SPECIFICATION,
+        &[],
+    ),
+    field(
+        "TableClass",
+        Ty::String,
+        &[Rule::Enum(table_settings::TABLE_CLASSES)],
+    ),
+    field("Tags", Ty::List(&table_settings::TAG), &[]),
+    field("SSESpecification", table_settings::SSE_SPECIFICATION, &[]),
+    field(
         "LocalSecondaryIndexes",
-        Ty::List(&Ty::Struct("LocalSecondaryIndex", &[])),
+        Ty::List(&index_spec::LOCAL_SECONDARY_INDEX),
         &[],
     ),
     field(
         "GlobalSecondaryIndexes",
-        Ty::List(&Ty::Struct("GlobalSecondaryIndex", &[])),
+        Ty::List(&index_spec::GLOBAL_SECONDARY_INDEX),
         &[],
     ),
 ];
@@ -187,19 +205,6 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
         ));
     }
-    if has_indexes {
-        // Secondary indexes are the next milestone; refuse rather than pretend to maintain them.
-        return Err(ApiError::validation(
-            "Secondary indexes are not supported by this version of Dynaplay yet",
-        ));
-    }
-
-    if engine.tables.contains_key(&name) {
-        return Err(ApiError::resource_in_use(format!(
-            "Table already exists: {name}"
-        )));
-    }
-
     let attribute_definitions: Vec<KeyAttribute> = definitions
         .iter()
         .filter_map(|(n, t)| {
@@ -216,13 +221,51 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         .ok_or_else(|| ApiError::internal("key schema"))?;
     let range = keys.get(1).and_then(|k| key_attr(k));
 
+    let arn = format!(
+        "arn:aws:dynamodb:{}:{}:table/{}",
+        engine.config.region, engine.config.account_id, name
+    );
+    let context = index_spec::TableContext {
+        arn: &arn,
+        hash: &hash.name,
+        has_range: range.is_some(),
+        definitions: &attribute_definitions,
+        pay_per_request,
+    };
+    let mut seen = Vec::new();
+    let mut indexes = Vec::new();
+    if let Some(specs) = req.array("LocalSecondaryIndexes") {
+        indexes.extend(index_spec::parse_indexes(
+            specs,
+            IndexKind::Local,
+            &context,
+            &mut seen,
+        )?);
+    }
+    if let Some(specs) = req.array("GlobalSecondaryIndexes") {
+        indexes.extend(index_spec::parse_indexes(
+            specs,
+            IndexKind::Global,
+            &context,
+            &mut seen,
+        )?);
+    }
+    if has_indexes {
+        index_spec::check_table_wide(&attribute_definitions, &keys, &indexes)?;
+    }
+
+    if engine.tables.contains_key(&name) {
+        return Err(ApiError::resource_in_use(format!(
+            "Table already exists: {name}"
+        )));
+    }
+
+    let stream = table_settings::stream_request(req.get("StreamSpecification"))?;
+    let tags = table_settings::tags(req.array("Tags"))?;
     let now = engine.clock.now_millis();
     let def = TableDefinition {
         table_id: table_id(&name, now),
-        arn: format!(
-            "arn:aws:dynamodb:{}:{}:table/{}",
-            engine.config.region, engine.config.account_id, name
-        ),
+        arn,
         name: name.clone(),
         key_schema: KeySchema { hash, range },
         attribute_definitions,
@@ -241,16 +284,31 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         },
         created_millis: now,
         deletion_protection: req.bool("DeletionProtectionEnabled").unwrap_or(false),
+        settings: TableSettings {
+            pending: Some(Pending::new(
+                "CREATING",
+                now,
+                engine.config.lifecycle_millis,
+            )),
+            last_pay_per_request_millis: pay_per_request.then_some(now),
+            table_class: req.str("TableClass").map(str::to_string),
+            tags,
+            stream: stream
+                .flatten()
+                .map(|view| table_settings::new_stream(view, now)),
+            ..TableSettings::default()
+        },
     };
+    let mut table = Table::new(def);
+    table.indexes = indexes.into_iter().map(Index::new).collect();
     engine
         .storage
         .commit(&[Mutation::PutTable {
             table: name.clone(),
-            definition: def.to_json().to_string(),
+            definition: table.definition_json().to_string(),
         }])
         .map_err(|e| ApiError::internal(format!("The table could not be created durably: {e}")))?;
-    let table = Table::new(def);
-    let description = table_description(&table, "CREATING");
+    let description = table_description(&table, now, Some("CREATING"));
     engine.tables.insert(name, table);
     Ok(json!({ "TableDescription": description }))
 }

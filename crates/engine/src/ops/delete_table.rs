@@ -6,6 +6,7 @@ use super::describe::table_description;
 use crate::error::{ApiError, Result};
 use crate::request::{check, field, Req, Rule, Ty};
 use crate::storage::Mutation;
+use crate::table::Pending;
 use crate::Engine;
 
 const FIELDS: &[crate::request::Field] = &[field(
@@ -26,13 +27,46 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
     }
-    let description = table_description(table, "DELETING");
-    engine
-        .storage
-        .commit(&[Mutation::DeleteTable {
-            table: name.to_string(),
-        }])
-        .map_err(|e| ApiError::internal(format!("The table could not be deleted durably: {e}")))?;
-    engine.tables.remove(name);
+    let now = engine.now_millis();
+    super::shared::check_not_changing(table, now)?;
+    let description = table_description(table, now, Some("DELETING"));
+    if engine.config.lifecycle_millis > 0 {
+        // The table answers DELETING for a while, then goes (see Engine::settle).
+        let mut def = table.definition_json();
+        let mut settings = table.def.settings.clone();
+        settings.pending = Some(Pending::new(
+            "DELETING",
+            now,
+            engine.config.lifecycle_millis,
+        ));
+        if let Some(obj) = def.as_object_mut() {
+            obj.insert(
+                "Settings".into(),
+                serde_json::to_value(&settings).unwrap_or_default(),
+            );
+        }
+        engine
+            .storage
+            .commit(&[Mutation::PutTable {
+                table: name.to_string(),
+                definition: def.to_string(),
+            }])
+            .map_err(|e| {
+                ApiError::internal(format!("The table could not be deleted durably: {e}"))
+            })?;
+        if let Some(t) = engine.tables.get_mut(name) {
+            t.def.settings = settings;
+        }
+    } else {
+        engine
+            .storage
+            .commit(&[Mutation::DeleteTable {
+                table: name.to_string(),
+            }])
+            .map_err(|e| {
+                ApiError::internal(format!("The table could not be deleted durably: {e}"))
+            })?;
+        engine.tables.remove(name);
+    }
     Ok(json!({ "TableDescription": description }))
 }

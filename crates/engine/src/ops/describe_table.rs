@@ -20,5 +20,5 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         .tables
         .get(name)
         .ok_or_else(|| ApiError::table_not_found(name))?;
-    Ok(json!({ "Table": table_description(table, "ACTIVE") }))
+    Ok(json!({ "Table": table_description(table, engine.now_millis(), None) }))
 }

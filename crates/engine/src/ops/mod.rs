@@ -10,12 +10,15 @@ mod delete_table;
 mod describe;
 mod describe_table;
 mod get_item;
+mod index_spec;
 mod list_tables;
 mod put_item;
 mod query;
+mod query_index;
 mod read_page;
 mod scan;
 mod shared;
+mod table_settings;
 mod update_item;
 
 use serde_json::{Map, Value};

@@ -120,6 +120,14 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         exprs.condition(key_text, "KeyConditionExpression")?;
         return Err(ApiError::resource_not_found());
     };
+    if let Some(index_name) = req.str("IndexName") {
+        let index = table.index(index_name).ok_or_else(|| {
+            ApiError::validation(format!(
+                "The table does not have the specified index: {index_name}"
+            ))
+        })?;
+        return super::query_index::run(table, index, &req, &mut exprs, start.as_ref());
+    }
     let schema = &table.def.key_schema;
     let key_condition = exprs.key_condition(
         key_text,
@@ -135,16 +143,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         None => None,
     };
     exprs.check_unused()?;
-    check_select(
-        req.str("Select"),
-        projection.is_some(),
-        req.has("IndexName"),
-    )?;
-    if let Some(index) = req.str("IndexName") {
-        return Err(ApiError::validation(format!(
-            "The table does not have the specified index: {index}"
-        )));
-    }
+    check_select(req.str("Select"), projection.is_some(), false)?;
 
     if let Some(f) = &filter {
         if let Some(key) = f.attribute_names().into_iter().find(|n| schema.is_key(n)) {
@@ -154,39 +153,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
     }
     // The key condition's values must have the key attributes' types.
-    let type_mismatch = || {
-        ApiError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-    };
     if key_condition.partition.type_name() != schema.hash.ty.as_str() {
         return Err(type_mismatch());
     }
     if let (Some(sort), Some(range)) = (&key_condition.sort, &schema.range) {
-        let values: Vec<&AttributeValue> = match sort {
-            SortCondition::Between(a, b) => vec![a, b],
-            SortCondition::Eq(v)
-            | SortCondition::Lt(v)
-            | SortCondition::Le(v)
-            | SortCondition::Gt(v)
-            | SortCondition::Ge(v)
-            | SortCondition::BeginsWith(v) => vec![v],
-        };
-        if values.iter().any(|v| v.type_name() != range.ty.as_str()) {
-            return Err(type_mismatch());
-        }
-        if matches!(sort, SortCondition::BeginsWith(AttributeValue::N(_))) {
-            return Err(ApiError::validation(
-                "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
-            ));
-        }
-        if let SortCondition::Between(a, b) = sort {
-            if KeyValue::from_attribute(a) > KeyValue::from_attribute(b) {
-                return Err(ApiError::validation(format!(
-                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-                    operand_text(a),
-                    operand_text(b)
-                )));
-            }
-        }
+        check_sort_condition(sort, range.ty)?;
     }
 
     let start_sort = match &start {
@@ -249,8 +220,50 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         count_only: req.str("Select") == Some("COUNT"),
         consistent: req.bool("ConsistentRead").unwrap_or(false),
         detail: Detail::parse(req.str("ReturnConsumedCapacity")),
+        index: None,
     };
     Ok(read_page(table, items, &opts))
+}
+
+pub(super) fn type_mismatch() -> ApiError {
+    ApiError::validation(
+        "One or more parameter values were invalid: Condition parameter type does not match schema type",
+    )
+}
+
+/// The checks on a sort-key condition's operands: the key's type, begins_with only on S and B,
+/// and BETWEEN bounds in order.
+pub(super) fn check_sort_condition(
+    sort: &SortCondition,
+    ty: crate::table::ScalarType,
+) -> Result<()> {
+    let values: Vec<&AttributeValue> = match sort {
+        SortCondition::Between(a, b) => vec![a, b],
+        SortCondition::Eq(v)
+        | SortCondition::Lt(v)
+        | SortCondition::Le(v)
+        | SortCondition::Gt(v)
+        | SortCondition::Ge(v)
+        | SortCondition::BeginsWith(v) => vec![v],
+    };
+    if values.iter().any(|v| v.type_name() != ty.as_str()) {
+        return Err(type_mismatch());
+    }
+    if matches!(sort, SortCondition::BeginsWith(AttributeValue::N(_))) {
+        return Err(ApiError::validation(
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+        ));
+    }
+    if let SortCondition::Between(a, b) = sort {
+        if KeyValue::from_attribute(a) > KeyValue::from_attribute(b) {
+            return Err(ApiError::validation(format!(
+                "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                operand_text(a),
+                operand_text(b)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// How DynamoDB prints a key operand in messages: `{S:abc}`.

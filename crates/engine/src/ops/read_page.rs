@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::capacity::{self, Detail};
 use crate::expr::{Condition, Projection};
+use crate::index::Index;
 use crate::table::Table;
 use crate::value::size::item_size;
 use crate::value::{wire, Item};
@@ -20,9 +21,18 @@ pub struct PageOptions<'a> {
     pub count_only: bool,
     pub consistent: bool,
     pub detail: Detail,
+    /// Set when the page reads a secondary index rather than the table.
+    pub index: Option<IndexRead<'a>>,
 }
 
-/// Builds the response from items in read order.
+/// Reading an index: its entries carry only projected attributes; an LSI read that asks for
+/// more fetches each item from the table too (and pays for that read).
+pub struct IndexRead<'a> {
+    pub index: &'a Index,
+    pub fetch_from_table: bool,
+}
+
+/// Builds the response from entries (table items, or index entries) in read order.
 pub fn read_page<'i>(
     table: &Table,
     items: impl Iterator<Item = &'i Item>,
@@ -30,17 +40,29 @@ pub fn read_page<'i>(
 ) -> Value {
     let mut scanned = 0usize;
     let mut bytes = 0usize;
+    let mut fetched_bytes = 0usize;
     let mut last: Option<&Item> = None;
     let mut matched: Vec<Item> = Vec::new();
     let mut stopped = false;
-    for item in items {
+    for entry in items {
         if opts.limit.is_some_and(|l| scanned >= l) || bytes >= MAX_PAGE_BYTES {
             stopped = true;
             break;
         }
         scanned += 1;
-        bytes += item_size(item);
-        last = Some(item);
+        bytes += item_size(entry);
+        last = Some(entry);
+        let fetched = match &opts.index {
+            Some(read) if read.fetch_from_table => table
+                .key_of_request(&table.key_item(entry))
+                .ok()
+                .and_then(|k| table.get(&k)),
+            _ => None,
+        };
+        if let Some(f) = fetched {
+            fetched_bytes += item_size(f);
+        }
+        let item = fetched.unwrap_or(entry);
         if opts.filter.is_none_or(|f| f.matches(Some(item))) {
             matched.push(match opts.projection {
                 Some(p) => p.apply(item),
@@ -62,14 +84,38 @@ pub fn read_page<'i>(
     out.insert("ScannedCount".into(), json!(scanned));
     if stopped || ended_on_limit {
         if let Some(l) = last {
-            out.insert(
-                "LastEvaluatedKey".into(),
-                wire::item_to_json(&table.key_item(l)),
-            );
+            // An index page restarts from the index key and the table key together.
+            let mut key = table.key_item(l);
+            if let Some(read) = &opts.index {
+                for attr in read.index.def.key_schema.attributes() {
+                    if let Some(v) = l.get(&attr.name) {
+                        key.insert(attr.name.clone(), v.clone());
+                    }
+                }
+            }
+            out.insert("LastEvaluatedKey".into(), wire::item_to_json(&key));
         }
     }
     let units = capacity::read_units(bytes, opts.consistent);
-    if let Some(c) = capacity::consumed(opts.detail, table.name(), units) {
+    let consumed = match &opts.index {
+        None => capacity::consumed(opts.detail, table.name(), units),
+        Some(read) => {
+            let table_units = if fetched_bytes > 0 {
+                capacity::read_units(fetched_bytes, opts.consistent)
+            } else {
+                0.0
+            };
+            capacity::consumed_with_index(
+                opts.detail,
+                table.name(),
+                table_units,
+                &read.index.def.name,
+                read.index.def.kind,
+                units,
+            )
+        }
+    };
+    if let Some(c) = consumed {
         out.insert("ConsumedCapacity".into(), c);
     }
     Value::Object(out)

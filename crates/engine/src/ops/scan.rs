@@ -3,10 +3,13 @@
 use serde_json::{Map, Value};
 
 use super::query::start_key_error;
-use super::read_page::{check_select, read_page, PageOptions};
+use std::ops::Bound;
+
+use super::read_page::{check_select, read_page, IndexRead, PageOptions};
 use super::shared;
 use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
+use crate::index::{IndexKind, IndexSort, ProjectionType};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::Engine;
 
@@ -109,10 +112,30 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
 
     let table_name = req.str("TableName").unwrap_or_default();
     let table = shared::table(engine, table_name)?;
-    if let Some(index) = req.str("IndexName") {
-        return Err(ApiError::validation(format!(
-            "The table does not have the specified index: {index}"
-        )));
+    let index = match req.str("IndexName") {
+        Some(name) => Some(table.index(name).ok_or_else(|| {
+            ApiError::validation(format!(
+                "The table does not have the specified index: {name}"
+            ))
+        })?),
+        None => None,
+    };
+    let consistent = req.bool("ConsistentRead").unwrap_or(false);
+    if let Some(index) = index {
+        if consistent && index.def.kind == IndexKind::Global {
+            return Err(ApiError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        if req.str("Select") == Some("ALL_ATTRIBUTES")
+            && index.def.kind == IndexKind::Global
+            && index.def.projection != ProjectionType::All
+        {
+            return Err(ApiError::validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                index.def.name
+            )));
+        }
     }
 
     // A segment owns a contiguous slice of the partition-hash space.
@@ -125,44 +148,87 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
         _ => (0, 1u128 << 64),
     };
-    let start_key = match &start {
-        Some(s) => {
-            let k = table.key_of_request(s).map_err(|e| {
-                ApiError::validation(format!(
-                    "The provided starting key is invalid: {}",
-                    e.message.unwrap_or_default()
-                ))
-            })?;
-            let h = k.partition.hash as u128;
-            if h < low || h >= high {
-                return Err(ApiError::validation(format!(
-                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {} Segment: {}",
-                    total.unwrap_or(1),
-                    segment.unwrap_or(0)
-                )));
+    let opts = PageOptions {
+        limit: req.int("Limit").map(|l| l.max(1) as usize),
+        filter: filter.as_ref(),
+        projection: projection.as_ref(),
+        count_only: req.str("Select") == Some("COUNT"),
+        consistent,
+        detail: Detail::parse(req.str("ReturnConsumedCapacity")),
+        index: index.map(|index| IndexRead {
+            index,
+            fetch_from_table: index.def.kind == IndexKind::Local
+                && index.def.projection != ProjectionType::All
+                && req.str("Select") == Some("ALL_ATTRIBUTES"),
+        }),
+    };
+    let wrong_segment = || {
+        ApiError::validation(format!(
+            "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {} Segment: {}",
+            total.unwrap_or(1),
+            segment.unwrap_or(0)
+        ))
+    };
+    let in_segment = |hash: u64| (hash as u128) >= low && (hash as u128) < high;
+    let table_start = match &start {
+        Some(s) => Some(table.key_of_request(&table.key_item(s)).map_err(|e| {
+            ApiError::validation(format!(
+                "The provided starting key is invalid: {}",
+                e.message.unwrap_or_default()
+            ))
+        })?),
+        None => None,
+    };
+
+    if let Some(index) = index {
+        // An index is scanned in its own partition-hash order.
+        let start_key = match (&start, table_start) {
+            (Some(s), Some(table_key)) => {
+                let (partition, values) = index
+                    .place(s)
+                    .ok_or_else(|| ApiError::validation("The provided starting key is invalid"))?;
+                if !in_segment(partition.hash) {
+                    return Err(wrong_segment());
+                }
+                Some((partition, IndexSort { values, table_key }))
+            }
+            _ => None,
+        };
+        let items = index
+            .entries
+            .iter()
+            .filter(|(p, _)| in_segment(p.hash))
+            .flat_map(|(p, sorted)| sorted.iter().map(move |(sort, item)| (p, sort, item)))
+            .filter(|(p, sort, _)| match &start_key {
+                Some((sp, ss)) => (*p, *sort) > (sp, ss),
+                None => true,
+            })
+            .map(|(_, _, item)| item);
+        return Ok(read_page(table, items, &opts));
+    }
+
+    let start_key = match table_start {
+        Some(k) => {
+            if !in_segment(k.partition.hash) {
+                return Err(wrong_segment());
             }
             Some(k)
         }
         None => None,
     };
+    let from = match &start_key {
+        Some(s) => Bound::Included(s.partition.clone()),
+        None => Bound::Unbounded,
+    };
     let items = table
         .partitions
-        .iter()
-        .filter(|(p, _)| (p.hash as u128) >= low && (p.hash as u128) < high)
-        .filter(|(p, _)| start_key.as_ref().is_none_or(|s| **p >= s.partition))
+        .range((from, Bound::Unbounded))
+        .filter(|(p, _)| in_segment(p.hash))
         .flat_map(|(p, sorted)| sorted.iter().map(move |(sort, item)| (p, sort, item)))
         .filter(|(p, sort, _)| match &start_key {
             Some(s) => (*p, *sort) > (&s.partition, &s.sort),
             None => true,
         })
         .map(|(_, _, item)| item);
-    let opts = PageOptions {
-        limit: req.int("Limit").map(|l| l.max(1) as usize),
-        filter: filter.as_ref(),
-        projection: projection.as_ref(),
-        count_only: req.str("Select") == Some("COUNT"),
-        consistent: req.bool("ConsistentRead").unwrap_or(false),
-        detail: Detail::parse(req.str("ReturnConsumedCapacity")),
-    };
     Ok(read_page(table, items, &opts))
 }

@@ -13,11 +13,30 @@ use crate::table::{PrimaryKey, Table};
 use crate::value::{wire, Item};
 use crate::Engine;
 
+/// The table an item operation addresses; one still being created is not found yet.
 pub fn table<'a>(engine: &'a Engine, name: &str) -> Result<&'a Table> {
-    engine
+    let table = engine
         .tables
         .get(name)
-        .ok_or_else(ApiError::resource_not_found)
+        .ok_or_else(ApiError::resource_not_found)?;
+    if table.def.settings.status(engine.now_millis()) == "CREATING" {
+        return Err(ApiError::resource_not_found());
+    }
+    Ok(table)
+}
+
+/// Table-level changes (UpdateTable, DeleteTable) wait for the previous change to finish.
+pub fn check_not_changing(table: &Table, now: i64) -> Result<()> {
+    let what = match table.def.settings.status(now) {
+        "CREATING" => "created",
+        "UPDATING" => "updated",
+        "DELETING" => "deleted",
+        _ => return Ok(()),
+    };
+    Err(ApiError::resource_in_use(format!(
+        "Attempt to change a resource which is still in use: Table is being {what}: {}",
+        table.def.name
+    )))
 }
 
 /// DynamoDB's rules for mixing expression and legacy parameters, then the checks on

@@ -116,6 +116,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         Some(p) => p.apply(Some(&base))?,
         None => base,
     };
+    table.check_index_keys(&new)?;
     let new_size = item_size(&new);
     if new_size > MAX_ITEM_SIZE {
         return Err(ApiError::validation(

@@ -1,0 +1,143 @@
+//! The native DynamoDB endpoint as a library: [`serve`] runs the HTTP server around an engine,
+//! [`protocol`] holds the wire rules, [`SystemClock`] gives the engine real time.
+
+pub mod protocol;
+
+use std::convert::Infallible;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dynaplay_engine::{Clock, Engine};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{HeaderMap, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+
+use protocol::{Headers, Request, MAX_REQUEST_BYTES};
+
+/// Wall-clock time for the engine, which never reads the system clock itself.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> i64 {
+        // A clock before 1970 is a broken machine; 0 keeps the engine going rather than panicking.
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+/// The region named in the health answer; the engine's default config reports the same one.
+pub const REGION: &str = "us-east-1";
+
+impl Headers for HeaderMap {
+    fn get(&self, name: &str) -> Option<&str> {
+        HeaderMap::get(self, name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Serves the engine on an already bound listener until the process ends. Blocks the caller.
+/// Requests run on a multi-threaded tokio runtime (one worker per core); the engine, which is
+/// `Send` but not `Sync`, sits behind one mutex held only for the `dispatch` call.
+pub fn serve(listener: TcpListener, engine: Engine) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .build()?;
+    let engine = Arc::new(Mutex::new(engine));
+    runtime.block_on(async move {
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors or a connection reset before accept: drop it and go
+                // on; a server that exits here would take every other client down with it.
+                Err(_) => {
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+            };
+            // Answers are small and written in one go; Nagle would only add latency.
+            let _ = stream.set_nodelay(true);
+            let engine = Arc::clone(&engine);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let engine = Arc::clone(&engine);
+                    async move { Ok::<_, Infallible>(handle(&engine, req).await) }
+                });
+                // A client that hangs up mid-request is its own problem; nothing to report.
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
+
+/// Reads the body (up to the limit), runs the protocol and turns its answer into a response.
+async fn handle(engine: &Mutex<Engine>, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    // A declared length over the limit is refused without reading a byte of it.
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body = if declared.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
+        None
+    } else {
+        match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+            Ok(collected) => Some(collected.to_bytes()),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => None,
+            // The client broke the framing or went away; there is no DynamoDB answer for that.
+            Err(_) => return build(protocol_error()),
+        }
+    };
+    let request = Request {
+        method: parts.method.as_str(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: body.as_deref(),
+    };
+    build(protocol::respond(engine, REGION, &request))
+}
+
+/// A 400 with an empty body and a closed connection, for bodies that could not be read.
+fn protocol_error() -> protocol::Answer {
+    protocol::Answer {
+        status: 400,
+        ..protocol::too_large()
+    }
+}
+
+/// Adds the headers every DynamoDB answer carries: a fresh request id and the CRC32 of the body.
+fn build(answer: protocol::Answer) -> Response<Full<Bytes>> {
+    let crc = crc32fast::hash(answer.body.as_bytes());
+    let mut response = Response::new(Full::new(Bytes::from(answer.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(&protocol::request_id()) {
+        headers.insert(HeaderName::from_static("x-amzn-requestid"), id);
+    }
+    headers.insert(
+        HeaderName::from_static("x-amz-crc32"),
+        HeaderValue::from(crc),
+    );
+    if let Some(content_type) = answer.content_type {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    for (name, value) in answer.headers {
+        // Echoed request headers were valid on the way in; skip one that is not, never fail.
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    if answer.close {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}

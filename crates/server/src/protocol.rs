@@ -1,0 +1,505 @@
+//! DynamoDB's JSON 1.0 protocol at the HTTP level, independent of any HTTP library: one request in,
+//! one answer out. The checks run in the order the real service runs them (as recorded by
+//! dynalite's tests against DynamoDB): CORS, health, method/content type, JSON syntax, target, auth.
+
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use dynaplay_engine::{ApiError, Engine, ErrorKind};
+
+/// DynamoDB's request size limit: "The total request size exceeds 16 MB" is one of BatchWriteItem's
+/// documented rejections, and DynamoDB counts 1 MB as 1024 KB. A body of exactly this many bytes
+/// is still accepted; one byte more is answered with [`too_large`].
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// The JSON 1.0 content type; requests sent with it get it back, everything else gets
+/// `application/json` (what DynamoDB does for `application/json` requests).
+pub const AMZ_JSON: &str = "application/x-amz-json-1.0";
+
+/// DynamoDB's answer to a non-POST request or a body in a content type it does not speak: an XML
+/// fragment with a 404, not a JSON error.
+pub const UNKNOWN_OPERATION_XML: &str = "<UnknownOperationException/>\n";
+
+/// One API version the endpoint serves: its `X-Amz-Target` prefix, the operations that exist in
+/// it, and the prefix the engine expects on the operation name.
+struct Route {
+    api: &'static str,
+    operations: &'static [&'static str],
+    engine_prefix: &'static str,
+}
+
+/// Every `X-Amz-Target` prefix the endpoint routes. The server must know which operations exist
+/// (not only which the engine implements yet) because DynamoDB answers UnknownOperationException
+/// for an unknown operation *before* it checks authentication, and MissingAuthenticationToken for
+/// a real operation sent without credentials.
+const ROUTES: &[Route] = &[
+    Route {
+        api: "DynamoDB_20120810",
+        operations: DYNAMODB_OPERATIONS,
+        engine_prefix: "",
+    },
+    // DynamoDB Streams, once the engine serves it, is this one line:
+    // Route { api: "DynamoDBStreams_20120810", operations: STREAMS_OPERATIONS, engine_prefix: "Streams." },
+];
+
+/// The operations of the DynamoDB_20120810 API. Those the engine does not implement yet reach it
+/// anyway and get its UnknownOperationException.
+const DYNAMODB_OPERATIONS: &[&str] = &[
+    "BatchExecuteStatement",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "CreateBackup",
+    "CreateGlobalTable",
+    "CreateTable",
+    "DeleteBackup",
+    "DeleteItem",
+    "DeleteResourcePolicy",
+    "DeleteTable",
+    "DescribeBackup",
+    "DescribeContinuousBackups",
+    "DescribeContributorInsights",
+    "DescribeEndpoints",
+    "DescribeExport",
+    "DescribeGlobalTable",
+    "DescribeGlobalTableSettings",
+    "DescribeImport",
+    "DescribeKinesisStreamingDestination",
+    "DescribeLimits",
+    "DescribeTable",
+    "DescribeTableReplicaAutoScaling",
+    "DescribeTimeToLive",
+    "DisableKinesisStreamingDestination",
+    "EnableKinesisStreamingDestination",
+    "ExecuteStatement",
+    "ExecuteTransaction",
+    "ExportTableToPointInTime",
+    "GetItem",
+    "GetResourcePolicy",
+    "ImportTable",
+    "ListBackups",
+    "ListContributorInsights",
+    "ListExports",
+    "ListGlobalTables",
+    "ListImports",
+    "ListTables",
+    "ListTagsOfResource",
+    "PutItem",
+    "PutResourcePolicy",
+    "Query",
+    "RestoreTableFromBackup",
+    "RestoreTableToPointInTime",
+    "Scan",
+    "TagResource",
+    "TransactGetItems",
+    "TransactWriteItems",
+    "UntagResource",
+    "UpdateContinuousBackups",
+    "UpdateContributorInsights",
+    "UpdateGlobalTable",
+    "UpdateGlobalTableSettings",
+    "UpdateItem",
+    "UpdateKinesisStreamingDestination",
+    "UpdateTable",
+    "UpdateTableReplicaAutoScaling",
+    "UpdateTimeToLive",
+];
+
+/// The operations of DynamoDBStreams_20120810, kept ready for the route above.
+#[allow(dead_code)]
+const STREAMS_OPERATIONS: &[&str] = &[
+    "DescribeStream",
+    "GetRecords",
+    "GetShardIterator",
+    "ListStreams",
+];
+
+/// Read access to request headers (case-insensitive names), so this module needs no HTTP library.
+pub trait Headers {
+    /// The header's value, if present and readable as text.
+    fn get(&self, name: &str) -> Option<&str>;
+}
+
+/// The parts of an HTTP request the protocol looks at.
+pub struct Request<'a, H: Headers> {
+    pub method: &'a str,
+    /// The query string, without the `?`.
+    pub query: Option<&'a str>,
+    pub headers: &'a H,
+    /// The body, or `None` when it was larger than [`MAX_REQUEST_BYTES`] and was not read.
+    pub body: Option<&'a [u8]>,
+}
+
+/// What to send back. The transport adds `x-amzn-RequestId`, `x-amz-crc32`, `Content-Length`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    /// Further headers (CORS); values may echo request headers.
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+    /// Whether the connection must be closed after this answer (its body was left unread).
+    pub close: bool,
+}
+
+impl Answer {
+    fn new(status: u16, content_type: Option<&'static str>, body: impl Into<String>) -> Answer {
+        Answer {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body: body.into(),
+            close: false,
+        }
+    }
+
+    fn error(content_type: &'static str, error: &ApiError) -> Answer {
+        Answer::new(
+            error.status(),
+            Some(content_type),
+            error.to_json().to_string(),
+        )
+    }
+}
+
+/// The answer DynamoDB gives a body over the size limit: 413 with an empty body (dynalite's
+/// recording of the service). The unread body makes the connection unusable, so it is closed.
+pub fn too_large() -> Answer {
+    Answer {
+        close: true,
+        ..Answer::new(413, None, "")
+    }
+}
+
+/// Answers one request, calling the engine when the request gets that far.
+pub fn respond<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request<'_, H>) -> Answer {
+    let mut answer = respond_inner(engine, region, req);
+    add_cors(req, &mut answer);
+    answer
+}
+
+/// CORS, so a page on another origin (the playground, a local test page) can call the endpoint:
+/// DynamoDB answers any `Origin` with `*`, and a preflight by echoing what was asked for.
+fn add_cors<H: Headers>(req: &Request<'_, H>, answer: &mut Answer) {
+    if req.headers.get("origin").is_none() {
+        return;
+    }
+    answer
+        .headers
+        .push(("access-control-allow-origin", "*".into()));
+    // Without this a browser script cannot read the request id or checksum of an answer.
+    answer.headers.push((
+        "access-control-expose-headers",
+        "x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32,Date".into(),
+    ));
+}
+
+fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request<'_, H>) -> Answer {
+    let Some(body) = req.body else {
+        return too_large();
+    };
+
+    if req.method == "OPTIONS" && req.headers.get("origin").is_some() {
+        let mut answer = Answer::new(200, None, "");
+        if let Some(h) = req.headers.get("access-control-request-headers") {
+            answer
+                .headers
+                .push(("access-control-allow-headers", h.to_string()));
+        }
+        if let Some(m) = req.headers.get("access-control-request-method") {
+            answer
+                .headers
+                .push(("access-control-allow-methods", m.to_string()));
+        }
+        // Two days, DynamoDB's value: browsers cap it lower anyway.
+        answer
+            .headers
+            .push(("access-control-max-age", "172800".into()));
+        return answer;
+    }
+
+    // Load balancers probe DynamoDB with GET; its answer has a trailing space, kept on purpose.
+    if req.method == "GET" {
+        return Answer::new(
+            200,
+            None,
+            format!("healthy: dynamodb.{region}.amazonaws.com "),
+        );
+    }
+
+    let content_type = req
+        .headers
+        .get("content-type")
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim();
+    // An empty body passes with any content type; the service only rejects bodies it cannot read.
+    if req.method != "POST"
+        || (!body.is_empty() && content_type != AMZ_JSON && content_type != "application/json")
+    {
+        return Answer::new(404, None, UNKNOWN_OPERATION_XML);
+    }
+    let reply_type = if content_type == AMZ_JSON {
+        AMZ_JSON
+    } else {
+        "application/json"
+    };
+
+    // Node-style lossy decoding: invalid UTF-8 becomes U+FFFD and then fails JSON parsing (or
+    // lands in a string), rather than being a transport error DynamoDB does not have.
+    let text = String::from_utf8_lossy(body);
+
+    // DynamoDB rejects unparseable JSON before it looks at the target or credentials. Checking it
+    // here only when a later check fails keeps the happy path at one parse (the engine's).
+    let reject = |error: ApiError| -> Answer {
+        if !text.is_empty() && serde_json::from_str::<serde_json::Value>(&text).is_err() {
+            return Answer::error(reply_type, &ApiError::serialization(None));
+        }
+        Answer::error(reply_type, &error)
+    };
+
+    let Some(operation) = route(req.headers.get("x-amz-target").unwrap_or("")) else {
+        return reject(ApiError::unknown_operation());
+    };
+    if let Err(error) = check_auth(req) {
+        return reject(error);
+    }
+
+    let response = {
+        let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+        // The engine promises not to panic; if it ever does, the client gets DynamoDB's 500 rather
+        // than a dropped connection, and the next request still finds the engine.
+        catch_unwind(AssertUnwindSafe(|| engine.dispatch(&operation, &text)))
+    };
+    match response {
+        Ok(response) => Answer::new(response.status, Some(reply_type), response.body),
+        Err(_) => Answer::error(
+            reply_type,
+            &ApiError::internal(
+                "The server encountered an internal error trying to fulfill the request.",
+            ),
+        ),
+    }
+}
+
+/// The engine's operation name for an `X-Amz-Target`, or `None` for UnknownOperationException.
+fn route(target: &str) -> Option<Cow<'static, str>> {
+    let mut parts = target.split('.');
+    let (api, op, rest) = (parts.next()?, parts.next()?, parts.next());
+    if rest.is_some() {
+        return None;
+    }
+    let route = ROUTES.iter().find(|r| r.api == api)?;
+    let op: &'static str = route.operations.iter().find(|o| **o == op)?;
+    Some(if route.engine_prefix.is_empty() {
+        Cow::Borrowed(op)
+    } else {
+        Cow::Owned(format!("{}{op}", route.engine_prefix))
+    })
+}
+
+/// DynamoDB's checks that SigV4 credentials are present and complete, with its texts. The
+/// signature itself is not verified: a local endpoint accepts any key and secret.
+fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
+    let header = req.headers.get("authorization").filter(|h| !h.is_empty());
+    let query = parse_query(req.query.unwrap_or(""));
+    let query_value = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let query_auth = query_value("X-Amz-Algorithm").is_some();
+
+    if header.is_some() && query_auth {
+        return Err(ApiError::new(
+            ErrorKind::InvalidSignatureException,
+            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
+        ));
+    }
+    let signed_v4 = header.is_some_and(|h| h.trim().starts_with("AWS4-"));
+    if !(signed_v4 || header.is_none() && query_auth) {
+        return Err(ApiError::new(
+            ErrorKind::MissingAuthenticationTokenException,
+            "Request is missing Authentication Token",
+        ));
+    }
+
+    let mut message = String::new();
+    if let Some(header) = header {
+        // `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: the first word is
+        // the algorithm, the rest `key=value` pairs separated by commas and/or spaces.
+        let pairs: Vec<(&str, Option<&str>)> = header
+            .split([',', ' '])
+            .skip(1)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let mut kv = p.trim().split('=');
+                (kv.next().unwrap_or(""), kv.next())
+            })
+            .collect();
+        for param in ["Credential", "Signature", "SignedHeaders"] {
+            // The last occurrence wins; an empty value counts as missing.
+            let value = pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == param)
+                .and_then(|(_, v)| *v);
+            if value.is_none_or(str::is_empty) {
+                message.push_str(&format!(
+                    "Authorization header requires '{param}' parameter. "
+                ));
+            }
+        }
+        let has_date = |name| req.headers.get(name).is_some_and(|v| !v.is_empty());
+        if !has_date("x-amz-date") && !has_date("date") {
+            message.push_str(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ",
+            );
+        }
+        if !message.is_empty() {
+            message.push_str("Authorization=");
+            message.push_str(header);
+        }
+    } else {
+        for param in [
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Signature",
+            "X-Amz-SignedHeaders",
+            "X-Amz-Date",
+        ] {
+            if query_value(param).is_none_or(str::is_empty) {
+                message.push_str(&format!(
+                    "AWS query-string parameters must include '{param}'. "
+                ));
+            }
+        }
+        if !message.is_empty() {
+            message.push_str("Re-examine the query-string parameters.");
+        }
+    }
+    if message.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorKind::IncompleteSignatureException,
+            message,
+        ))
+    }
+}
+
+/// Splits a query string into decoded `(key, value)` pairs (`+` is a space, `%XX` a byte).
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi * 16 + lo);
+                    i += 2;
+                }
+                // A stray `%` stays as it is, as Node's query parser leaves it.
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// A fresh request id in DynamoDB's shape: 52 characters from `A-Z0-9`. Unique per process (a
+/// counter) and unpredictable across processes (std's randomly seeded hasher), with no RNG crate.
+pub fn request_id() -> String {
+    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static SEED: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    let seed = SEED.get_or_init(Default::default);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut id = String::with_capacity(52);
+    let mut block = 0u64;
+    while id.len() < 52 {
+        let mut hasher = seed.build_hasher();
+        hasher.write_u64(n);
+        hasher.write_u64(block);
+        let mut bits = hasher.finish();
+        // 36^12 < 2^64, so 12 characters per hash are all uniformly drawn.
+        for _ in 0..12 {
+            if id.len() == 52 {
+                break;
+            }
+            id.push(ALPHABET[(bits % 36) as usize] as char);
+            bits /= 36;
+        }
+        block += 1;
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_only_known_operations() {
+        assert_eq!(
+            route("DynamoDB_20120810.ListTables").as_deref(),
+            Some("ListTables")
+        );
+        assert_eq!(route("DynamoDB_20120810.Nope"), None);
+        assert_eq!(route("DynamoDB_20120810.ListTables.x"), None);
+        assert_eq!(route("DynamoDBStreams_20120810.ListStreams"), None);
+        assert_eq!(route(""), None);
+    }
+
+    #[test]
+    fn decodes_query_strings() {
+        assert_eq!(
+            parse_query("X-Amz-Algorithm=AWS4%2dHMAC&a=b+c&flag"),
+            vec![
+                ("X-Amz-Algorithm".to_string(), "AWS4-HMAC".to_string()),
+                ("a".to_string(), "b c".to_string()),
+                ("flag".to_string(), String::new()),
+            ]
+        );
+        assert_eq!(percent_decode("%"), "%");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn request_ids_are_fresh_and_well_formed() {
+        let (a, b) = (request_id(), request_id());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 52);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    }
+}
