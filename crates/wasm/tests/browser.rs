@@ -122,13 +122,13 @@ async fn put_then_get_returns_the_item() {
 #[wasm_bindgen_test]
 async fn failed_condition_rejects_with_conditional_check_failed() {
     let mut db = Dynaplay::new();
-    let create = r#"{"TableName":"T","BillingMode":"PAY_PER_REQUEST",
+    let create = r#"{"TableName":"Users","BillingMode":"PAY_PER_REQUEST",
         "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
         "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]}"#;
     JsFuture::from(db.send("CreateTable", json(create)))
         .await
         .expect("CreateTable succeeds");
-    let put = r#"{"TableName":"T","Item":{"id":{"S":"a"}},"ConditionExpression":"attribute_not_exists(id)"}"#;
+    let put = r#"{"TableName":"Users","Item":{"id":{"S":"a"}},"ConditionExpression":"attribute_not_exists(id)"}"#;
     JsFuture::from(db.send("PutItem", json(put)))
         .await
         .expect("first put succeeds");
