@@ -128,3 +128,22 @@ test('CreateTable, PutItem, then GetItem returns the item', async () => {
   const tables = await page.evaluate(() => window.dynaplay.dispatch('DynamoDB_20120810.ListTables', '{}'));
   assert.deepEqual(JSON.parse(tables.body).TableNames, ['Music']);
 });
+
+// The console's promise: running every example once, top to bottom, succeeds.
+test('every example runs in order without an error', async () => {
+  const { page } = session;
+  for (const [index, operation] of OPERATIONS.entries()) {
+    await pick(page, operation);
+    await page.keyboard.press('Tab'); // leave the list, as a keyboard user would
+    await page.click('#run');
+    await page.locator('#history li').nth(index).waitFor();
+    const alert = await page.locator('#response [role=alert]').count();
+    assert.equal(alert, 0, `${operation} failed: ${await page.textContent('#response')}`);
+    if (operation === 'Query') {
+      const output = JSON.parse(await page.textContent('#response pre'));
+      assert.equal(output.Count, 1);
+      assert.equal(output.Items[0].AlbumTitle.S, 'Louder Than Ever', 'Query sees the UpdateItem');
+    }
+  }
+  assert.equal(await page.locator('#history .badge.failed').count(), 0);
+});
