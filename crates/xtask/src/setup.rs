@@ -13,6 +13,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 pub fn install_all() -> Result<(), String> {
+    rust_components()?;
     wasm_target()?;
     chromium()?;
     wasm_bindgen_cli()?;
@@ -20,6 +21,19 @@ pub fn install_all() -> Result<(), String> {
     node_modules()?;
     python_venv()?;
     Ok(())
+}
+
+/// rustfmt and clippy, which a minimal toolchain lacks.
+fn rust_components() -> Result<(), String> {
+    let fmt = output("cargo", &["fmt", "--version"]).is_some();
+    let clippy = output("cargo", &["clippy", "--version"]).is_some();
+    if fmt && clippy {
+        return skip("rustfmt and clippy");
+    }
+    run(command(
+        "rustup",
+        &["component", "add", "rustfmt", "clippy"],
+    ))
 }
 
 fn wasm_target() -> Result<(), String> {
