@@ -14,8 +14,10 @@ use crate::state::{Action, Answer, ConsoleState};
 #[function_component(Console)]
 pub fn console() -> Html {
     let state = use_reducer(ConsoleState::default);
-    let engine =
-        use_context::<EngineHandle>().expect("Console is rendered inside App's engine context");
+    // App always provides the engine; without it there is nothing to run, so say so rather than abort.
+    let Some(engine) = use_context::<EngineHandle>() else {
+        return html! { <p role="alert">{ "The engine did not start." }</p> };
+    };
 
     // Runs a request on the engine, then records the answer; shared by Run, Ctrl+Enter and the history.
     let run = {
