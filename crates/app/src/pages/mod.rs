@@ -1,0 +1,2 @@
+//! The playground's pages, one file each.
+pub mod console;

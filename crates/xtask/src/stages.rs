@@ -1,0 +1,266 @@
+//! What `serve` and `test` run. `test` runs its stages in CI's order, times each, stops at the first
+//! failure and ends with one summary line.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::process::{command, root, run};
+use crate::setup::{self, CHROMEDRIVER};
+
+/// Trunk, offline and without asking crates.io for a newer version.
+fn trunk(args: &[&str]) -> Command {
+    let mut cmd = command("trunk", args);
+    cmd.env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .env("TRUNK_OFFLINE", "true");
+    cmd
+}
+
+fn fetch() -> Result<(), String> {
+    run(command("cargo", &["fetch", "--locked"]))
+}
+
+pub fn serve(port: u16) -> Result<(), String> {
+    setup::install_all()?;
+    fetch()?;
+    let port = port.to_string();
+    println!("\nDynaplay playground: http://127.0.0.1:{port}/  (Ctrl+C stops it)\n");
+    run(trunk(&[
+        "serve",
+        "--offline",
+        "--release",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &port,
+    ]))
+}
+
+type Stage = (&'static str, fn() -> Result<(), String>);
+
+const STAGES: &[Stage] = &[
+    ("cargo fmt --check", || {
+        run(command("cargo", &["fmt", "--all", "--check"]))
+    }),
+    ("clippy (native)", || {
+        run(command(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ))
+    }),
+    ("native tests", || {
+        run(command("cargo", &["test", "--workspace", "--no-fail-fast"]))
+    }),
+    ("engine builds for wasm32", || {
+        run(command(
+            "cargo",
+            &[
+                "build",
+                "-p",
+                "dynaplay-engine",
+                "--target",
+                "wasm32-unknown-unknown",
+            ],
+        ))
+    }),
+    ("clippy (wasm32)", || {
+        run(command(
+            "cargo",
+            &[
+                "clippy",
+                // The engine is linted by the native stage; here only the web crates.
+                "--no-deps",
+                "-p",
+                "dynaplay-wasm",
+                "-p",
+                "dynaplay-app",
+                "--all-targets",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ))
+    }),
+    ("wasm tests in headless Chromium", wasm_browser_tests),
+    ("trunk build", || {
+        run(trunk(&["build", "--offline", "--release"]))
+    }),
+    ("e2e tests (Playwright)", || {
+        run(command("node", &["--test", "tests/e2e/"]))
+    }),
+    ("real clients against the server", client_tests),
+];
+
+/// Runs every stage in order. Stops at the first failure unless `keep_going`, which runs the rest
+/// too (useful while another part of the project is still landing); installs always stop the run.
+pub fn test(keep_going: bool) -> Result<(), String> {
+    let started = Instant::now();
+    let mut timings: Vec<(&str, Duration, bool)> = Vec::new();
+    let mut failures = Vec::new();
+    for &(name, stage) in [
+        ("install tools", setup::install_all as fn() -> _),
+        ("cargo fetch", fetch),
+    ]
+    .iter()
+    .chain(STAGES)
+    {
+        println!("\n==> {name}");
+        let stage_started = Instant::now();
+        let result = stage();
+        timings.push((name, stage_started.elapsed(), result.is_ok()));
+        if let Err(message) = result {
+            eprintln!("\nxtask: stage `{name}` failed: {message}");
+            failures.push(format!("stage `{name}` failed: {message}"));
+            let setting_up = timings.len() <= 2;
+            if !keep_going || setting_up {
+                break;
+            }
+        }
+    }
+
+    println!("\n==> timings");
+    for (name, took, ok) in &timings {
+        let mark = if *ok { "ok  " } else { "FAIL" };
+        println!("  {mark} {:>7.1} s  {name}", took.as_secs_f64());
+    }
+    let total = STAGES.len() + 2;
+    let passed = timings.iter().filter(|t| t.2).count();
+    let failed = timings.len() - passed;
+    println!(
+        "{passed} passed, {failed} failed, {} not run ({:.0} s)",
+        total - timings.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n       "))
+    }
+}
+
+fn wasm_browser_tests() -> Result<(), String> {
+    let mut cmd = command(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "dynaplay-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    );
+    cmd.env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    .env("CHROMEDRIVER", CHROMEDRIVER);
+    run(cmd)
+}
+
+/// A server process that is killed when this value goes away, on success, error or panic alike.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free local port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Starts the DynamoDB endpoint on a free port and waits until it accepts connections.
+fn start_server() -> Result<(ServerProcess, u16), String> {
+    run(command("cargo", &["build", "-p", "dynaplay-server"]))?;
+    let port = free_port()?;
+    let binary = root().join("target/debug/dynaplay-server");
+    let child = Command::new(&binary)
+        .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let mut server = ServerProcess(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            println!("server up on 127.0.0.1:{port}");
+            return Ok((server, port));
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            return Err(format!(
+                "dynaplay-server exited ({status}) before listening on port {port}"
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "dynaplay-server did not listen on port {port} within 30 s"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn client_tests() -> Result<(), String> {
+    let (_server, port) = start_server()?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let python = root().join(".venv/bin/python");
+    let clients: [(&str, Command); 3] = [
+        ("AWS CLI", command("bash", &["tests/clients/aws_cli.sh"])),
+        (
+            "boto3",
+            command(&python.to_string_lossy(), &["tests/clients/boto3_test.py"]),
+        ),
+        (
+            "@aws-sdk/client-dynamodb",
+            command("node", &["--test", "tests/clients/sdk.test.mjs"]),
+        ),
+    ];
+    // The clients are independent, so all three run and the stage reports each one's result.
+    let mut failed = Vec::new();
+    for (name, mut cmd) in clients {
+        println!("\n--> {name}");
+        cmd.env("DYNAMODB_ENDPOINT", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "dynaplay")
+            .env("AWS_SECRET_ACCESS_KEY", "dynaplay")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_PAGER", "")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            // A developer's own AWS profile must not leak into the tests.
+            .env("AWS_CONFIG_FILE", Path::new("/dev/null"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", Path::new("/dev/null"));
+        if let Err(e) = run(cmd) {
+            eprintln!("{name} tests failed: {e}");
+            failed.push(name);
+        }
+    }
+    println!(
+        "clients: {} passed, {} failed",
+        3 - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("client tests failed: {}", failed.join(", ")))
+    }
+}
