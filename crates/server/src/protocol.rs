@@ -41,8 +41,11 @@ const ROUTES: &[Route] = &[
         operations: DYNAMODB_OPERATIONS,
         engine_prefix: "",
     },
-    // DynamoDB Streams, once the engine serves it, is this one line:
-    // Route { api: "DynamoDBStreams_20120810", operations: STREAMS_OPERATIONS, engine_prefix: "Streams." },
+    Route {
+        api: "DynamoDBStreams_20120810",
+        operations: STREAMS_OPERATIONS,
+        engine_prefix: "Streams.",
+    },
 ];
 
 /// The operations of the DynamoDB_20120810 API. Those the engine does not implement yet reach it
@@ -107,8 +110,7 @@ const DYNAMODB_OPERATIONS: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
-/// The operations of DynamoDBStreams_20120810, kept ready for the route above.
-#[allow(dead_code)]
+/// The operations of DynamoDBStreams_20120810.
 const STREAMS_OPERATIONS: &[&str] = &[
     "DescribeStream",
     "GetRecords",
@@ -474,7 +476,11 @@ mod tests {
         );
         assert_eq!(route("DynamoDB_20120810.Nope"), None);
         assert_eq!(route("DynamoDB_20120810.ListTables.x"), None);
-        assert_eq!(route("DynamoDBStreams_20120810.ListStreams"), None);
+        assert_eq!(
+            route("DynamoDBStreams_20120810.ListStreams").as_deref(),
+            Some("Streams.ListStreams")
+        );
+        assert_eq!(route("DynamoDBStreams_20120810.PutItem"), None);
         assert_eq!(route(""), None);
     }
 

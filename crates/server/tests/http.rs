@@ -235,15 +235,16 @@ fn content_type_follows_request() {
     assert_eq!(reply.header("content-type"), Some("application/json"));
 }
 
-/// Unknown operations, other API versions, a missing target and (for now) Streams all get the
-/// bare UnknownOperationException; it is checked before auth, as DynamoDB does.
+/// Unknown operations, other API versions, a missing target and a DynamoDB operation under the
+/// Streams prefix all get the bare UnknownOperationException; it is checked before auth, as
+/// DynamoDB does.
 #[test]
 fn unknown_operation() {
     for headers in [
         format!("{}{AUTH}", target("DropDatabase")),
         target("DropDatabase"),
         AUTH.to_string(),
-        format!("X-Amz-Target: DynamoDBStreams_20120810.ListStreams\r\n{AUTH}"),
+        format!("X-Amz-Target: DynamoDBStreams_20120810.PutItem\r\n{AUTH}"),
         format!("X-Amz-Target: DynamoDB_20120810.ListTables.x\r\n{AUTH}"),
     ] {
         let reply = post(&headers, "{}");
@@ -496,4 +497,15 @@ fn binary_prints_url_and_serves() {
     let out = result.expect("answer from child");
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.ends_with("healthy: dynamodb.us-east-1.amazonaws.com "));
+}
+
+/// The Streams API is served under its own target prefix, on the same endpoint.
+#[test]
+fn streams_api_is_routed() {
+    let reply = post(
+        &format!("X-Amz-Target: DynamoDBStreams_20120810.ListStreams\r\n{AUTH}"),
+        "{}",
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(json(&reply), serde_json::json!({"Streams": []}));
 }
