@@ -26,6 +26,14 @@ pub enum ErrorKind {
     IncompleteSignatureException,
     /// Protocol-level: SigV4 auth given both as header and query string (raised by the server).
     InvalidSignatureException,
+    TableNotFoundException,
+    TableAlreadyExistsException,
+    TableInUseException,
+    BackupNotFoundException,
+    BackupInUseException,
+    ContinuousBackupsUnavailableException,
+    PointInTimeRecoveryUnavailableException,
+    InvalidRestoreTimeException,
 }
 
 impl ErrorKind {
@@ -51,6 +59,18 @@ impl ErrorKind {
             ErrorKind::AccessDeniedException => "AccessDeniedException",
             ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
+            ErrorKind::TableNotFoundException => "TableNotFoundException",
+            ErrorKind::TableAlreadyExistsException => "TableAlreadyExistsException",
+            ErrorKind::TableInUseException => "TableInUseException",
+            ErrorKind::BackupNotFoundException => "BackupNotFoundException",
+            ErrorKind::BackupInUseException => "BackupInUseException",
+            ErrorKind::ContinuousBackupsUnavailableException => {
+                "ContinuousBackupsUnavailableException"
+            }
+            ErrorKind::PointInTimeRecoveryUnavailableException => {
+                "PointInTimeRecoveryUnavailableException"
+            }
+            ErrorKind::InvalidRestoreTimeException => "InvalidRestoreTimeException",
         }
     }
 
@@ -147,6 +167,28 @@ impl ApiError {
 
     pub fn limit_exceeded(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::LimitExceededException, message)
+    }
+
+    /// Backup and point-in-time-recovery operations name a missing table with their own exception.
+    pub fn backup_table_not_found(table: &str) -> Self {
+        Self::new(
+            ErrorKind::TableNotFoundException,
+            format!("Table not found: {table}"),
+        )
+    }
+
+    pub fn table_already_exists(table: &str) -> Self {
+        Self::new(
+            ErrorKind::TableAlreadyExistsException,
+            format!("Table already exists: {table}"),
+        )
+    }
+
+    pub fn backup_not_found(arn: &str) -> Self {
+        Self::new(
+            ErrorKind::BackupNotFoundException,
+            format!("Backup not found: {arn}"),
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

@@ -2,6 +2,7 @@
 //! operation name and a DynamoDB JSON request and returns the JSON response or a DynamoDB error.
 //! The engine does no I/O: time comes from a [`Clock`], durability from a [`Storage`].
 
+pub mod backup;
 pub mod capacity;
 pub mod clock;
 pub mod error;
@@ -57,6 +58,8 @@ pub struct Engine {
     pub(crate) clock: Box<dyn Clock + Send>,
     pub(crate) storage: Box<dyn Storage + Send>,
     pub(crate) tables: BTreeMap<String, Table>,
+    /// On-demand backups and point-in-time-recovery change logs.
+    pub(crate) backups: backup::BackupState,
 }
 
 impl Engine {
@@ -75,11 +78,13 @@ impl Engine {
                 .map_err(|e| storage::StorageError(e.to_string()))?;
             tables.insert(name.clone(), table);
         }
+        let backups = backup::BackupState::load(&snapshot, &tables)?;
         Ok(Engine {
             config,
             clock,
             storage,
             tables,
+            backups,
         })
     }
 
@@ -90,6 +95,7 @@ impl Engine {
             clock,
             storage: Box::new(NullStorage),
             tables: BTreeMap::new(),
+            backups: backup::BackupState::default(),
         }
     }
 

@@ -144,6 +144,8 @@ pub struct TableSettings {
     pub stream: Option<StreamSetting>,
     pub table_class: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// Set on a table created by a restore (RestoreSummary).
+    pub restore: Option<crate::backup::RestoreSummary>,
 }
 
 impl TableSettings {

@@ -150,6 +150,13 @@ pub type Write = (String, PrimaryKey, Option<Item>);
 /// Makes writes durable, then visible: all of them go to storage as one batch first, so a
 /// failed commit changes nothing (a BatchWriteItem lands whole or not at all).
 pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
+    // Point-in-time recovery logs each write with the item it replaces, in the same batch.
+    let changes = crate::backup::ChangeBatch::prepare(
+        &engine.backups,
+        &engine.tables,
+        &writes,
+        engine.clock.now_millis(),
+    );
     if engine.storage.persistent() {
         let mut mutations = Vec::with_capacity(writes.len());
         for (table_name, key, item) in &writes {
@@ -176,6 +183,7 @@ pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
                 },
             });
         }
+        mutations.extend(changes.mutations());
         engine
             .storage
             .commit(&mutations)
@@ -195,6 +203,7 @@ pub fn commit_writes(engine: &mut Engine, writes: Vec<Write>) -> Result<()> {
             }
         }
     }
+    changes.apply(&mut engine.backups);
     Ok(())
 }
 

@@ -1,0 +1,397 @@
+//! On-demand backups and the point-in-time-recovery change log: what they hold, how they are
+//! persisted through `Storage`, and how a table's items at an earlier instant are rebuilt.
+//!
+//! The change log keeps, for every item write to a table with PITR enabled, the write's time,
+//! the item's key and the item as it was *before* the write. The table itself is the state "now",
+//! so the state at an instant T is the current items with every logged write after T undone
+//! (for each key, the before-image of its first write after T). That needs no copy of the table
+//! when PITR is turned on, only ever appends while it is on, and is trimmed by dropping entries
+//! older than the recovery period (no restore can need them).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::storage::{Mutation, Snapshot, StorageError};
+use crate::table::{PrimaryKey, Table};
+use crate::value::{wire, Item};
+
+/// How long after a write it becomes restorable: LatestRestorableDateTime is "typically
+/// 5 minutes before the current time".
+pub const LATEST_RESTORABLE_LAG_MILLIS: i64 = 5 * 60 * 1000;
+pub const DAY_MILLIS: i64 = 86_400_000;
+pub const DEFAULT_RECOVERY_DAYS: i64 = 35;
+
+/// An on-demand backup: the source table's definition and items when it was taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backup {
+    pub arn: String,
+    pub name: String,
+    pub table_name: String,
+    pub table_arn: String,
+    pub table_id: String,
+    pub created_millis: i64,
+    /// CREATING until then, AVAILABLE after.
+    pub available_millis: i64,
+    pub size_bytes: u64,
+    pub item_count: u64,
+    /// The table's stored definition (`Table::definition_json`) at backup time.
+    pub definition: String,
+    /// The items as DynamoDB JSON text; the keys only keep them apart.
+    pub items: BTreeMap<Vec<u8>, String>,
+}
+
+impl Backup {
+    pub fn status(&self, now: i64) -> &'static str {
+        if now < self.available_millis {
+            "CREATING"
+        } else {
+            "AVAILABLE"
+        }
+    }
+
+    /// The stored form: one JSON text per backup, written once (a backup never changes).
+    pub fn to_record(&self) -> String {
+        json!({
+            "BackupArn": self.arn,
+            "BackupName": self.name,
+            "TableName": self.table_name,
+            "TableArn": self.table_arn,
+            "TableId": self.table_id,
+            "CreatedMillis": self.created_millis,
+            "AvailableMillis": self.available_millis,
+            "SizeBytes": self.size_bytes,
+            "ItemCount": self.item_count,
+            "Definition": self.definition,
+            "Items": self.items.values().collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+
+    pub fn from_record(text: &str) -> Option<Backup> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let items = v["Items"]
+            .as_array()?
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Some(((i as u64).to_be_bytes().to_vec(), t.as_str()?.to_string())))
+            .collect::<Option<_>>()?;
+        Some(Backup {
+            arn: v["BackupArn"].as_str()?.to_string(),
+            name: v["BackupName"].as_str()?.to_string(),
+            table_name: v["TableName"].as_str()?.to_string(),
+            table_arn: v["TableArn"].as_str()?.to_string(),
+            table_id: v["TableId"].as_str()?.to_string(),
+            created_millis: v["CreatedMillis"].as_i64()?,
+            available_millis: v["AvailableMillis"].as_i64()?,
+            size_bytes: v["SizeBytes"].as_u64()?,
+            item_count: v["ItemCount"].as_u64()?,
+            definition: v["Definition"].as_str()?.to_string(),
+            items,
+        })
+    }
+}
+
+/// Where a restored table came from, for its TableDescription's RestoreSummary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreSummary {
+    pub source_backup_arn: Option<String>,
+    pub source_table_arn: String,
+    /// The point in time restored to, or the backup's creation time.
+    pub restore_millis: i64,
+}
+
+impl RestoreSummary {
+    pub fn to_json(&self, in_progress: bool) -> Value {
+        let mut out = serde_json::Map::new();
+        if let Some(arn) = &self.source_backup_arn {
+            out.insert("SourceBackupArn".into(), json!(arn));
+        }
+        out.insert("SourceTableArn".into(), json!(self.source_table_arn));
+        out.insert(
+            "RestoreDateTime".into(),
+            json!(self.restore_millis as f64 / 1000.0),
+        );
+        out.insert("RestoreInProgress".into(), json!(in_progress));
+        Value::Object(out)
+    }
+}
+
+/// One logged write: when, which item, and the item before the write (None: it did not exist).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub seq: u64,
+    pub millis: i64,
+    pub key: PrimaryKey,
+    /// The key attributes, kept for storage (a `PrimaryKey` is an engine type).
+    pub key_item: Item,
+    pub old: Option<Item>,
+}
+
+impl Change {
+    fn to_record(&self) -> String {
+        json!({
+            "t": self.millis,
+            "k": wire::item_to_json(&self.key_item),
+            "o": self.old.as_ref().map(wire::item_to_json),
+        })
+        .to_string()
+    }
+}
+
+/// A table's point-in-time recovery: on since when, for how many days, and its change log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pitr {
+    /// The table it belongs to; a table deleted and created again under the same name is
+    /// another table, whose PITR starts disabled.
+    pub table_id: String,
+    pub enabled_millis: i64,
+    pub recovery_days: i64,
+    pub next_seq: u64,
+    pub log: Vec<Change>,
+}
+
+impl Pitr {
+    pub fn earliest_millis(&self, now: i64) -> i64 {
+        self.enabled_millis
+            .max(now.saturating_sub(self.recovery_days.saturating_mul(DAY_MILLIS)))
+    }
+
+    /// LatestRestorableDateTime: five minutes ago, but never before the earliest.
+    pub fn latest_millis(&self, now: i64) -> i64 {
+        now.saturating_sub(LATEST_RESTORABLE_LAG_MILLIS)
+            .max(self.earliest_millis(now))
+    }
+
+    fn settings_record(&self) -> String {
+        json!({
+            "TableId": self.table_id,
+            "EnabledMillis": self.enabled_millis,
+            "RecoveryPeriodInDays": self.recovery_days,
+        })
+        .to_string()
+    }
+
+    /// The first sequence number still needed at `now`: older entries can never be undone by
+    /// a restore in the window.
+    fn keep_from(&self, now: i64) -> u64 {
+        let cutoff = self.earliest_millis(now);
+        self.log
+            .iter()
+            .find(|c| c.millis >= cutoff)
+            .map_or(self.next_seq, |c| c.seq)
+    }
+
+    /// The items of `table` at `at` (inclusive of writes at that millisecond).
+    pub fn items_at(&self, table: &Table, at: i64) -> Vec<Item> {
+        let mut undo: BTreeMap<&PrimaryKey, Option<&Item>> = BTreeMap::new();
+        for change in self.log.iter().filter(|c| c.millis > at) {
+            undo.entry(&change.key).or_insert(change.old.as_ref());
+        }
+        let mut out = Vec::with_capacity(table.item_count as usize);
+        for (partition, sorted) in &table.partitions {
+            for (sort, item) in sorted {
+                let key = PrimaryKey {
+                    partition: partition.clone(),
+                    sort: sort.clone(),
+                };
+                match undo.remove(&key) {
+                    Some(Some(old)) => out.push(old.clone()),
+                    Some(None) => {}
+                    None => out.push(item.clone()),
+                }
+            }
+        }
+        // Keys deleted since then come back with their before-image.
+        out.extend(undo.into_values().flatten().cloned());
+        out
+    }
+}
+
+/// Everything about backups the engine keeps: on-demand backups by ARN, PITR by table name.
+#[derive(Debug, Clone, Default)]
+pub struct BackupState {
+    pub backups: BTreeMap<String, Backup>,
+    pub pitr: BTreeMap<String, Pitr>,
+}
+
+impl BackupState {
+    /// The table's PITR, when it is on for this very table.
+    pub fn pitr_of(&self, table: &Table) -> Option<&Pitr> {
+        self.pitr
+            .get(&table.def.name)
+            .filter(|p| p.table_id == table.def.table_id)
+    }
+
+    /// Mutations that turn PITR on or change its period (the log is trimmed on later writes).
+    pub fn enable_mutations(table: &str, pitr: &Pitr) -> Vec<Mutation> {
+        vec![Mutation::PutContinuousBackups {
+            table: table.to_string(),
+            settings: pitr.settings_record(),
+        }]
+    }
+
+    /// Mutations that turn PITR off: the settings and the whole log go.
+    pub fn disable_mutations(table: &str) -> Vec<Mutation> {
+        vec![
+            Mutation::DeleteContinuousBackups {
+                table: table.to_string(),
+            },
+            Mutation::TrimChanges {
+                table: table.to_string(),
+                below_seq: u64::MAX,
+            },
+        ]
+    }
+
+    /// Rebuilds backups and PITR logs from a storage snapshot, once the tables are loaded.
+    pub fn load(
+        snapshot: &Snapshot,
+        tables: &BTreeMap<String, Table>,
+    ) -> Result<Self, StorageError> {
+        let mut state = BackupState::default();
+        for (arn, text) in &snapshot.backups {
+            let backup = Backup::from_record(text)
+                .ok_or_else(|| StorageError(format!("stored backup {arn} is unreadable")))?;
+            state.backups.insert(arn.clone(), backup);
+        }
+        for (name, text) in &snapshot.continuous_backups {
+            let Some(table) = tables.get(name) else {
+                continue;
+            };
+            let v: Value = serde_json::from_str(text).unwrap_or_default();
+            let (Some(table_id), Some(enabled), Some(days)) = (
+                v["TableId"].as_str(),
+                v["EnabledMillis"].as_i64(),
+                v["RecoveryPeriodInDays"].as_i64(),
+            ) else {
+                return Err(StorageError(format!(
+                    "stored point-in-time recovery settings of {name} are unreadable"
+                )));
+            };
+            let mut pitr = Pitr {
+                table_id: table_id.to_string(),
+                enabled_millis: enabled,
+                recovery_days: days,
+                next_seq: 0,
+                log: Vec::new(),
+            };
+            for (seq, text) in snapshot.changes.get(name).into_iter().flatten() {
+                let unreadable =
+                    || StorageError(format!("stored change {seq} of {name} is unreadable"));
+                let v: Value = serde_json::from_str(text).map_err(|_| unreadable())?;
+                let key_item = wire::item_from_json(&v["k"]).map_err(|_| unreadable())?;
+                let key = table.key_of_request(&key_item).map_err(|_| unreadable())?;
+                let old = match &v["o"] {
+                    Value::Null => None,
+                    o => Some(wire::item_from_json(o).map_err(|_| unreadable())?),
+                };
+                pitr.log.push(Change {
+                    seq: *seq,
+                    millis: v["t"].as_i64().ok_or_else(unreadable)?,
+                    key,
+                    key_item,
+                    old,
+                });
+                pitr.next_seq = seq.saturating_add(1);
+            }
+            state.pitr.insert(name.clone(), pitr);
+        }
+        Ok(state)
+    }
+}
+
+/// The log entries a batch of item writes adds, prepared before the batch is committed so they
+/// go to storage in the same batch (all or nothing) and reach memory only after it succeeded.
+#[derive(Debug, Default)]
+pub struct ChangeBatch {
+    /// Table name, change.
+    changes: Vec<(String, Change)>,
+    /// Table name, first sequence number to keep.
+    trims: BTreeMap<String, u64>,
+}
+
+impl ChangeBatch {
+    /// The before-images of `writes` on tables with PITR on (a key written twice in one batch
+    /// has the first write's item as the second one's before-image).
+    pub fn prepare(
+        state: &BackupState,
+        tables: &BTreeMap<String, Table>,
+        writes: &[(String, PrimaryKey, Option<Item>)],
+        now: i64,
+    ) -> ChangeBatch {
+        let mut batch = ChangeBatch::default();
+        if state.pitr.is_empty() {
+            return batch;
+        }
+        let mut pending: BTreeMap<(&str, &PrimaryKey), Option<&Item>> = BTreeMap::new();
+        let mut next: BTreeMap<&str, u64> = BTreeMap::new();
+        for (name, key, new) in writes {
+            let Some(table) = tables.get(name) else {
+                continue;
+            };
+            let Some(pitr) = state.pitr_of(table) else {
+                continue;
+            };
+            let old = match pending.get(&(name.as_str(), key)) {
+                Some(earlier) => (*earlier).cloned(),
+                None => table.get(key).cloned(),
+            };
+            pending.insert((name.as_str(), key), new.as_ref());
+            let seq = next.entry(name.as_str()).or_insert(pitr.next_seq);
+            let key_item = match new.as_ref().or(old.as_ref()) {
+                Some(item) => table.key_item(item),
+                None => continue, // deleting an item that is not there changes nothing
+            };
+            batch.changes.push((
+                name.clone(),
+                Change {
+                    seq: *seq,
+                    millis: now,
+                    key: key.clone(),
+                    key_item,
+                    old,
+                },
+            ));
+            *seq = seq.saturating_add(1);
+            let keep = pitr.keep_from(now);
+            if pitr.log.first().is_some_and(|c| c.seq < keep) {
+                batch.trims.insert(name.clone(), keep);
+            }
+        }
+        batch
+    }
+
+    pub fn mutations(&self) -> Vec<Mutation> {
+        let mut out: Vec<Mutation> = self
+            .changes
+            .iter()
+            .map(|(table, c)| Mutation::PutChange {
+                table: table.clone(),
+                seq: c.seq,
+                change: c.to_record(),
+            })
+            .collect();
+        out.extend(self.trims.iter().map(|(table, seq)| Mutation::TrimChanges {
+            table: table.clone(),
+            below_seq: *seq,
+        }));
+        out
+    }
+
+    /// Appends to the in-memory logs, after the batch is durable.
+    pub fn apply(self, state: &mut BackupState) {
+        for (table, seq) in self.trims {
+            if let Some(p) = state.pitr.get_mut(&table) {
+                p.log.retain(|c| c.seq >= seq);
+            }
+        }
+        for (table, change) in self.changes {
+            if let Some(p) = state.pitr.get_mut(&table) {
+                p.next_seq = change.seq.saturating_add(1);
+                p.log.push(change);
+            }
+        }
+    }
+}
