@@ -12,6 +12,7 @@ pub enum Mutation {
         table: String,
         definition: String,
     },
+    /// Removes a table with its items and its point-in-time-recovery settings and log.
     DeleteTable {
         table: String,
     },

@@ -45,18 +45,19 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 serde_json::to_value(&settings).unwrap_or_default(),
             );
         }
-        engine
-            .storage
-            .commit(&[Mutation::PutTable {
-                table: name.to_string(),
-                definition: def.to_string(),
-            }])
-            .map_err(|e| {
-                ApiError::internal(format!("The table could not be deleted durably: {e}"))
-            })?;
+        // Point-in-time recovery ends with the table (its log goes in the same batch).
+        let mut batch = vec![Mutation::PutTable {
+            table: name.to_string(),
+            definition: def.to_string(),
+        }];
+        batch.extend(crate::backup::BackupState::disable_mutations(name));
+        engine.storage.commit(&batch).map_err(|e| {
+            ApiError::internal(format!("The table could not be deleted durably: {e}"))
+        })?;
         if let Some(t) = engine.tables.get_mut(name) {
             t.def.settings = settings;
         }
+        engine.backups.pitr.remove(name);
     } else {
         engine
             .storage
@@ -67,6 +68,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 ApiError::internal(format!("The table could not be deleted durably: {e}"))
             })?;
         engine.tables.remove(name);
+        engine.backups.pitr.remove(name);
     }
     Ok(json!({ "TableDescription": description }))
 }
