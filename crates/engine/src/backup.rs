@@ -147,6 +147,9 @@ pub struct Pitr {
     /// another table, whose PITR starts disabled.
     pub table_id: String,
     pub enabled_millis: i64,
+    /// The log holds every write since this instant: trimming moves it forward, so a longer
+    /// recovery period set later cannot reach back past entries already dropped.
+    pub complete_since_millis: i64,
     pub recovery_days: i64,
     pub next_seq: u64,
     pub log: Vec<Change>,
@@ -155,6 +158,7 @@ pub struct Pitr {
 impl Pitr {
     pub fn earliest_millis(&self, now: i64) -> i64 {
         self.enabled_millis
+            .max(self.complete_since_millis)
             .max(now.saturating_sub(self.recovery_days.saturating_mul(DAY_MILLIS)))
     }
 
@@ -164,10 +168,11 @@ impl Pitr {
             .max(self.earliest_millis(now))
     }
 
-    fn settings_record(&self) -> String {
+    pub fn settings_record(&self) -> String {
         json!({
             "TableId": self.table_id,
             "EnabledMillis": self.enabled_millis,
+            "CompleteSinceMillis": self.complete_since_millis,
             "RecoveryPeriodInDays": self.recovery_days,
         })
         .to_string()
@@ -273,6 +278,7 @@ impl BackupState {
             let mut pitr = Pitr {
                 table_id: table_id.to_string(),
                 enabled_millis: enabled,
+                complete_since_millis: v["CompleteSinceMillis"].as_i64().unwrap_or(enabled),
                 recovery_days: days,
                 next_seq: 0,
                 log: Vec::new(),
@@ -308,8 +314,8 @@ impl BackupState {
 pub struct ChangeBatch {
     /// Table name, change.
     changes: Vec<(String, Change)>,
-    /// Table name, first sequence number to keep.
-    trims: BTreeMap<String, u64>,
+    /// Table name, first sequence number to keep, and the settings with the log's new start.
+    trims: BTreeMap<String, (u64, Pitr)>,
 }
 
 impl ChangeBatch {
@@ -357,7 +363,12 @@ impl ChangeBatch {
             *seq = seq.saturating_add(1);
             let keep = pitr.keep_from(now);
             if pitr.log.first().is_some_and(|c| c.seq < keep) {
-                batch.trims.insert(name.clone(), keep);
+                let settings = Pitr {
+                    complete_since_millis: pitr.earliest_millis(now),
+                    log: Vec::new(),
+                    ..pitr.clone()
+                };
+                batch.trims.insert(name.clone(), (keep, settings));
             }
         }
         batch
@@ -373,18 +384,25 @@ impl ChangeBatch {
                 change: c.to_record(),
             })
             .collect();
-        out.extend(self.trims.iter().map(|(table, seq)| Mutation::TrimChanges {
-            table: table.clone(),
-            below_seq: *seq,
-        }));
+        for (table, (seq, settings)) in &self.trims {
+            out.push(Mutation::TrimChanges {
+                table: table.clone(),
+                below_seq: *seq,
+            });
+            out.push(Mutation::PutContinuousBackups {
+                table: table.clone(),
+                settings: settings.settings_record(),
+            });
+        }
         out
     }
 
     /// Appends to the in-memory logs, after the batch is durable.
     pub fn apply(self, state: &mut BackupState) {
-        for (table, seq) in self.trims {
+        for (table, (seq, settings)) in self.trims {
             if let Some(p) = state.pitr.get_mut(&table) {
                 p.log.retain(|c| c.seq >= seq);
+                p.complete_since_millis = settings.complete_since_millis;
             }
         }
         for (table, change) in self.changes {

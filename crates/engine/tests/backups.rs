@@ -305,9 +305,24 @@ fn the_log_is_trimmed_past_the_recovery_period() {
         "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException"
     );
     // Restoring to the start of the window still sees the old items (only their log went).
-    restore_at(&mut engine, "WindowStart", clock.now_millis() - 86_400_000);
+    let window_start = clock.now_millis() - 86_400_000;
+    restore_at(&mut engine, "WindowStart", window_start);
     assert_eq!(
         scan(&mut engine, "WindowStart").as_array().map(Vec::len),
         Some(5)
+    );
+    // A longer period later cannot reach back past what was trimmed, even after a reopen.
+    drop(engine);
+    let mut engine = open(&clock, &storage);
+    let described = call(
+        &mut engine,
+        "UpdateContinuousBackups",
+        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true, "RecoveryPeriodInDays": 35}}),
+    );
+    let recovery = &described["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"];
+    assert_eq!(recovery["RecoveryPeriodInDays"], 35);
+    assert_eq!(
+        recovery["EarliestRestorableDateTime"],
+        json!(seconds(window_start))
     );
 }

@@ -130,6 +130,23 @@ pub(super) fn check_table_ready(table: &Table, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// A restore's target name must be free: TableInUseException while a table of that name is
+/// being created or deleted, TableAlreadyExistsException otherwise.
+pub(super) fn check_target_free(engine: &Engine, target: &str) -> Result<()> {
+    let Some(table) = engine.tables.get(target) else {
+        return Ok(());
+    };
+    let doing = match table.def.settings.status(engine.now_millis()) {
+        "CREATING" => "created",
+        "DELETING" => "deleted",
+        _ => return Err(ApiError::table_already_exists(target)),
+    };
+    Err(ApiError::new(
+        ErrorKind::TableInUseException,
+        format!("Table is being {doing}: {target}"),
+    ))
+}
+
 /// Eight hex digits that tell backups of the same millisecond apart, reproducibly.
 fn arn_suffix(table: &str, name: &str, now: i64, count: usize) -> String {
     let mut h: u32 = 0x811c9dc5;
@@ -373,9 +390,7 @@ pub fn restore(engine: &mut Engine, request: &Map<String, Value>) -> Result<Valu
     if backup.status(now) == "CREATING" {
         return Err(backup_in_use(&backup.arn));
     }
-    if engine.tables.contains_key(&target) {
-        return Err(ApiError::table_already_exists(&target));
-    }
+    check_target_free(engine, &target)?;
     let source = backup_table(backup)?;
     let items = backup
         .items

@@ -130,6 +130,7 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
         None => Pitr {
             table_id: table.def.table_id.clone(),
             enabled_millis: now,
+            complete_since_millis: now,
             recovery_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),
             next_seq: 0,
             log: Vec::new(),
@@ -212,9 +213,7 @@ pub fn restore(engine: &mut Engine, request: &Map<String, Value>) -> Result<Valu
             ))
         }
     };
-    if engine.tables.contains_key(&target) {
-        return Err(ApiError::table_already_exists(&target));
-    }
+    super::backups::check_target_free(engine, &target)?;
     let items = pitr.items_at(source, at);
     let def = source.def.clone();
     let indexes: Vec<IndexDefinition> = source.indexes.iter().map(|i| i.def.clone()).collect();
