@@ -164,14 +164,66 @@ fn arn_suffix(table: &str, name: &str, now: i64, count: usize) -> String {
 }
 
 fn details(backup: &Backup, status: &str) -> Value {
-    json!({
+    let mut out = json!({
         "BackupArn": backup.arn,
         "BackupName": backup.name,
         "BackupSizeBytes": backup.size_bytes,
         "BackupStatus": status,
-        "BackupType": "USER",
+        "BackupType": backup.kind,
         "BackupCreationDateTime": seconds(backup.created_millis),
-    })
+    });
+    if let (Some(expires), Some(obj)) = (backup.expires_millis, out.as_object_mut()) {
+        obj.insert("BackupExpiryDateTime".into(), seconds(expires));
+    }
+    out
+}
+
+/// A backup of `table` as it is at `now`.
+fn take(engine: &Engine, table: &Table, name: &str, now: i64) -> Backup {
+    let items = table
+        .partitions
+        .values()
+        .flat_map(|p| p.values())
+        .map(|item| {
+            (
+                table.storage_key(item),
+                wire::item_to_json(item).to_string(),
+            )
+        })
+        .collect();
+    Backup {
+        arn: format!(
+            "{}/backup/{now:013}-{}",
+            table.def.arn,
+            arn_suffix(&table.def.name, name, now, engine.backups.backups.len())
+        ),
+        name: name.to_string(),
+        table_name: table.def.name.clone(),
+        table_arn: table.def.arn.clone(),
+        table_id: table.def.table_id.clone(),
+        created_millis: now,
+        available_millis: now.saturating_add(engine.config.lifecycle_millis.max(0)),
+        size_bytes: table.size_bytes,
+        item_count: table.item_count,
+        kind: "USER".into(),
+        expires_millis: None,
+        definition: table.definition_json().to_string(),
+        items,
+    }
+}
+
+/// The SYSTEM backup DynamoDB takes when a table with point-in-time recovery is deleted, so
+/// the table can be restored as it was just before; kept 35 days, named `<table>$DeletedTableBackup`.
+pub(super) fn deleted_table_backup(engine: &Engine, table: &Table, now: i64) -> Backup {
+    let mut backup = take(
+        engine,
+        table,
+        &format!("{}$DeletedTableBackup", table.def.name),
+        now,
+    );
+    backup.kind = "SYSTEM".into();
+    backup.expires_millis = Some(now.saturating_add(35 * crate::backup::DAY_MILLIS));
+    backup
 }
 
 pub fn create(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
@@ -185,34 +237,7 @@ pub fn create(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
         .get(table_name)
         .ok_or_else(|| ApiError::backup_table_not_found(table_name))?;
     check_table_ready(table, now)?;
-    let items = table
-        .partitions
-        .values()
-        .flat_map(|p| p.values())
-        .map(|item| {
-            (
-                table.storage_key(item),
-                wire::item_to_json(item).to_string(),
-            )
-        })
-        .collect();
-    let backup = Backup {
-        arn: format!(
-            "{}/backup/{now:013}-{}",
-            table.def.arn,
-            arn_suffix(table_name, backup_name, now, engine.backups.backups.len())
-        ),
-        name: backup_name.to_string(),
-        table_name: table_name.to_string(),
-        table_arn: table.def.arn.clone(),
-        table_id: table.def.table_id.clone(),
-        created_millis: now,
-        available_millis: now.saturating_add(engine.config.lifecycle_millis.max(0)),
-        size_bytes: table.size_bytes,
-        item_count: table.item_count,
-        definition: table.definition_json().to_string(),
-        items,
-    };
+    let backup = take(engine, table, backup_name, now);
     engine
         .storage
         .commit(&[Mutation::PutBackup {
@@ -292,10 +317,12 @@ fn description(backup: &Backup, status: &str) -> Result<Value> {
 
 fn find<'a>(engine: &'a Engine, req: &Req) -> Result<&'a Backup> {
     let arn = req.str("BackupArn").unwrap_or_default();
+    let now = engine.now_millis();
     engine
         .backups
         .backups
         .get(arn)
+        .filter(|b| b.live(now))
         .ok_or_else(|| ApiError::backup_not_found(arn))
 }
 
@@ -345,10 +372,12 @@ pub fn list(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> 
     }
     let table = req.str("TableName");
     let start = req.str("ExclusiveStartBackupArn");
-    // Only on-demand (USER) backups exist here; SYSTEM and AWS_BACKUP lists are empty.
-    let user = matches!(req.str("BackupType"), None | Some("USER") | Some("ALL"));
+    // USER unless told otherwise; AWS_BACKUP backups never exist here.
+    let kind = req.str("BackupType").unwrap_or("USER");
     let mut matching = engine.backups.backups.values().filter(|b| {
-        user && table.is_none_or(|t| b.table_name == t)
+        (kind == "ALL" || b.kind == kind)
+            && b.live(now)
+            && table.is_none_or(|t| b.table_name == t)
             && lower.is_none_or(|l| b.created_millis >= l)
             && upper.is_none_or(|u| b.created_millis < u)
             && start.is_none_or(|s| b.arn.as_str() > s)
@@ -358,7 +387,7 @@ pub fn list(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> 
     let summaries: Vec<Value> = page
         .iter()
         .map(|b| {
-            json!({
+            let mut summary = json!({
                 "TableName": b.table_name,
                 "TableId": b.table_id,
                 "TableArn": b.table_arn,
@@ -366,9 +395,13 @@ pub fn list(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> 
                 "BackupName": b.name,
                 "BackupCreationDateTime": seconds(b.created_millis),
                 "BackupStatus": b.status(now),
-                "BackupType": "USER",
+                "BackupType": b.kind,
                 "BackupSizeBytes": b.size_bytes,
-            })
+            });
+            if let (Some(expires), Some(obj)) = (b.expires_millis, summary.as_object_mut()) {
+                obj.insert("BackupExpiryDateTime".into(), seconds(expires));
+            }
+            summary
         })
         .collect();
     let mut out = Map::new();
