@@ -326,3 +326,92 @@ fn the_log_is_trimmed_past_the_recovery_period() {
         json!(seconds(window_start))
     );
 }
+
+#[test]
+fn failed_commits_leave_backups_and_pitr_as_they_were() {
+    // Why: "never leave half-written state" — each backup operation is one storage batch, and
+    // a storage failure must leave memory and storage exactly as before.
+    let clock = Arc::new(ManualClock::new(START));
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let mut engine = open(&clock, &storage);
+    create(&mut engine);
+    put(&mut engine, "a", "new", 1);
+    let fail = |engine: &mut Engine, op: &str, body: Value| {
+        storage.lock().expect("lock").fail_next_commit();
+        let r = engine.dispatch(op, &body.to_string());
+        assert_eq!(
+            r.status, 500,
+            "{op} should fail on storage, answered {}",
+            r.body
+        );
+    };
+    let pitr_on = json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}});
+    fail(&mut engine, "UpdateContinuousBackups", pitr_on.clone());
+    let described = call(
+        &mut engine,
+        "DescribeContinuousBackups",
+        json!({"TableName": "Orders"}),
+    );
+    assert_eq!(
+        described["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+            ["PointInTimeRecoveryStatus"],
+        "DISABLED"
+    );
+    fail(
+        &mut engine,
+        "CreateBackup",
+        json!({"TableName": "Orders", "BackupName": "bak"}),
+    );
+    assert_eq!(
+        call(&mut engine, "ListBackups", json!({}))["BackupSummaries"],
+        json!([])
+    );
+
+    call(&mut engine, "UpdateContinuousBackups", pitr_on);
+    let arn = call(
+        &mut engine,
+        "CreateBackup",
+        json!({"TableName": "Orders", "BackupName": "bak"}),
+    )["BackupDetails"]["BackupArn"]
+        .clone();
+    fail(
+        &mut engine,
+        "RestoreTableFromBackup",
+        json!({"TargetTableName": "Copy", "BackupArn": arn}),
+    );
+    let missing = error(&mut engine, "DescribeTable", json!({"TableName": "Copy"}));
+    assert_eq!(
+        missing["__type"],
+        "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+    );
+    fail(&mut engine, "DeleteBackup", json!({"BackupArn": arn}));
+    call(&mut engine, "DescribeBackup", json!({"BackupArn": arn}));
+    fail(&mut engine, "DeleteTable", json!({"TableName": "Orders"}));
+    assert_eq!(
+        scan(&mut engine, "Orders").as_array().map(Vec::len),
+        Some(1)
+    );
+    let listed = call(&mut engine, "ListBackups", json!({"BackupType": "ALL"}));
+    assert_eq!(
+        listed["BackupSummaries"].as_array().map(Vec::len),
+        Some(1),
+        "no SYSTEM backup"
+    );
+
+    // What storage holds matches: a reopened engine sees the same.
+    drop(engine);
+    let mut reopened = open(&clock, &storage);
+    let described = call(
+        &mut reopened,
+        "DescribeContinuousBackups",
+        json!({"TableName": "Orders"}),
+    );
+    assert_eq!(
+        described["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+            ["PointInTimeRecoveryStatus"],
+        "ENABLED"
+    );
+    let listed = call(&mut reopened, "ListBackups", json!({"BackupType": "ALL"}));
+    assert_eq!(listed["BackupSummaries"].as_array().map(Vec::len), Some(1));
+    error(&mut reopened, "DescribeTable", json!({"TableName": "Copy"}));
+}
