@@ -363,13 +363,7 @@ pub fn list(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> 
     let limit = req.int("Limit").unwrap_or(100).clamp(1, 100) as usize;
     let lower = req.get("TimeRangeLowerBound").and_then(millis_of);
     let upper = req.get("TimeRangeUpperBound").and_then(millis_of);
-    if let (Some(l), Some(u)) = (lower, upper) {
-        if l > u {
-            return Err(ApiError::validation(
-                "TimeRangeUpperBound must be greater than TimeRangeLowerBound",
-            ));
-        }
-    }
+    // An empty range (lower after upper) simply lists nothing.
     let table = req.str("TableName");
     let start = req.str("ExclusiveStartBackupArn");
     // USER unless told otherwise; AWS_BACKUP backups never exist here.
