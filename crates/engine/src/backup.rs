@@ -8,7 +8,7 @@
 //! when PITR is turned on, only ever appends while it is on, and is trimmed by dropping entries
 //! older than the recovery period (no restore can need them).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -165,7 +165,7 @@ pub struct Pitr {
     pub complete_since_millis: i64,
     pub recovery_days: i64,
     pub next_seq: u64,
-    pub log: Vec<Change>,
+    pub log: VecDeque<Change>,
 }
 
 impl Pitr {
@@ -294,7 +294,7 @@ impl BackupState {
                 complete_since_millis: v["CompleteSinceMillis"].as_i64().unwrap_or(enabled),
                 recovery_days: days,
                 next_seq: 0,
-                log: Vec::new(),
+                log: VecDeque::new(),
             };
             for (seq, text) in snapshot.changes.get(name).into_iter().flatten() {
                 let unreadable =
@@ -306,7 +306,7 @@ impl BackupState {
                     Value::Null => None,
                     o => Some(wire::item_from_json(o).map_err(|_| unreadable())?),
                 };
-                pitr.log.push(Change {
+                pitr.log.push_back(Change {
                     seq: *seq,
                     millis: v["t"].as_i64().ok_or_else(unreadable)?,
                     key,
@@ -374,12 +374,19 @@ impl ChangeBatch {
                 },
             ));
             *seq = seq.saturating_add(1);
+            if batch.trims.contains_key(name) {
+                continue;
+            }
             let keep = pitr.keep_from(now);
-            if pitr.log.first().is_some_and(|c| c.seq < keep) {
+            if pitr.log.front().is_some_and(|c| c.seq < keep) {
+                // The settings only: cloning the log would make every write cost its length.
                 let settings = Pitr {
+                    table_id: pitr.table_id.clone(),
+                    enabled_millis: pitr.enabled_millis,
                     complete_since_millis: pitr.earliest_millis(now),
-                    log: Vec::new(),
-                    ..pitr.clone()
+                    recovery_days: pitr.recovery_days,
+                    next_seq: pitr.next_seq,
+                    log: VecDeque::new(),
                 };
                 batch.trims.insert(name.clone(), (keep, settings));
             }
@@ -414,14 +421,16 @@ impl ChangeBatch {
     pub fn apply(self, state: &mut BackupState) {
         for (table, (seq, settings)) in self.trims {
             if let Some(p) = state.pitr.get_mut(&table) {
-                p.log.retain(|c| c.seq >= seq);
+                while p.log.front().is_some_and(|c| c.seq < seq) {
+                    p.log.pop_front();
+                }
                 p.complete_since_millis = settings.complete_since_millis;
             }
         }
         for (table, change) in self.changes {
             if let Some(p) = state.pitr.get_mut(&table) {
                 p.next_seq = change.seq.saturating_add(1);
-                p.log.push(change);
+                p.log.push_back(change);
             }
         }
     }
@@ -513,7 +522,7 @@ mod tests {
                 complete_since_millis: 0,
                 recovery_days: 35,
                 next_seq: 0,
-                log: Vec::new(),
+                log: VecDeque::new(),
             },
         );
         write(

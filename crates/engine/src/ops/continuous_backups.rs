@@ -133,7 +133,7 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
             complete_since_millis: now,
             recovery_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),
             next_seq: 0,
-            log: Vec::new(),
+            log: Default::default(),
         },
     };
     let mut mutations = BackupState::enable_mutations(&name, &pitr);
