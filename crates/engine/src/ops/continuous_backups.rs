@@ -118,25 +118,20 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
         engine.backups.pitr.remove(&name);
         return Ok(description(None, now));
     }
-    let current = engine.backups.pitr_of(table).cloned();
+    // The settings to store; the log itself (possibly long) is not copied.
+    let current = engine.backups.pitr_of(table);
     let fresh = current.is_none();
-    let pitr = match current {
-        Some(mut p) => {
-            if let Some(d) = days {
-                p.recovery_days = d;
-            }
-            p
-        }
-        None => Pitr {
-            table_id: table.def.table_id.clone(),
-            enabled_millis: now,
-            complete_since_millis: now,
-            recovery_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),
-            next_seq: 0,
-            log: Default::default(),
-        },
+    let settings = Pitr {
+        table_id: table.def.table_id.clone(),
+        enabled_millis: current.map_or(now, |p| p.enabled_millis),
+        complete_since_millis: current.map_or(now, |p| p.complete_since_millis),
+        recovery_days: days
+            .or(current.map(|p| p.recovery_days))
+            .unwrap_or(DEFAULT_RECOVERY_DAYS),
+        next_seq: current.map_or(0, |p| p.next_seq),
+        log: Default::default(),
     };
-    let mut mutations = BackupState::enable_mutations(&name, &pitr);
+    let mut mutations = BackupState::enable_mutations(&name, &settings);
     if fresh {
         // A log left by an earlier table of the same name, or an earlier PITR period, goes.
         mutations.push(crate::storage::Mutation::TrimChanges {
@@ -145,8 +140,13 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
         });
     }
     engine.storage.commit(&mutations).map_err(durability)?;
-    let out = description(Some(&pitr), now);
-    engine.backups.pitr.insert(name, pitr);
+    let out = description(Some(&settings), now);
+    match engine.backups.pitr.get_mut(&name).filter(|_| !fresh) {
+        Some(p) => p.recovery_days = settings.recovery_days,
+        None => {
+            engine.backups.pitr.insert(name, settings);
+        }
+    }
     Ok(out)
 }
 
