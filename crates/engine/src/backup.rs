@@ -321,6 +321,31 @@ impl BackupState {
     }
 }
 
+/// Removes SYSTEM backups past their expiry from storage, then memory (run by `Engine::settle`).
+pub fn purge_expired(engine: &mut crate::Engine) {
+    let now = engine.clock.now_millis();
+    let expired: Vec<String> = engine
+        .backups
+        .backups
+        .values()
+        .filter(|b| !b.live(now))
+        .map(|b| b.arn.clone())
+        .collect();
+    if expired.is_empty() {
+        return;
+    }
+    let batch: Vec<Mutation> = expired
+        .iter()
+        .map(|arn| Mutation::DeleteBackup { arn: arn.clone() })
+        .collect();
+    // On failure they stay stored and are tried again; reads already treat them as gone.
+    if engine.storage.commit(&batch).is_ok() {
+        for arn in expired {
+            engine.backups.backups.remove(&arn);
+        }
+    }
+}
+
 /// The log entries a batch of item writes adds, prepared before the batch is committed so they
 /// go to storage in the same batch (all or nothing) and reach memory only after it succeeded.
 #[derive(Debug, Default)]

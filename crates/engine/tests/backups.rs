@@ -415,3 +415,29 @@ fn failed_commits_leave_backups_and_pitr_as_they_were() {
     assert_eq!(listed["BackupSummaries"].as_array().map(Vec::len), Some(1));
     error(&mut reopened, "DescribeTable", json!({"TableName": "Copy"}));
 }
+
+#[test]
+fn expired_system_backups_leave_storage() {
+    // Why: SYSTEM backups are kept 35 days; after that they must not linger in a browser store.
+    let clock = Arc::new(ManualClock::new(START));
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let mut engine = open(&clock, &storage);
+    create(&mut engine);
+    call(
+        &mut engine,
+        "UpdateContinuousBackups",
+        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+    put(&mut engine, "a", "new", 1);
+    call(&mut engine, "DeleteTable", json!({"TableName": "Orders"}));
+    let stored = || storage.lock().expect("lock").load().expect("load");
+    assert_eq!(stored().backups.len(), 1);
+    assert!(stored().changes.is_empty(), "the log went with the table");
+    clock.advance(35 * 86_400_000 - 1);
+    let listed = call(&mut engine, "ListBackups", json!({"BackupType": "SYSTEM"}));
+    assert_eq!(listed["BackupSummaries"].as_array().map(Vec::len), Some(1));
+    clock.advance(1);
+    let listed = call(&mut engine, "ListBackups", json!({"BackupType": "SYSTEM"}));
+    assert_eq!(listed["BackupSummaries"], json!([]));
+    assert!(stored().backups.is_empty());
+}
