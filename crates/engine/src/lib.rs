@@ -122,7 +122,8 @@ impl Engine {
     }
 
     /// Finishes the lifecycle changes whose time has come: tables and indexes whose DELETING
-    /// ended go away, and so do expired SYSTEM backups. (Other statuses are read off the clock where they are shown.)
+    /// ended go away, and so do expired SYSTEM backups. (Other statuses are read off the clock
+    /// where they are shown.)
     pub fn settle(&mut self) {
         backup::purge_expired(self);
         let now = self.clock.now_millis();
