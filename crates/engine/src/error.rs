@@ -18,6 +18,10 @@ pub enum ErrorKind {
     ProvisionedThroughputExceededException,
     ItemCollectionSizeLimitExceededException,
     TransactionConflictException,
+    /// A transaction that did not run; `ApiError::cancellation` says why, action by action.
+    TransactionCanceledException,
+    /// A ClientRequestToken reused with a different request within its 10 minutes.
+    IdempotentParameterMismatchException,
     InternalServerError,
     /// Protocol-level: no SigV4 `Authorization` header or query-string auth (raised by the server).
     MissingAuthenticationTokenException,
@@ -54,6 +58,10 @@ impl ErrorKind {
                 "ItemCollectionSizeLimitExceededException"
             }
             ErrorKind::TransactionConflictException => "TransactionConflictException",
+            ErrorKind::TransactionCanceledException => "TransactionCanceledException",
+            ErrorKind::IdempotentParameterMismatchException => {
+                "IdempotentParameterMismatchException"
+            }
             ErrorKind::InternalServerError => "InternalServerError",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorKind::AccessDeniedException => "AccessDeniedException",
@@ -104,6 +112,59 @@ pub struct ApiError {
     pub message: Option<String>,
     /// The item that failed a condition, when ReturnValuesOnConditionCheckFailure is ALL_OLD.
     pub item: Option<Item>,
+    /// TransactionCanceledException's `CancellationReasons`, one per action in request order.
+    pub cancellation: Option<Vec<CancellationReason>>,
+}
+
+/// Why one action of a cancelled transaction did not run (`Code` "None" when it was fine).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancellationReason {
+    pub code: &'static str,
+    pub message: Option<String>,
+    /// The item as it was, when the action asked for ALL_OLD on a failed condition.
+    pub item: Option<Item>,
+}
+
+impl CancellationReason {
+    /// An action that would have succeeded.
+    pub fn none() -> Self {
+        CancellationReason {
+            code: "None",
+            message: None,
+            item: None,
+        }
+    }
+
+    /// The action's condition was false; `item` rides along with ALL_OLD.
+    pub fn condition_failed(item: Option<Item>) -> Self {
+        CancellationReason {
+            code: "ConditionalCheckFailed",
+            message: Some(msg::CONDITIONAL_CHECK_FAILED.to_string()),
+            item,
+        }
+    }
+
+    /// A problem only found while applying the action (an update's operand types, the new
+    /// item's size or index keys): the message the single-item operation would have sent.
+    pub fn validation(message: impl Into<String>) -> Self {
+        CancellationReason {
+            code: "ValidationError",
+            message: Some(message.into()),
+            item: None,
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("Code".into(), json!(self.code));
+        if let Some(m) = &self.message {
+            out.insert("Message".into(), json!(m));
+        }
+        if let Some(item) = &self.item {
+            out.insert("Item".into(), crate::value::wire::item_to_json(item));
+        }
+        Value::Object(out)
+    }
 }
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -114,6 +175,7 @@ impl ApiError {
             kind,
             message: Some(message.into()),
             item: None,
+            cancellation: None,
         }
     }
 
@@ -128,6 +190,7 @@ impl ApiError {
             kind: ErrorKind::SerializationException,
             message,
             item: None,
+            cancellation: None,
         }
     }
 
@@ -136,6 +199,7 @@ impl ApiError {
             kind: ErrorKind::UnknownOperationException,
             message: None,
             item: None,
+            cancellation: None,
         }
     }
 
@@ -162,6 +226,21 @@ impl ApiError {
             kind: ErrorKind::ConditionalCheckFailedException,
             message: Some(msg::CONDITIONAL_CHECK_FAILED.to_string()),
             item,
+            cancellation: None,
+        }
+    }
+
+    /// TransactionCanceledException: the message lists every reason's code in request order.
+    pub fn transaction_canceled(reasons: Vec<CancellationReason>) -> Self {
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
+        ApiError {
+            kind: ErrorKind::TransactionCanceledException,
+            message: Some(format!(
+                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                codes.join(", ")
+            )),
+            item: None,
+            cancellation: Some(reasons),
         }
     }
 
@@ -209,11 +288,16 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("__type".into(), json!(self.type_name()));
         if let Some(message) = &self.message {
-            // Coral's serialization and access errors spell the key `Message`; everything else
-            // uses `message`.
+            // Coral's serialization and access errors spell the key `Message`, and so do the
+            // exceptions whose model member is `Message` (TransactionCanceledException, as
+            // captured bodies show beside `CancellationReasons`, and
+            // IdempotentParameterMismatchException); everything else uses `message`.
             let key = if matches!(
                 self.kind,
-                ErrorKind::SerializationException | ErrorKind::AccessDeniedException
+                ErrorKind::SerializationException
+                    | ErrorKind::AccessDeniedException
+                    | ErrorKind::TransactionCanceledException
+                    | ErrorKind::IdempotentParameterMismatchException
             ) {
                 "Message"
             } else {
@@ -223,6 +307,12 @@ impl ApiError {
         }
         if let Some(item) = &self.item {
             body.insert("Item".into(), crate::value::wire::item_to_json(item));
+        }
+        if let Some(reasons) = &self.cancellation {
+            body.insert(
+                "CancellationReasons".into(),
+                reasons.iter().map(CancellationReason::to_json).collect(),
+            );
         }
         Value::Object(body)
     }
@@ -246,6 +336,10 @@ pub mod msg {
     pub const RESOURCE_NOT_FOUND: &str = "Requested resource not found";
     pub const CONDITIONAL_CHECK_FAILED: &str = "The conditional request failed";
     pub const ITEM_TOO_LARGE: &str = "Item size has exceeded the maximum allowed size";
+    /// TransactWriteItems whose items add up to more than 4 MB. No capture of DynamoDB's text
+    /// was found; this is the API reference's sentence for the rule.
+    pub const TRANSACTION_TOO_LARGE: &str =
+        "The aggregate size of the items in the transaction cannot exceed 4 MB";
     pub const KEY_SCHEMA_MISMATCH: &str = "The provided key element does not match the schema";
 }
 

@@ -60,6 +60,8 @@ pub struct Engine {
     pub(crate) tables: BTreeMap<String, Table>,
     /// On-demand backups and point-in-time-recovery change logs.
     pub(crate) backups: backup::BackupState,
+    /// TransactWriteItems' ClientRequestTokens of the last 10 minutes (kept in memory only).
+    pub(crate) client_tokens: ops::ClientTokens,
 }
 
 impl Engine {
@@ -85,6 +87,7 @@ impl Engine {
             storage,
             tables,
             backups,
+            client_tokens: ops::ClientTokens::default(),
         })
     }
 
@@ -96,6 +99,7 @@ impl Engine {
             storage: Box::new(NullStorage),
             tables: BTreeMap::new(),
             backups: backup::BackupState::default(),
+            client_tokens: ops::ClientTokens::default(),
         }
     }
 

@@ -182,6 +182,16 @@ pub const ATTRIBUTE_UPDATES: Field = field(
 
 /// Checks types, then constraints, of `request` against `fields`.
 pub fn check(request: &Map<String, Value>, fields: &[Field]) -> Result<()> {
+    check_with(request, fields, Vec::new())
+}
+
+/// [`check`], with constraint failures the caller worked out itself (a list's length whose
+/// value Coral prints as a Java object dump), reported first among the constraint failures.
+pub fn check_with(
+    request: &Map<String, Value>,
+    fields: &[Field],
+    leading: Vec<String>,
+) -> Result<()> {
     for f in fields {
         if let Some(v) = request.get(f.name) {
             check_type(v, &f.ty)?;
@@ -211,7 +221,7 @@ pub fn check(request: &Map<String, Value>, fields: &[Field]) -> Result<()> {
             }
         }
     }
-    let mut failures = Vec::new();
+    let mut failures = leading;
     check_constraints(request, fields, "", &mut failures);
     match constraint_errors(&failures) {
         Some(err) => Err(err),

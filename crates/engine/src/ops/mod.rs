@@ -13,6 +13,7 @@ mod delete_table;
 mod describe;
 mod describe_table;
 mod get_item;
+mod idempotency;
 mod index_spec;
 mod list_tables;
 mod put_item;
@@ -23,6 +24,8 @@ mod scan;
 mod shared;
 mod table_settings;
 mod tags;
+mod transact_get_items;
+mod transact_write_items;
 mod update_item;
 mod update_table;
 
@@ -30,6 +33,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Result};
 use crate::Engine;
+
+pub(crate) use idempotency::ClientTokens;
 
 pub(crate) fn run(
     engine: &mut Engine,
@@ -63,6 +68,8 @@ pub(crate) fn run(
         "UpdateContinuousBackups" => continuous_backups::update(engine, request),
         "DescribeContinuousBackups" => continuous_backups::describe(engine, request),
         "RestoreTableToPointInTime" => continuous_backups::restore(engine, request),
+        "TransactWriteItems" => transact_write_items::run(engine, request),
+        "TransactGetItems" => transact_get_items::run(engine, request),
         _ => Err(ApiError::unknown_operation()),
     }
 }

@@ -5,9 +5,10 @@ use serde_json::{Map, Value};
 use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::{ApiError, Result};
-use crate::expr::legacy;
 use crate::expr::path::Step;
+use crate::expr::{legacy, UpdatePlan};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::table::Table;
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
 use crate::Engine;
 
@@ -74,25 +75,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table_name = req.str("TableName").unwrap_or_default();
     let table = shared::table(engine, table_name)?;
     let key = table.key_of_request(&key_item)?;
-    // Key attributes can't be touched by the update at all, whatever the value.
     if let Some(plan) = &plan {
-        for action in plan.actions() {
-            let path = action.path();
-            let Some(Step::Key(head)) = path.0.first() else {
-                continue;
-            };
-            if table.def.key_schema.is_key(head) {
-                return Err(ApiError::validation(if path.0.len() > 1 {
-                    format!(
-                        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {head}"
-                    )
-                } else {
-                    format!(
-                        "One or more parameter values were invalid: Cannot update attribute {head}. This attribute is part of the key"
-                    )
-                }));
-            }
-        }
+        check_key_untouched(table, plan)?;
     }
     let old = table.get(&key).cloned();
     if let Some(c) = &condition {
@@ -136,4 +120,27 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))
+}
+
+/// Key attributes can't be touched by an update at all, whatever the value (UpdateItem and a
+/// transaction's Update share this rule).
+pub(crate) fn check_key_untouched(table: &Table, plan: &UpdatePlan) -> Result<()> {
+    for action in plan.actions() {
+        let path = action.path();
+        let Some(Step::Key(head)) = path.0.first() else {
+            continue;
+        };
+        if table.def.key_schema.is_key(head) {
+            return Err(ApiError::validation(if path.0.len() > 1 {
+                format!(
+                    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {head}"
+                )
+            } else {
+                format!(
+                    "One or more parameter values were invalid: Cannot update attribute {head}. This attribute is part of the key"
+                )
+            }));
+        }
+    }
+    Ok(())
 }
