@@ -441,3 +441,37 @@ fn expired_system_backups_leave_storage() {
     assert_eq!(listed["BackupSummaries"], json!([]));
     assert!(stored().backups.is_empty());
 }
+
+#[test]
+fn transactions_are_logged_like_any_write() {
+    // Why: every item write path goes through `commit_writes`, so a transaction's writes must
+    // be undone together by a restore to a second before it.
+    let clock = Arc::new(ManualClock::new(START));
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let mut engine = open(&clock, &storage);
+    create(&mut engine);
+    call(
+        &mut engine,
+        "UpdateContinuousBackups",
+        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+    put(&mut engine, "a", "new", 1);
+    put(&mut engine, "b", "new", 2);
+    clock.advance(1_000);
+    let before = clock.now_millis();
+    let expected = scan(&mut engine, "Orders");
+    clock.advance(1_000);
+    call(
+        &mut engine,
+        "TransactWriteItems",
+        json!({"TransactItems": [
+            {"Delete": {"TableName": "Orders", "Key": {"id": {"S": "a"}}}},
+            {"Put": {"TableName": "Orders", "Item": {"id": {"S": "c"}, "status": {"S": "new"}}}},
+            {"Update": {"TableName": "Orders", "Key": {"id": {"S": "b"}}, "UpdateExpression": "SET n = :n",
+                        "ExpressionAttributeValues": {":n": {"N": "20"}}}}]}),
+    );
+    assert_ne!(scan(&mut engine, "Orders"), expected);
+    clock.advance(6 * 60_000);
+    restore_at(&mut engine, "BeforeTransaction", before);
+    assert_eq!(scan(&mut engine, "BeforeTransaction"), expected);
+}
