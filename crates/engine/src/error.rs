@@ -34,6 +34,14 @@ pub enum ErrorKind {
     ExpiredIteratorException,
     /// DynamoDB Streams: a position before the oldest record kept (24-hour retention).
     TrimmedDataAccessException,
+    TableNotFoundException,
+    TableAlreadyExistsException,
+    TableInUseException,
+    BackupNotFoundException,
+    BackupInUseException,
+    ContinuousBackupsUnavailableException,
+    PointInTimeRecoveryUnavailableException,
+    InvalidRestoreTimeException,
 }
 
 impl ErrorKind {
@@ -65,6 +73,18 @@ impl ErrorKind {
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
             ErrorKind::ExpiredIteratorException => "ExpiredIteratorException",
             ErrorKind::TrimmedDataAccessException => "TrimmedDataAccessException",
+            ErrorKind::TableNotFoundException => "TableNotFoundException",
+            ErrorKind::TableAlreadyExistsException => "TableAlreadyExistsException",
+            ErrorKind::TableInUseException => "TableInUseException",
+            ErrorKind::BackupNotFoundException => "BackupNotFoundException",
+            ErrorKind::BackupInUseException => "BackupInUseException",
+            ErrorKind::ContinuousBackupsUnavailableException => {
+                "ContinuousBackupsUnavailableException"
+            }
+            ErrorKind::PointInTimeRecoveryUnavailableException => {
+                "PointInTimeRecoveryUnavailableException"
+            }
+            ErrorKind::InvalidRestoreTimeException => "InvalidRestoreTimeException",
         }
     }
 
@@ -232,6 +252,28 @@ impl ApiError {
 
     pub fn limit_exceeded(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::LimitExceededException, message)
+    }
+
+    /// Backup and point-in-time-recovery operations name a missing table with their own exception.
+    pub fn backup_table_not_found(table: &str) -> Self {
+        Self::new(
+            ErrorKind::TableNotFoundException,
+            format!("Table not found: {table}"),
+        )
+    }
+
+    pub fn table_already_exists(table: &str) -> Self {
+        Self::new(
+            ErrorKind::TableAlreadyExistsException,
+            format!("Table already exists: {table}"),
+        )
+    }
+
+    pub fn backup_not_found(arn: &str) -> Self {
+        Self::new(
+            ErrorKind::BackupNotFoundException,
+            format!("Backup not found: {arn}"),
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

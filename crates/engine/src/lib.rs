@@ -2,6 +2,7 @@
 //! operation name and a DynamoDB JSON request and returns the JSON response or a DynamoDB error.
 //! The engine does no I/O: time comes from a [`Clock`], durability from a [`Storage`].
 
+pub mod backup;
 pub mod capacity;
 pub mod clock;
 pub mod error;
@@ -66,6 +67,8 @@ pub struct Engine {
     pub(crate) clock: Box<dyn Clock + Send>,
     pub(crate) storage: Box<dyn Storage + Send>,
     pub(crate) tables: BTreeMap<String, Table>,
+    /// On-demand backups and point-in-time-recovery change logs.
+    pub(crate) backups: backup::BackupState,
     /// TransactWriteItems' ClientRequestTokens of the last 10 minutes (kept in memory only).
     pub(crate) client_tokens: ops::ClientTokens,
     /// Every readable DynamoDB stream and its records (see `streams`).
@@ -97,11 +100,13 @@ impl Engine {
         }
         let streams = streams::Streams::restore(&snapshot.streams, &snapshot.stream_records)
             .ok_or_else(|| storage::StorageError("stored stream is unreadable".into()))?;
+        let backups = backup::BackupState::load(&snapshot, &tables)?;
         Ok(Engine {
             config,
             clock,
             storage,
             tables,
+            backups,
             client_tokens: ops::ClientTokens::default(),
             streams,
             last_ttl_sweep: None,
@@ -116,6 +121,7 @@ impl Engine {
             clock,
             storage: Box::new(NullStorage),
             tables: BTreeMap::new(),
+            backups: backup::BackupState::default(),
             client_tokens: ops::ClientTokens::default(),
             streams: streams::Streams::default(),
             last_ttl_sweep: None,
@@ -239,9 +245,10 @@ impl Engine {
     /// Catches up with the clock before a call: tables and indexes whose DELETING ended go away
     /// (other statuses are read off the clock where they are shown), streams follow table
     /// settings and time (shard roll-over, 24-hour trimming), and the TTL sweeper runs if a
-    /// simulated minute has passed since it last did.
+    /// simulated minute has passed since it last did. Expired SYSTEM backups go too.
     pub fn settle(&mut self) {
         self.settle_tables();
+        backup::purge_expired(self);
         self.maintain_streams();
         self.sweep_ttl_if_due();
     }

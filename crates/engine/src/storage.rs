@@ -12,6 +12,7 @@ pub enum Mutation {
         table: String,
         definition: String,
     },
+    /// Removes a table with its items and its point-in-time-recovery settings and log.
     DeleteTable {
         table: String,
     },
@@ -47,6 +48,33 @@ pub enum Mutation {
         stream: String,
         through: String,
     },
+    /// An on-demand backup, written once: its description, the table definition and its items.
+    PutBackup {
+        arn: String,
+        backup: String,
+    },
+    DeleteBackup {
+        arn: String,
+    },
+    /// A table's point-in-time recovery settings (on since when, for how many days).
+    PutContinuousBackups {
+        table: String,
+        settings: String,
+    },
+    DeleteContinuousBackups {
+        table: String,
+    },
+    /// One change-log entry of a table with point-in-time recovery: appended, never rewritten.
+    PutChange {
+        table: String,
+        seq: u64,
+        change: String,
+    },
+    /// Drops a table's change-log entries numbered below `below_seq` (a key-range delete).
+    TrimChanges {
+        table: String,
+        below_seq: u64,
+    },
 }
 
 /// Everything a storage holds, as loaded when an engine opens it.
@@ -60,6 +88,12 @@ pub struct Snapshot {
     pub streams: BTreeMap<String, String>,
     /// Stream ARN to (sequence number to record JSON).
     pub stream_records: BTreeMap<String, BTreeMap<String, String>>,
+    /// Backup ARN to backup record.
+    pub backups: BTreeMap<String, String>,
+    /// Table name to point-in-time recovery settings.
+    pub continuous_backups: BTreeMap<String, String>,
+    /// Table name to (sequence number to change-log entry).
+    pub changes: BTreeMap<String, BTreeMap<u64, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +154,8 @@ impl Storage for MemoryStorage {
                 Mutation::DeleteTable { table } => {
                     self.snapshot.tables.remove(table);
                     self.snapshot.items.remove(table);
+                    self.snapshot.continuous_backups.remove(table);
+                    self.snapshot.changes.remove(table);
                 }
                 Mutation::PutItem { table, key, item } => {
                     self.snapshot
@@ -156,6 +192,32 @@ impl Storage for MemoryStorage {
                 Mutation::TrimStreamRecords { stream, through } => {
                     if let Some(records) = self.snapshot.stream_records.get_mut(stream) {
                         records.retain(|seq, _| seq > through);
+                    }
+                }
+                Mutation::PutBackup { arn, backup } => {
+                    self.snapshot.backups.insert(arn.clone(), backup.clone());
+                }
+                Mutation::DeleteBackup { arn } => {
+                    self.snapshot.backups.remove(arn);
+                }
+                Mutation::PutContinuousBackups { table, settings } => {
+                    self.snapshot
+                        .continuous_backups
+                        .insert(table.clone(), settings.clone());
+                }
+                Mutation::DeleteContinuousBackups { table } => {
+                    self.snapshot.continuous_backups.remove(table);
+                }
+                Mutation::PutChange { table, seq, change } => {
+                    self.snapshot
+                        .changes
+                        .entry(table.clone())
+                        .or_default()
+                        .insert(*seq, change.clone());
+                }
+                Mutation::TrimChanges { table, below_seq } => {
+                    if let Some(log) = self.snapshot.changes.get_mut(table) {
+                        *log = log.split_off(below_seq);
                     }
                 }
             }

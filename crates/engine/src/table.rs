@@ -146,6 +146,8 @@ pub struct TableSettings {
     pub tags: Vec<(String, String)>,
     /// Time to Live (UpdateTimeToLive); None: never configured.
     pub ttl: Option<crate::ttl::TtlSetting>,
+    /// Set on a table created by a restore (RestoreSummary).
+    pub restore: Option<crate::backup::RestoreSummary>,
 }
 
 impl TableSettings {

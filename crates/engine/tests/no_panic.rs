@@ -226,3 +226,62 @@ fn mangled_legacy_requests_get_errors() {
     }
     still_there(&mut engine);
 }
+
+#[test]
+fn mangled_backup_requests_get_errors() {
+    // Why: backups and point-in-time restores read timestamps, ARNs and index overrides, and
+    // restores build whole tables; damage to any of them must not panic or lose data.
+    let mut engine = engine_with_table();
+    let pitr = json!({"TableName": "Tbl", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true, "RecoveryPeriodInDays": 7}});
+    assert_eq!(
+        engine
+            .dispatch("UpdateContinuousBackups", &pitr.to_string())
+            .status,
+        200
+    );
+    let created = engine.dispatch(
+        "CreateBackup",
+        &json!({"TableName": "Tbl", "BackupName": "b1"}).to_string(),
+    );
+    let arn = serde_json::from_str::<Value>(&created.body).expect("JSON")["BackupDetails"]
+        ["BackupArn"]
+        .clone();
+    let seeds: Vec<(&str, Value)> = vec![
+        ("UpdateContinuousBackups", pitr),
+        ("DescribeContinuousBackups", json!({"TableName": "Tbl"})),
+        (
+            "CreateBackup",
+            json!({"TableName": "Tbl", "BackupName": "b2"}),
+        ),
+        ("DescribeBackup", json!({"BackupArn": arn})),
+        (
+            "ListBackups",
+            json!({"TableName": "Tbl", "Limit": 2, "TimeRangeLowerBound": 0, "TimeRangeUpperBound": 1.5e9, "BackupType": "ALL", "ExclusiveStartBackupArn": arn}),
+        ),
+        (
+            "RestoreTableFromBackup",
+            json!({"TargetTableName": "R1", "BackupArn": arn, "BillingModeOverride": "PROVISIONED",
+                   "ProvisionedThroughputOverride": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                   "GlobalSecondaryIndexOverride": [{"IndexName": "g", "KeySchema": [{"AttributeName": "sk", "KeyType": "HASH"}],
+                       "Projection": {"ProjectionType": "KEYS_ONLY"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}],
+                   "LocalSecondaryIndexOverride": [], "SSESpecificationOverride": {"Enabled": true, "SSEType": "KMS"}}),
+        ),
+        (
+            "RestoreTableToPointInTime",
+            json!({"SourceTableName": "Tbl", "TargetTableName": "R2", "RestoreDateTime": 0.5, "BillingModeOverride": "PAY_PER_REQUEST"}),
+        ),
+        (
+            "RestoreTableToPointInTime",
+            json!({"SourceTableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/Tbl", "TargetTableName": "R3", "UseLatestRestorableTime": true}),
+        ),
+        ("DeleteBackup", json!({"BackupArn": arn})),
+    ];
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    for _ in 0..150 {
+        for (op, seed) in &seeds {
+            let body = mutate(seed, &mut rng, 0).to_string();
+            assert_dynamodb_shaped(op, &body, &mut engine);
+        }
+    }
+    still_there(&mut engine);
+}

@@ -328,7 +328,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
 }
 
 /// A UUID-shaped table id, derived from the name and creation time so runs are reproducible.
-fn table_id(name: &str, now: i64) -> String {
+pub(super) fn table_id(name: &str, now: i64) -> String {
     let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
     for b in name.bytes().chain(now.to_le_bytes()) {
         h ^= b as u128;

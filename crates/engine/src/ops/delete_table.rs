@@ -30,6 +30,18 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let now = engine.now_millis();
     super::shared::check_not_changing(table, now)?;
     let description = table_description(table, now, Some("DELETING"));
+    // A table with point-in-time recovery leaves a SYSTEM backup behind, in the same batch.
+    let system_backup = engine
+        .backups
+        .pitr_of(table)
+        .map(|_| super::backups::deleted_table_backup(engine, table, now));
+    let backup_mutations: Vec<Mutation> = system_backup
+        .iter()
+        .map(|b| Mutation::PutBackup {
+            arn: b.arn.clone(),
+            backup: b.to_record(),
+        })
+        .collect();
     if engine.config.lifecycle_millis > 0 {
         // The table answers DELETING for a while, then goes (see Engine::settle).
         let mut def = table.definition_json();
@@ -45,28 +57,33 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 serde_json::to_value(&settings).unwrap_or_default(),
             );
         }
-        engine
-            .storage
-            .commit(&[Mutation::PutTable {
-                table: name.to_string(),
-                definition: def.to_string(),
-            }])
-            .map_err(|e| {
-                ApiError::internal(format!("The table could not be deleted durably: {e}"))
-            })?;
+        // Point-in-time recovery ends with the table (its log goes in the same batch).
+        let mut batch = vec![Mutation::PutTable {
+            table: name.to_string(),
+            definition: def.to_string(),
+        }];
+        batch.extend(crate::backup::BackupState::disable_mutations(name));
+        batch.extend(backup_mutations);
+        engine.storage.commit(&batch).map_err(|e| {
+            ApiError::internal(format!("The table could not be deleted durably: {e}"))
+        })?;
         if let Some(t) = engine.tables.get_mut(name) {
             t.def.settings = settings;
         }
+        engine.backups.pitr.remove(name);
     } else {
-        engine
-            .storage
-            .commit(&[Mutation::DeleteTable {
-                table: name.to_string(),
-            }])
-            .map_err(|e| {
-                ApiError::internal(format!("The table could not be deleted durably: {e}"))
-            })?;
+        let mut batch = vec![Mutation::DeleteTable {
+            table: name.to_string(),
+        }];
+        batch.extend(backup_mutations);
+        engine.storage.commit(&batch).map_err(|e| {
+            ApiError::internal(format!("The table could not be deleted durably: {e}"))
+        })?;
         engine.tables.remove(name);
+        engine.backups.pitr.remove(name);
+    }
+    if let Some(b) = system_backup {
+        engine.backups.backups.insert(b.arn.clone(), b);
     }
     Ok(json!({ "TableDescription": description }))
 }

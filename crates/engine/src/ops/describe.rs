@@ -7,7 +7,7 @@ use crate::index::{Index, IndexKind};
 use crate::table::{BillingMode, Table};
 use crate::time_format::utc_day;
 
-fn seconds(millis: i64) -> Value {
+pub fn seconds(millis: i64) -> Value {
     json!(millis as f64 / 1000.0)
 }
 
@@ -66,6 +66,12 @@ pub fn table_description(table: &Table, now: i64, status: Option<&str>) -> Value
             );
         }
         _ => {}
+    }
+    if let Some(restore) = &settings.restore {
+        d.insert(
+            "RestoreSummary".into(),
+            restore.to_json(status == "CREATING"),
+        );
     }
     let local: Vec<Value> = table
         .indexes

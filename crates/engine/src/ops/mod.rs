@@ -3,8 +3,10 @@
 //! and only then touches data.
 
 mod account;
+mod backups;
 mod batch_get_item;
 mod batch_write_item;
+mod continuous_backups;
 mod create_table;
 mod delete_item;
 mod delete_table;
@@ -60,6 +62,14 @@ pub(crate) fn run(
         "Scan" => scan::run(engine, request),
         "BatchGetItem" => batch_get_item::run(engine, request),
         "BatchWriteItem" => batch_write_item::run(engine, request),
+        "CreateBackup" => backups::create(engine, request),
+        "DescribeBackup" => backups::describe(engine, request),
+        "ListBackups" => backups::list(engine, request),
+        "DeleteBackup" => backups::delete(engine, request),
+        "RestoreTableFromBackup" => backups::restore(engine, request),
+        "UpdateContinuousBackups" => continuous_backups::update(engine, request),
+        "DescribeContinuousBackups" => continuous_backups::describe(engine, request),
+        "RestoreTableToPointInTime" => continuous_backups::restore(engine, request),
         "TransactWriteItems" => transact_write_items::run(engine, request),
         "TransactGetItems" => transact_get_items::run(engine, request),
         "UpdateTimeToLive" => time_to_live::update(engine, request),

@@ -162,6 +162,13 @@ pub fn commit_writes_as(
     origin: crate::streams::Origin,
 ) -> Result<()> {
     let records = stream_records(engine, &writes, origin)?;
+    // Point-in-time recovery logs each write with the item it replaces, in the same batch.
+    let changes = crate::backup::ChangeBatch::prepare(
+        &engine.backups,
+        &engine.tables,
+        &writes,
+        engine.clock.now_millis(),
+    );
     if engine.storage.persistent() {
         let mut mutations = Vec::with_capacity(writes.len() + records.len());
         for (table_name, key, item) in &writes {
@@ -195,6 +202,7 @@ pub fn commit_writes_as(
                 record: record.to_storage(),
             });
         }
+        mutations.extend(changes.mutations());
         engine
             .storage
             .commit(&mutations)
@@ -215,6 +223,7 @@ pub fn commit_writes_as(
         }
     }
     engine.streams.apply_records(records);
+    changes.apply(&mut engine.backups);
     Ok(())
 }
 
