@@ -18,6 +18,10 @@ pub enum ErrorKind {
     ProvisionedThroughputExceededException,
     ItemCollectionSizeLimitExceededException,
     TransactionConflictException,
+    /// PartiQL INSERT of an item whose key is already taken.
+    DuplicateItemException,
+    /// A transaction that did not commit; the reasons ride on `ApiError::cancellation_reasons`.
+    TransactionCanceledException,
     InternalServerError,
     /// Protocol-level: no SigV4 `Authorization` header or query-string auth (raised by the server).
     MissingAuthenticationTokenException,
@@ -46,6 +50,8 @@ impl ErrorKind {
                 "ItemCollectionSizeLimitExceededException"
             }
             ErrorKind::TransactionConflictException => "TransactionConflictException",
+            ErrorKind::DuplicateItemException => "DuplicateItemException",
+            ErrorKind::TransactionCanceledException => "TransactionCanceledException",
             ErrorKind::InternalServerError => "InternalServerError",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorKind::AccessDeniedException => "AccessDeniedException",
@@ -84,6 +90,8 @@ pub struct ApiError {
     pub message: Option<String>,
     /// The item that failed a condition, when ReturnValuesOnConditionCheckFailure is ALL_OLD.
     pub item: Option<Item>,
+    /// TransactionCanceledException's `CancellationReasons`, one per statement or action.
+    pub cancellation_reasons: Option<Vec<Value>>,
 }
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -94,6 +102,7 @@ impl ApiError {
             kind,
             message: Some(message.into()),
             item: None,
+            cancellation_reasons: None,
         }
     }
 
@@ -108,6 +117,7 @@ impl ApiError {
             kind: ErrorKind::SerializationException,
             message,
             item: None,
+            cancellation_reasons: None,
         }
     }
 
@@ -116,6 +126,7 @@ impl ApiError {
             kind: ErrorKind::UnknownOperationException,
             message: None,
             item: None,
+            cancellation_reasons: None,
         }
     }
 
@@ -142,6 +153,7 @@ impl ApiError {
             kind: ErrorKind::ConditionalCheckFailedException,
             message: Some(msg::CONDITIONAL_CHECK_FAILED.to_string()),
             item,
+            cancellation_reasons: None,
         }
     }
 
@@ -181,6 +193,9 @@ impl ApiError {
         }
         if let Some(item) = &self.item {
             body.insert("Item".into(), crate::value::wire::item_to_json(item));
+        }
+        if let Some(reasons) = &self.cancellation_reasons {
+            body.insert("CancellationReasons".into(), Value::Array(reasons.clone()));
         }
         Value::Object(body)
     }
