@@ -3,6 +3,7 @@
 //! and only then touches data.
 
 mod account;
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod create_table;
@@ -10,9 +11,12 @@ mod delete_item;
 mod delete_table;
 mod describe;
 mod describe_table;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
 mod index_spec;
 mod list_tables;
+mod partiql_exec;
 mod put_item;
 mod query;
 mod query_index;
@@ -53,6 +57,9 @@ pub(crate) fn run(
         "Scan" => scan::run(engine, request),
         "BatchGetItem" => batch_get_item::run(engine, request),
         "BatchWriteItem" => batch_write_item::run(engine, request),
+        "ExecuteStatement" => execute_statement::run(engine, request),
+        "BatchExecuteStatement" => batch_execute_statement::run(engine, request),
+        "ExecuteTransaction" => execute_transaction::run(engine, request),
         _ => Err(ApiError::unknown_operation()),
     }
 }

@@ -1,0 +1,188 @@
+//! ExecuteTransaction: up to 100 statements run all-or-nothing. Reads each name one item by its
+//! key; writes (INSERT, UPDATE, DELETE, EXISTS condition checks) are all planned against the
+//! items as they stand and then land through one `commit_writes` batch, or none do and the
+//! answer is TransactionCanceledException with one reason per statement.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use super::partiql_exec::{self as exec, Prepared, WritePlan};
+use super::shared;
+use crate::capacity::{self, Detail};
+use crate::error::{ApiError, ErrorKind, Result};
+use crate::partiql::ast::Statement;
+use crate::request::{self, check, field, Field, Req, Rule, Ty};
+use crate::value::wire;
+use crate::Engine;
+
+const STATEMENT: Ty = Ty::Struct(
+    "ParameterizedStatement",
+    &[
+        field(
+            "Statement",
+            Ty::String,
+            &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
+        ),
+        field(
+            "Parameters",
+            Ty::List(&Ty::AttributeValue),
+            &[Rule::MinLength(1)],
+        ),
+        shared::RETURN_VALUES_ON_FAILURE,
+    ],
+);
+
+const FIELDS: &[Field] = &[
+    field(
+        "TransactStatements",
+        Ty::List(&STATEMENT),
+        &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(100)],
+    ),
+    field(
+        "ClientRequestToken",
+        Ty::String,
+        &[Rule::MinLength(1), Rule::MaxLength(36)],
+    ),
+    request::RETURN_CONSUMED_CAPACITY,
+];
+
+/// Transactions cost twice the units of the same reads and writes outside one.
+const TRANSACTION_FACTOR: f64 = 2.0;
+
+pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    check(request, FIELDS)?;
+    let req = Req(request);
+    let detail = Detail::parse(req.str("ReturnConsumedCapacity"));
+    let members: Vec<Req> = req
+        .array("TransactStatements")
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(Req)
+        .collect();
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(members.len());
+    for m in &members {
+        prepared.push(exec::prepare(
+            m.str("Statement").unwrap_or_default(),
+            m.array("Parameters"),
+        )?);
+    }
+    let reads = prepared.iter().filter(|p| p.statement.is_read()).count();
+    if reads > 0 && reads < prepared.len() {
+        return Err(ApiError::validation(
+            "Read and write requests together in the same transaction is not supported.",
+        ));
+    }
+    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    if reads > 0 {
+        let mut responses = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            if let Statement::Select { index: Some(_), .. } = &p.statement {
+                return Err(ApiError::validation(
+                    "Reads on indices are not supported within transactions.",
+                ));
+            }
+            let (item, bytes) = exec::get_one(engine, p).map_err(|e| {
+                if e.kind == ErrorKind::ValidationException
+                    && e.message.as_deref().is_some_and(|m| m.starts_with("Where clause"))
+                {
+                    ApiError::validation(
+                        "Select statements within ExecuteTransaction must specify the primary key in the where clause.",
+                    )
+                } else {
+                    e
+                }
+            })?;
+            *units.entry(p.statement.table().to_string()).or_default() +=
+                capacity::read_units(bytes, true) * TRANSACTION_FACTOR;
+            responses.push(match item {
+                Some(i) => json!({ "Item": wire::item_to_json(&i) }),
+                None => json!({}),
+            });
+        }
+        let mut out = Map::new();
+        out.insert("Responses".into(), Value::Array(responses));
+        put_capacity(&mut out, detail, &units);
+        return Ok(Value::Object(out));
+    }
+
+    let mut seen = BTreeSet::new();
+    for p in &prepared {
+        if let Some(t) = exec::target(engine, p) {
+            if !seen.insert(t) {
+                return Err(ApiError::validation(
+                    "Transaction request cannot include multiple operations on one item",
+                ));
+            }
+        }
+    }
+    let mut plans: Vec<WritePlan> = Vec::with_capacity(prepared.len());
+    let mut reasons: Vec<Value> = Vec::with_capacity(prepared.len());
+    let mut failed = false;
+    for (m, p) in members.iter().zip(&prepared) {
+        let all_old = m.str("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        match exec::plan_write(engine, p, all_old) {
+            Ok(plan) => {
+                reasons.push(json!({ "Code": "None" }));
+                plans.push(plan);
+            }
+            Err(e)
+                if matches!(
+                    e.kind,
+                    ErrorKind::ConditionalCheckFailedException | ErrorKind::DuplicateItemException
+                ) =>
+            {
+                failed = true;
+                let mut reason = Map::new();
+                reason.insert("Code".into(), json!(exec::short_code(e.kind)));
+                reason.insert(
+                    "Message".into(),
+                    json!(e.message.clone().unwrap_or_default()),
+                );
+                if let Some(item) = &e.item {
+                    reason.insert("Item".into(), wire::item_to_json(item));
+                }
+                reasons.push(Value::Object(reason));
+            }
+            // Anything else (a bad key, a missing table) rejects the request as a whole.
+            Err(e) => return Err(e),
+        }
+    }
+    if failed {
+        let codes: Vec<&str> = reasons
+            .iter()
+            .map(|r| r["Code"].as_str().unwrap_or("None"))
+            .collect();
+        let mut err = ApiError::new(
+            ErrorKind::TransactionCanceledException,
+            format!(
+                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                codes.join(", ")
+            ),
+        );
+        err.cancellation_reasons = Some(reasons);
+        return Err(err);
+    }
+    let mut writes = Vec::with_capacity(plans.len());
+    for plan in plans {
+        *units.entry(plan.table.clone()).or_default() += plan.units * TRANSACTION_FACTOR;
+        if plan.writes {
+            writes.push((plan.table, plan.key, plan.new));
+        }
+    }
+    shared::commit_writes(engine, writes)?;
+    let mut out = Map::new();
+    put_capacity(&mut out, detail, &units);
+    Ok(Value::Object(out))
+}
+
+fn put_capacity(out: &mut Map<String, Value>, detail: Detail, units: &BTreeMap<String, f64>) {
+    let consumed: Vec<Value> = units
+        .iter()
+        .filter_map(|(t, u)| capacity::consumed(detail, t, *u))
+        .collect();
+    if !consumed.is_empty() {
+        out.insert("ConsumedCapacity".into(), Value::Array(consumed));
+    }
+}
