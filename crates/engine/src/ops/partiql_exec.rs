@@ -175,14 +175,28 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
     } else {
         let hash = &table.def.key_schema.hash.name;
         let mut fixed = None;
+        let mut sort_conditions = Vec::new();
         if let Some(f) = filter_expr(&prepared.statement) {
             for term in plan::conjuncts(f) {
-                if let Some(v) = plan::equality_on(term, hash, params)? {
-                    fixed = Some(v);
-                    break;
+                if fixed.is_none() {
+                    if let Some(v) = plan::equality_on(term, hash, params)? {
+                        fixed = Some(v);
+                        continue;
+                    }
+                }
+                if let Some(range) = &table.def.key_schema.range {
+                    sort_conditions.extend(plan::sort_condition(term, &range.name, params));
                 }
             }
         }
+        // The sort-key terms stay in the filter too (they hold for every key they let through).
+        let in_range = |sort: &Option<KeyValue>| match sort {
+            Some(k) => {
+                let v = k.to_attribute();
+                sort_conditions.iter().all(|c| c.matches(&v))
+            }
+            None => true,
+        };
         let start_key = match &start {
             Some(s) => Some(table.key_of_request(s).map_err(|_| invalid_token())?),
             None => None,
@@ -208,10 +222,16 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
                         partition
                             .range((Bound::Unbounded, after))
                             .rev()
+                            .filter(|(k, _)| in_range(k))
                             .map(|(_, v)| v),
                     )
                 } else {
-                    Box::new(partition.range((after, Bound::Unbounded)).map(|(_, v)| v))
+                    Box::new(
+                        partition
+                            .range((after, Bound::Unbounded))
+                            .filter(|(k, _)| in_range(k))
+                            .map(|(_, v)| v),
+                    )
                 };
                 read_page(table, items, &page_opts)
             }

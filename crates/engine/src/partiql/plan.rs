@@ -9,6 +9,7 @@ use crate::expr::ast::Comparator;
 use crate::expr::eval::{Cond, Value};
 use crate::expr::path::{DocPath, Step};
 use crate::expr::update::{Action, UpdateValue};
+use crate::expr::SortCondition;
 use crate::table::KeySchema;
 use crate::value::{AttributeValue, Item, Number};
 
@@ -296,6 +297,51 @@ pub fn equality_on(
         return Ok(None);
     }
     constant(other, params)
+}
+
+/// If `term` is a key condition on the sort key `name` (a comparison other than `<>` with a
+/// constant, BETWEEN, or begins_with), that condition: a SELECT reads only the keys it allows,
+/// as DynamoDB's Query does, so they neither count against Limit nor cost capacity.
+pub fn sort_condition(term: &Expr, name: &str, params: &[AttributeValue]) -> Option<SortCondition> {
+    let is_name = |e: &Expr| matches!(e, Expr::Path(s) if s.len() == 1 && s[0] == Seg::Name(name.to_string()));
+    let value = |e: &Expr| match e {
+        Expr::Path(_) | Expr::Call(..) => None,
+        other => constant(other, params).ok().flatten(),
+    };
+    match term {
+        Expr::Cmp(a, op, b) => {
+            let (v, op) = if is_name(a) {
+                (value(b)?, *op)
+            } else if is_name(b) {
+                let flipped = match op {
+                    Comparator::Lt => Comparator::Gt,
+                    Comparator::Le => Comparator::Ge,
+                    Comparator::Gt => Comparator::Lt,
+                    Comparator::Ge => Comparator::Le,
+                    other => *other,
+                };
+                (value(a)?, flipped)
+            } else {
+                return None;
+            };
+            Some(match op {
+                Comparator::Eq => SortCondition::Eq(v),
+                Comparator::Lt => SortCondition::Lt(v),
+                Comparator::Le => SortCondition::Le(v),
+                Comparator::Gt => SortCondition::Gt(v),
+                Comparator::Ge => SortCondition::Ge(v),
+                Comparator::Ne => return None,
+            })
+        }
+        Expr::Between(v, lo, hi) if is_name(v) => {
+            Some(SortCondition::Between(value(lo)?, value(hi)?))
+        }
+        Expr::Call(f, args) if f == "begins_with" => match args.as_slice() {
+            [a, b] if is_name(a) => Some(SortCondition::BeginsWith(value(b)?)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The full primary key of a DML statement's WHERE clause, and what is left as its condition.
