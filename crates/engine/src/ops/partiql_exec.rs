@@ -162,10 +162,46 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
             }
             None => None,
         };
+        // With every index partition-key attribute fixed by equality this is an index Query:
+        // only that partition's entries (within the sort-key terms) are read.
+        let mut fixed: Vec<(&str, AttributeValue)> = Vec::new();
+        let mut sort_conditions = Vec::new();
+        if let Some(f) = filter_expr(&prepared.statement) {
+            for term in plan::conjuncts(f) {
+                for attr in &index.def.key_schema.hash {
+                    if let Some(v) = plan::equality_on(term, &attr.name, params)? {
+                        fixed.push((&attr.name, v));
+                    }
+                }
+                if let [range] = index.def.key_schema.range.as_slice() {
+                    sort_conditions.extend(plan::sort_condition(term, &range.name, params));
+                }
+            }
+        }
+        let query = index
+            .def
+            .key_schema
+            .hash
+            .iter()
+            .all(|a| fixed.iter().any(|(n, _)| *n == a.name));
+        let in_query = |item: &Item| {
+            if !query {
+                return true;
+            }
+            let hash_ok = fixed.iter().all(|(n, v)| item.get(*n) == Some(v));
+            let sort_ok = match index.def.key_schema.range.as_slice() {
+                [range] => item
+                    .get(&range.name)
+                    .is_some_and(|v| sort_conditions.iter().all(|c| c.matches(v))),
+                _ => true,
+            };
+            hash_ok && sort_ok
+        };
         let items = index
             .entries
             .iter()
             .flat_map(|(p, sorted)| sorted.iter().map(move |(sort, item)| (p, sort, item)))
+            .filter(|(_, _, item)| in_query(item))
             .filter(|(p, sort, _)| match &start_key {
                 Some((sp, ss)) => (*p, *sort) > (sp, ss),
                 None => true,
