@@ -101,12 +101,18 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
         table: table_name,
         index,
         filter,
+        order_by,
         descending,
     } = &prepared.statement
     else {
         return Err(validation("Unsupported operation: not a SELECT"));
     };
     let params = &prepared.params;
+    if order_by.is_some() && filter.is_none() {
+        return Err(validation(
+            "Must have WHERE clause in the statement when using ORDER BY clause.",
+        ));
+    }
     let cond = match filter {
         Some(f) => Some(plan::condition(f, params)?),
         None => None,
@@ -122,6 +128,23 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
         None => None,
     };
     let table = table_of(engine, table_name)?;
+    if let Some(path) = order_by {
+        let name = match path.as_slice() {
+            [crate::partiql::ast::Seg::Name(n)] => n.as_str(),
+            _ => "",
+        };
+        let is_key = match index {
+            Some(i) => table
+                .index(i)
+                .is_some_and(|i| i.def.key_schema.is_key(name)),
+            None => table.def.key_schema.is_key(name),
+        };
+        if !is_key {
+            return Err(validation(format!(
+                "Variable reference {name} in ORDER BY clause must be part of the primary key"
+            )));
+        }
+    }
     let start = match opts.next_token {
         Some(t) => Some(decode_token(prepared.fingerprint, t)?),
         None => None,

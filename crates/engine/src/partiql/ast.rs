@@ -63,7 +63,9 @@ pub enum Statement {
         table: String,
         index: Option<String>,
         filter: Option<Expr>,
-        /// `ORDER BY <sort key> DESC`: reverse key order.
+        /// `ORDER BY <key attribute>`, checked against the key schema when the table is known.
+        order_by: Option<Vec<Seg>>,
+        /// `ORDER BY ... DESC`: reverse key order.
         descending: bool,
     },
     Insert {

@@ -212,9 +212,10 @@ impl Parser {
             None
         };
         let mut descending = false;
+        let mut order_by = None;
         if self.eat_word("ORDER") {
             self.expect_word("BY")?;
-            self.path()?;
+            order_by = Some(self.path()?);
             if self.eat_word("DESC") {
                 descending = true;
             } else {
@@ -226,6 +227,7 @@ impl Parser {
             table,
             index,
             filter,
+            order_by,
             descending,
         })
     }
