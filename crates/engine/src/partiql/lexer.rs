@@ -16,13 +16,13 @@ pub enum Tok {
     /// A number literal's text (checked when it becomes a value).
     Num(String),
     Param,
-    /// Punctuation and operators: `, . [ ] ( ) { } : << >> = <> != < <= > >= + - *`.
+    /// Punctuation and operators: `, . [ ] ( ) { } : << >> = <> != < <= > >= + - * ;`.
     Sym(&'static str),
 }
 
 const SYMBOLS: &[&str] = &[
     "<<", ">>", "<>", "!=", "<=", ">=", ",", ".", "[", "]", "(", ")", "{", "}", ":", "=", "<", ">",
-    "+", "-", "*", "?",
+    "+", "-", "*", "?", ";",
 ];
 
 /// Splits a statement into tokens. Comments (`--` to end of line) are skipped.
@@ -38,6 +38,20 @@ pub fn lex(text: &str) -> Result<Vec<Tok>> {
         }
         if c == '-' && chars.get(i + 1) == Some(&'-') {
             while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i += 2;
+            loop {
+                if i + 1 >= chars.len() {
+                    return Err(syntax_error("Unterminated comment"));
+                }
+                if chars[i] == '*' && chars[i + 1] == '/' {
+                    i += 2;
+                    break;
+                }
                 i += 1;
             }
             continue;
@@ -139,9 +153,11 @@ mod tests {
         );
     }
 
-    // An unterminated string is a syntax error, not a panic.
+    // An unterminated string or block comment is a syntax error, not a panic; comments vanish.
     #[test]
     fn unterminated() {
         assert!(lex("SELECT * FROM 'abc").is_err());
+        assert!(lex("SELECT * /* open").is_err());
+        assert_eq!(lex("a/**/-- rest").ok(), Some(vec![Tok::Word("a".into())]));
     }
 }

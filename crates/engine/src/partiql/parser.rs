@@ -26,8 +26,10 @@ pub fn parse(text: &str) -> Result<Parsed> {
         depth: 0,
     };
     let statement = p.statement()?;
+    // One trailing `;` is allowed, as DynamoDB does.
+    p.eat_sym(";");
     if p.pos < p.toks.len() {
-        return Err(p.unexpected());
+        return Err(syntax_error("Unexpected token after expression"));
     }
     Ok(Parsed {
         statement,
@@ -338,7 +340,18 @@ impl Parser {
             if self.eat_sym(".") {
                 segs.push(Seg::Name(self.name()?));
             } else if self.eat_sym("[") {
+                // `[-0]` is index 0; any other negative index is out of range.
+                let negative = self.eat_sym("-");
                 match self.peek().cloned() {
+                    Some(Tok::Num(n)) if negative && n.chars().all(|c| c.is_ascii_digit()) => {
+                        self.pos += 1;
+                        if n.chars().any(|c| c != '0') {
+                            return Err(validation(format!(
+                                "List index is not within the allowable range; index: [-{n}]"
+                            )));
+                        }
+                        segs.push(Seg::Index(0));
+                    }
                     Some(Tok::Num(n)) if n.chars().all(|c| c.is_ascii_digit()) => {
                         self.pos += 1;
                         let ix = n.parse::<u64>().map_err(|_| {

@@ -88,6 +88,14 @@ fn bag(items: &[Expr], params: &[AttributeValue]) -> Result<AttributeValue> {
     for e in items {
         values.push(constant(e, params)?.ok_or_else(missing_not_allowed)?);
     }
+    // A bag with a repeated member is refused, not collapsed into a set.
+    let duplicated = |shown: Vec<String>, numbers: bool| {
+        validation(format!(
+            "One or more parameter values were invalid: Input collection [{}] contains duplicates{}",
+            shown.join(", "),
+            if numbers { "! under root" } else { "." }
+        ))
+    };
     let wrong = || {
         validation("Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags")
     };
@@ -101,8 +109,12 @@ fn bag(items: &[Expr], params: &[AttributeValue]) -> Result<AttributeValue> {
                 };
                 out.push(s);
             }
+            let shown = out.clone();
             out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
             out.dedup();
+            if out.len() != shown.len() {
+                return Err(duplicated(shown, false));
+            }
             AttributeValue::SS(out)
         }
         Some(AttributeValue::N(_)) => {
@@ -113,8 +125,12 @@ fn bag(items: &[Expr], params: &[AttributeValue]) -> Result<AttributeValue> {
                 };
                 out.push(n);
             }
+            let shown: Vec<String> = out.iter().map(|n| n.to_string()).collect();
             out.sort();
             out.dedup();
+            if out.len() != shown.len() {
+                return Err(duplicated(shown, true));
+            }
             AttributeValue::NS(out)
         }
         Some(AttributeValue::B(_)) => {
@@ -125,8 +141,14 @@ fn bag(items: &[Expr], params: &[AttributeValue]) -> Result<AttributeValue> {
                 };
                 out.push(b);
             }
+            let count = out.len();
             out.sort();
             out.dedup();
+            if out.len() != count {
+                return Err(validation(
+                    "One or more parameter values were invalid: Input collection contains duplicates",
+                ));
+            }
             AttributeValue::BS(out)
         }
         Some(_) => return Err(wrong()),
@@ -244,6 +266,14 @@ pub fn condition(expr: &Expr, params: &[AttributeValue]) -> Result<Cond> {
                 }
                 "attribute_type" => {
                     let (a, b) = two(name)?;
+                    if let Value::Const(t) = &b {
+                        if !matches!(t, AttributeValue::S(_)) {
+                            return Err(validation(format!(
+                                "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {}",
+                                t.type_name()
+                            )));
+                        }
+                    }
                     Cond::AttributeType(a, b)
                 }
                 "missing" | "exists" => {
@@ -362,6 +392,9 @@ pub fn key_and_condition(
     'terms: for term in terms {
         for attr in schema.attributes() {
             if let Some(v) = equality_on(term, &attr.name, params)? {
+                if key.get(&attr.name) == Some(&v) {
+                    continue 'terms;
+                }
                 if key.contains_key(&attr.name) {
                     return Err(validation(format!(
                         "Multiple conditions on same key {}. Only single item Update/Insert/Delete are supported",
@@ -533,12 +566,13 @@ mod tests {
         );
     }
 
-    // Bags become sorted, duplicate-free sets; mixed or empty bags are refused.
+    // Bags become sorted sets; repeated members, mixed types and empty bags are refused.
     #[test]
     fn bags() {
         let one = Expr::Value(AttributeValue::N(Number::from_i64(1)));
         let two = Expr::Value(AttributeValue::N(Number::from_i64(2)));
-        let set = constant(&Expr::Bag(vec![two.clone(), one.clone(), two]), &[]);
+        assert!(constant(&Expr::Bag(vec![two.clone(), two.clone()]), &[]).is_err());
+        let set = constant(&Expr::Bag(vec![two, one.clone()]), &[]);
         assert_eq!(
             set.ok().flatten(),
             Some(AttributeValue::NS(vec![
