@@ -10,8 +10,9 @@ use serde_json::{json, Map, Value};
 use super::partiql_exec::{self as exec, Prepared, WritePlan};
 use super::shared;
 use crate::capacity::{self, Detail};
-use crate::error::{ApiError, ErrorKind, Result};
+use crate::error::{msg, ApiError, ErrorKind, Result};
 use crate::partiql::ast::Statement;
+use crate::partiql::plan;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::value::wire;
 use crate::Engine;
@@ -74,26 +75,68 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "Read and write requests together in the same transaction is not supported.",
         ));
     }
-    let mut units: BTreeMap<String, f64> = BTreeMap::new();
-    if reads > 0 {
-        let mut responses = Vec::with_capacity(prepared.len());
-        for p in &prepared {
-            if let Statement::Select { index: Some(_), .. } = &p.statement {
+    // First the checks that need no item: reads must name one item by its key alone, and a key
+    // that does not fit the schema cancels the transaction with a ValidationError reason.
+    let mut reasons: Vec<Value> = vec![json!({ "Code": "None" }); prepared.len()];
+    let mut failed = false;
+    let mut targets = Vec::with_capacity(prepared.len());
+    for (i, p) in prepared.iter().enumerate() {
+        if let Statement::Select { index, filter, .. } = &p.statement {
+            if index.is_some() {
                 return Err(ApiError::validation(
                     "Reads on indices are not supported within transactions.",
                 ));
             }
-            let (item, bytes) = exec::get_one(engine, p).map_err(|e| {
-                if e.kind == ErrorKind::ValidationException
-                    && e.message.as_deref().is_some_and(|m| m.starts_with("Where clause"))
-                {
-                    ApiError::validation(
-                        "Select statements within ExecuteTransaction must specify the primary key in the where clause.",
-                    )
+            let table = shared::table(engine, p.statement.table())?;
+            let keyed_only =
+                plan::key_and_condition(filter.as_ref(), &table.def.key_schema, &p.params)
+                    .is_ok_and(|(_, cond)| cond.is_none());
+            if !keyed_only {
+                return Err(in_statement(
+                    i,
+                    "Select statements within ExecuteTransaction must specify the primary key in the where clause.",
+                ));
+            }
+        }
+        match exec::target(engine, p) {
+            Some(t) => targets.push(t),
+            None => {
+                // Find out why the key could not be read: a bad key is a cancellation reason,
+                // anything else rejects the request.
+                let err = if p.statement.is_read() {
+                    exec::get_one(engine, p).err()
                 } else {
-                    e
+                    exec::plan_write(engine, p, false).err()
+                };
+                let Some(e) = err else { continue };
+                if e.kind != ErrorKind::ValidationException {
+                    return Err(e);
                 }
-            })?;
+                let message = e.message.clone().unwrap_or_default();
+                if !is_key_error(&message) {
+                    return Err(in_statement(i, &message));
+                }
+                failed = true;
+                reasons[i] = json!({ "Code": "ValidationError", "Message": message });
+            }
+        }
+    }
+    if failed {
+        return Err(cancelled(reasons));
+    }
+    let mut seen = BTreeSet::new();
+    for t in targets {
+        if !seen.insert(t) {
+            return Err(ApiError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+    }
+    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    if reads > 0 {
+        let mut responses = Vec::with_capacity(prepared.len());
+        for (i, p) in prepared.iter().enumerate() {
+            let (item, bytes) = exec::get_one(engine, p).map_err(|e| annotate(i, e))?;
             *units.entry(p.statement.table().to_string()).or_default() +=
                 capacity::read_units(bytes, true) * TRANSACTION_FACTOR;
             responses.push(match item {
@@ -107,26 +150,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         return Ok(Value::Object(out));
     }
 
-    let mut seen = BTreeSet::new();
-    for p in &prepared {
-        if let Some(t) = exec::target(engine, p) {
-            if !seen.insert(t) {
-                return Err(ApiError::validation(
-                    "Transaction request cannot include multiple operations on one item",
-                ));
-            }
-        }
-    }
     let mut plans: Vec<WritePlan> = Vec::with_capacity(prepared.len());
-    let mut reasons: Vec<Value> = Vec::with_capacity(prepared.len());
-    let mut failed = false;
-    for (m, p) in members.iter().zip(&prepared) {
+    for (i, (m, p)) in members.iter().zip(&prepared).enumerate() {
         let all_old = m.str("ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         match exec::plan_write(engine, p, all_old) {
-            Ok(plan) => {
-                reasons.push(json!({ "Code": "None" }));
-                plans.push(plan);
-            }
+            Ok(plan) => plans.push(plan),
             Err(e)
                 if matches!(
                     e.kind,
@@ -143,26 +171,14 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 if let Some(item) = &e.item {
                     reason.insert("Item".into(), wire::item_to_json(item));
                 }
-                reasons.push(Value::Object(reason));
+                reasons[i] = Value::Object(reason);
             }
-            // Anything else (a bad key, a missing table) rejects the request as a whole.
-            Err(e) => return Err(e),
+            // Anything else (a bad value, a missing table) rejects the request as a whole.
+            Err(e) => return Err(annotate(i, e)),
         }
     }
     if failed {
-        let codes: Vec<&str> = reasons
-            .iter()
-            .map(|r| r["Code"].as_str().unwrap_or("None"))
-            .collect();
-        let mut err = ApiError::new(
-            ErrorKind::TransactionCanceledException,
-            format!(
-                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
-                codes.join(", ")
-            ),
-        );
-        err.cancellation_reasons = Some(reasons);
-        return Err(err);
+        return Err(cancelled(reasons));
     }
     let mut writes = Vec::with_capacity(plans.len());
     for plan in plans {
@@ -175,6 +191,47 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let mut out = Map::new();
     put_capacity(&mut out, detail, &units);
     Ok(Value::Object(out))
+}
+
+/// DynamoDB names the statement a validation error came from.
+fn in_statement(index: usize, message: &str) -> ApiError {
+    ApiError::validation(format!(
+        "Validation failed in TransactStatements[{index}]: {message}"
+    ))
+}
+
+fn annotate(index: usize, e: ApiError) -> ApiError {
+    if e.kind == ErrorKind::ValidationException {
+        in_statement(index, e.message.as_deref().unwrap_or_default())
+    } else {
+        e
+    }
+}
+
+/// The key-shape errors that cancel a transaction (reason ValidationError) rather than reject it.
+fn is_key_error(message: &str) -> bool {
+    message == msg::KEY_SCHEMA_MISMATCH
+        || message.starts_with("One or more parameter values were invalid: Type mismatch for key")
+        || message.starts_with("One or more parameter values were invalid: Missing the key")
+        || message.starts_with(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute",
+        )
+}
+
+fn cancelled(reasons: Vec<Value>) -> ApiError {
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None"))
+        .collect();
+    let mut err = ApiError::new(
+        ErrorKind::TransactionCanceledException,
+        format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+            codes.join(", ")
+        ),
+    );
+    err.cancellation_reasons = Some(reasons);
+    err
 }
 
 fn put_capacity(out: &mut Map<String, Value>, detail: Detail, units: &BTreeMap<String, f64>) {

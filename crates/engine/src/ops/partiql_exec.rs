@@ -13,11 +13,12 @@ use super::shared;
 use crate::capacity::{self, Detail};
 use crate::error::{msg, ApiError, ErrorKind, Result};
 use crate::expr::eval::Cond;
+use crate::expr::path::DocPath;
 use crate::expr::path::Step;
 use crate::expr::update::{self, Action};
 use crate::expr::{Condition, Projection};
 use crate::index::{IndexKind, IndexSort, ProjectionType};
-use crate::partiql::ast::{Assignment, Returning, Statement};
+use crate::partiql::ast::{Assignment, Returning, Seg, Statement};
 use crate::partiql::parser::parse;
 use crate::partiql::{plan, validation};
 use crate::table::{partition_hash, PartitionKey, PrimaryKey, Table};
@@ -35,11 +36,12 @@ pub struct Prepared {
 
 /// Parses `text` and reads `Parameters`, checking that the counts agree.
 pub fn prepare(text: &str, parameters: Option<&Vec<Value>>) -> Result<Prepared> {
-    let parsed = parse(text)?;
+    // DynamoDB checks the parameter values before it reads the statement.
     let mut params = Vec::new();
     for p in parameters.into_iter().flatten() {
         params.push(wire::value_from_json(p)?);
     }
+    let parsed = parse(text)?;
     if params.len() != parsed.parameters {
         return Err(validation(
             "Number of parameters in request and statement don't match.",
@@ -118,13 +120,7 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
         None => None,
     };
     let projection = match projection {
-        Some(paths) => {
-            let mut out = Vec::with_capacity(paths.len());
-            for p in paths {
-                out.push(plan::doc_path(p)?);
-            }
-            Some(Projection::from_doc_paths(out))
-        }
+        Some(paths) => Some(projected_paths(paths)?),
         None => None,
     };
     let table = table_of(engine, table_name)?;
@@ -153,7 +149,7 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
     let mut page_opts = PageOptions {
         limit: opts.limit,
         filter: filter.as_ref(),
-        projection: projection.as_ref(),
+        projection: None,
         count_only: false,
         consistent: opts.consistent,
         detail: opts.detail,
@@ -316,11 +312,16 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
         Value::Object(m) => m,
         _ => Map::new(),
     };
+    let mut items = page.remove("Items").unwrap_or_else(|| json!([]));
+    if let (Some(paths), Value::Array(list)) = (&projection, &mut items) {
+        for entry in list.iter_mut() {
+            if let Ok(item) = wire::item_from_json(entry) {
+                *entry = wire::item_to_json(&project(&item, paths));
+            }
+        }
+    }
     let mut out = Map::new();
-    out.insert(
-        "Items".into(),
-        page.remove("Items").unwrap_or_else(|| json!([])),
-    );
+    out.insert("Items".into(), items);
     if let Some(last) = page.remove("LastEvaluatedKey") {
         out.insert(
             "NextToken".into(),
@@ -364,17 +365,40 @@ pub fn get_one(engine: &Engine, prepared: &Prepared) -> Result<(Option<Item>, us
     let bytes = item.map_or(0, item_size);
     let item = item.filter(|i| cond.as_ref().is_none_or(|c| c.eval(Some(i))));
     let shown = match (item, projection) {
-        (Some(i), Some(paths)) => {
-            let mut out = Vec::with_capacity(paths.len());
-            for p in paths {
-                out.push(plan::doc_path(p)?);
-            }
-            Some(Projection::from_doc_paths(out).apply(i))
-        }
+        (Some(i), Some(paths)) => Some(project(i, &projected_paths(paths)?)),
         (Some(i), None) => Some(i.clone()),
         (None, _) => None,
     };
     Ok((shown, bytes))
+}
+
+/// A SELECT list: each path with the name its value is returned under. DynamoDB returns a
+/// nested path's value as a top-level attribute named by the path's text (`l[0]`, `a.b`).
+fn projected_paths(paths: &[Vec<Seg>]) -> Result<Vec<(String, DocPath)>> {
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let mut name = String::new();
+        for seg in p {
+            match seg {
+                Seg::Name(n) => {
+                    if !name.is_empty() {
+                        name.push('.');
+                    }
+                    name.push_str(n);
+                }
+                Seg::Index(i) => name.push_str(&format!("[{i}]")),
+            }
+        }
+        out.push((name, plan::doc_path(p)?));
+    }
+    Ok(out)
+}
+
+fn project(item: &Item, paths: &[(String, DocPath)]) -> Item {
+    paths
+        .iter()
+        .filter_map(|(name, path)| Some((name.clone(), path.lookup(item)?.clone())))
+        .collect()
 }
 
 /// A write, planned against the current items but not yet committed.
