@@ -650,6 +650,20 @@ mod tests {
         );
     }
 
+    // One trailing `;` is fine; anything else after a whole statement is DynamoDB's
+    // "Unexpected token after expression" (captured from the real service).
+    #[test]
+    fn trailing_tokens() {
+        assert!(parses("SELECT * FROM T WHERE a > -5;"));
+        let err = parse("SELECT * FROM T WHERE a = 1 garbage")
+            .err()
+            .and_then(|e| e.message);
+        assert_eq!(
+            err.as_deref(),
+            Some("Statement wasn't well formed, can't be processed: Unexpected token after expression")
+        );
+    }
+
     // `?` are counted in order of appearance.
     #[test]
     fn parameters_counted() {

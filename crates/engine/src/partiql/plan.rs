@@ -566,6 +566,24 @@ mod tests {
         );
     }
 
+    // Sort-key terms become key conditions whichever side the key is on; `<>` and non-key
+    // terms do not narrow the read.
+    #[test]
+    fn sort_conditions() {
+        let f =
+            filter_of(r#"DELETE FROM T WHERE 5 > sk AND sk <> 3 AND x = 1 AND sk BETWEEN 1 AND 9"#);
+        let terms = f.as_ref().map(conjuncts).unwrap_or_default();
+        let found: Vec<SortCondition> = terms
+            .iter()
+            .filter_map(|t| sort_condition(t, "sk", &[]))
+            .collect();
+        let n = |i| AttributeValue::N(Number::from_i64(i));
+        assert_eq!(
+            found,
+            vec![SortCondition::Lt(n(5)), SortCondition::Between(n(1), n(9))]
+        );
+    }
+
     // Bags become sorted sets; repeated members, mixed types and empty bags are refused.
     #[test]
     fn bags() {
