@@ -203,6 +203,30 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
             .hash
             .iter()
             .all(|a| fixed.iter().any(|(n, _)| *n == a.name));
+        if query && index.def.kind == IndexKind::Global {
+            if let ProjectionType::KeysOnly | ProjectionType::Include(_) = &index.def.projection {
+                let projected = |name: &str| {
+                    index.def.key_schema.is_key(name)
+                        || table.def.key_schema.is_key(name)
+                        || matches!(&index.def.projection, ProjectionType::Include(list) if list.iter().any(|a| a == name))
+                };
+                let missing: Vec<String> = filter
+                    .as_ref()
+                    .map(|c| c.attribute_names())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|n| !projected(n))
+                    .map(str::to_string)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
+                        index.def.name,
+                        java_hash_set_order(missing).join(", ")
+                    )));
+                }
+            }
+        }
         let in_query = |item: &Item| {
             if !query {
                 return true;
@@ -333,6 +357,29 @@ pub fn select(engine: &Engine, prepared: &Prepared, opts: &ReadOptions) -> Resul
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))
+}
+
+/// The order in which Java's `HashSet<String>` iterates names added in this order: DynamoDB lists
+/// unprojected filter attributes that way (captured: `[a, b]` for b then a, `[zz, aa, mm]` as
+/// written, since those three share a bucket).
+fn java_hash_set_order(names: Vec<String>) -> Vec<String> {
+    let mut capacity: usize = 16;
+    while names.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let bucket = |name: &str| {
+        let h = name
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32)) as u32;
+        ((h ^ (h >> 16)) as usize) & (capacity - 1)
+    };
+    let mut keyed: Vec<(usize, usize, String)> = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (bucket(&n), i, n))
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, _, n)| n).collect()
 }
 
 fn filter_expr(statement: &Statement) -> Option<&crate::partiql::ast::Expr> {
