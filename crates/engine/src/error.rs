@@ -22,6 +22,8 @@ pub enum ErrorKind {
     TransactionCanceledException,
     /// A ClientRequestToken reused with a different request within its 10 minutes.
     IdempotentParameterMismatchException,
+    /// PartiQL INSERT of an item whose key is already taken.
+    DuplicateItemException,
     InternalServerError,
     /// Protocol-level: no SigV4 `Authorization` header or query-string auth (raised by the server).
     MissingAuthenticationTokenException,
@@ -66,6 +68,7 @@ impl ErrorKind {
             ErrorKind::IdempotentParameterMismatchException => {
                 "IdempotentParameterMismatchException"
             }
+            ErrorKind::DuplicateItemException => "DuplicateItemException",
             ErrorKind::InternalServerError => "InternalServerError",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorKind::AccessDeniedException => "AccessDeniedException",
@@ -125,7 +128,7 @@ pub struct ApiError {
 /// Why one action of a cancelled transaction did not run (`Code` "None" when it was fine).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CancellationReason {
-    pub code: &'static str,
+    pub code: String,
     pub message: Option<String>,
     /// The item as it was, when the action asked for ALL_OLD on a failed condition.
     pub item: Option<Item>,
@@ -135,7 +138,7 @@ impl CancellationReason {
     /// An action that would have succeeded.
     pub fn none() -> Self {
         CancellationReason {
-            code: "None",
+            code: "None".into(),
             message: None,
             item: None,
         }
@@ -144,7 +147,7 @@ impl CancellationReason {
     /// The action's condition was false; `item` rides along with ALL_OLD.
     pub fn condition_failed(item: Option<Item>) -> Self {
         CancellationReason {
-            code: "ConditionalCheckFailed",
+            code: "ConditionalCheckFailed".into(),
             message: Some(msg::CONDITIONAL_CHECK_FAILED.to_string()),
             item,
         }
@@ -154,7 +157,7 @@ impl CancellationReason {
     /// item's size or index keys): the message the single-item operation would have sent.
     pub fn validation(message: impl Into<String>) -> Self {
         CancellationReason {
-            code: "ValidationError",
+            code: "ValidationError".into(),
             message: Some(message.into()),
             item: None,
         }
@@ -238,7 +241,7 @@ impl ApiError {
 
     /// TransactionCanceledException: the message lists every reason's code in request order.
     pub fn transaction_canceled(reasons: Vec<CancellationReason>) -> Self {
-        let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
         ApiError {
             kind: ErrorKind::TransactionCanceledException,
             message: Some(format!(

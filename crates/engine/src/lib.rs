@@ -9,6 +9,7 @@ pub mod error;
 pub mod expr;
 pub mod index;
 mod ops;
+pub mod partiql;
 pub mod request;
 pub mod storage;
 pub mod streams;

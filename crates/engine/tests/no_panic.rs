@@ -285,3 +285,85 @@ fn mangled_backup_requests_get_errors() {
     }
     still_there(&mut engine);
 }
+
+#[test]
+fn hostile_partiql_statements_get_errors() {
+    // Why: PartiQL statements are free text parsed by our own recursive descent; deep nesting,
+    // odd tokens, huge numbers and damaged statements must come back as DynamoDB errors.
+    let deep = |open: &str, close: &str| {
+        format!(
+            "SELECT * FROM Tbl WHERE {}pk = 'a'{}",
+            open.repeat(5000),
+            close.repeat(5000)
+        )
+    };
+    let statements: Vec<String> = vec![
+        deep("(", ")"),
+        deep("NOT ", ""),
+        format!("INSERT INTO Tbl VALUE {}", "[".repeat(5000)),
+        format!("INSERT INTO Tbl VALUE {}", "{'a': ".repeat(5000)),
+        format!("INSERT INTO Tbl VALUE {}", "<<".repeat(5000)),
+        "SELECT a[99999999999999999999999] FROM Tbl".into(),
+        "UPDATE Tbl SET v[18446744073709551615] = 1 WHERE pk = 'a' AND sk = 1".into(),
+        "UPDATE Tbl SET n = n + 9.9999999999999999999999999999999999999E+125 WHERE pk = 'a' AND sk = 1".into(),
+        "INSERT INTO Tbl VALUE {'pk': 'z', 'sk': 1e999999999999}".into(),
+        "SELECT * FROM Tbl WHERE pk = 'a' AND sk = 'not a number'".into(),
+        "DELETE FROM Tbl WHERE pk = <<1>> AND sk = 1".into(),
+        "SELECT * FROM \"Tbl\".\"nope\".\"x\"".into(),
+        "\u{0}\u{ffff}'".into(),
+        "EXISTS(".into(),
+        "SELECT * FROM Tbl ORDER BY".into(),
+    ];
+    let mut engine = engine_with_table();
+    for s in &statements {
+        for op in [
+            "ExecuteStatement",
+            "BatchExecuteStatement",
+            "ExecuteTransaction",
+        ] {
+            let body = match op {
+                "ExecuteStatement" => json!({"Statement": s}),
+                "BatchExecuteStatement" => json!({"Statements": [{"Statement": s}]}),
+                _ => json!({"TransactStatements": [{"Statement": s}]}),
+            };
+            assert_dynamodb_shaped(op, &body.to_string(), &mut engine);
+        }
+    }
+    // Random damage to the text of valid statements: cut, duplicated and swapped characters.
+    let seeds = [
+        "SELECT pk, l[0], m.\"x\" FROM Tbl WHERE pk = ? AND sk BETWEEN 0 AND 9 AND v IN ['a', 'b'] OR v IS MISSING",
+        "INSERT INTO Tbl VALUE {'pk': 'q', 'sk': 7, 'l': [1, 'a', TRUE, NULL], 's': <<'x'>>, 'm': {'k': -1.5}}",
+        "UPDATE Tbl SET n = n + 1, l = list_append(l, [2]) SET s = set_add(s, <<'y'>>) REMOVE x WHERE pk = 'a' AND sk = 1 AND attribute_type(v, 'S') RETURNING ALL NEW *",
+        "DELETE FROM Tbl WHERE pk = 'a' AND sk = 1 AND begins_with(v, 'zz') RETURNING ALL OLD *",
+    ];
+    let mut rng = Rng(0x853c49e6748fea9b);
+    for _ in 0..200 {
+        for seed in seeds {
+            let mut chars: Vec<char> = seed.chars().collect();
+            for _ in 0..3 {
+                let i = (rng.next() as usize) % chars.len().max(1);
+                match rng.next() % 3 {
+                    0 if !chars.is_empty() => {
+                        chars.remove(i);
+                    }
+                    1 => {
+                        let c = chars.get(i).copied().unwrap_or('(');
+                        chars.insert(i, c);
+                    }
+                    _ => {
+                        let j = (rng.next() as usize) % chars.len().max(1);
+                        if i < chars.len() && j < chars.len() {
+                            chars.swap(i, j);
+                        }
+                    }
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            let body = json!({"Statement": text, "Parameters": [{"S": "a"}]}).to_string();
+            assert_dynamodb_shaped("ExecuteStatement", &body, &mut engine);
+            let body = json!({"TransactStatements": [{"Statement": text}]}).to_string();
+            assert_dynamodb_shaped("ExecuteTransaction", &body, &mut engine);
+        }
+    }
+    still_there(&mut engine);
+}

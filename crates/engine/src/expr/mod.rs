@@ -275,6 +275,11 @@ impl Condition {
         names
     }
 
+    /// A condition built elsewhere (PartiQL's WHERE clause) from resolved parts.
+    pub fn from_cond(cond: Cond) -> Condition {
+        Condition { cond }
+    }
+
     /// Whether `item` (None: no item) satisfies the condition.
     pub fn matches(&self, item: Option<&Item>) -> bool {
         self.cond.eval(item)
@@ -282,6 +287,11 @@ impl Condition {
 }
 
 impl Projection {
+    /// A projection of resolved paths (PartiQL's SELECT list).
+    pub fn from_doc_paths(paths: Vec<DocPath>) -> Projection {
+        Projection::from_paths(paths)
+    }
+
     fn from_paths(paths: Vec<DocPath>) -> Projection {
         let mut selection = Selection::new();
         for p in &paths {

@@ -4,6 +4,7 @@
 
 mod account;
 mod backups;
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod continuous_backups;
@@ -12,10 +13,13 @@ mod delete_item;
 mod delete_table;
 mod describe;
 mod describe_table;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
 mod idempotency;
 mod index_spec;
 mod list_tables;
+mod partiql_exec;
 mod put_item;
 mod query;
 mod query_index;
@@ -74,6 +78,9 @@ pub(crate) fn run(
         "TransactGetItems" => transact_get_items::run(engine, request),
         "UpdateTimeToLive" => time_to_live::update(engine, request),
         "DescribeTimeToLive" => time_to_live::describe(engine, request),
+        "ExecuteStatement" => execute_statement::run(engine, request),
+        "BatchExecuteStatement" => batch_execute_statement::run(engine, request),
+        "ExecuteTransaction" => execute_transaction::run(engine, request),
         _ => Err(ApiError::unknown_operation()),
     }
 }
