@@ -133,8 +133,17 @@ impl Engine {
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after `DynamoDB_20120810.`;
     /// `body` is the request JSON text. Never panics on any input.
     pub fn dispatch(&mut self, operation: &str, body: &str) -> Response {
-        let result = self.call(operation, body);
-        Self::respond(result)
+        if operation.starts_with("Streams.") {
+            return Self::respond(self.call(operation, body));
+        }
+        match self.call_output(operation, body) {
+            Ok(ops::Output::Text(text)) => Response {
+                status: 200,
+                body: text,
+            },
+            Ok(ops::Output::Json(value)) => Self::respond(Ok(value)),
+            Err(e) => Self::respond(Err(e)),
+        }
     }
 
     /// Like [`Engine::dispatch`], with the response as JSON or the error as a value.
@@ -142,6 +151,14 @@ impl Engine {
         if let Some(op) = operation.strip_prefix("Streams.") {
             return self.call_streams(op, body);
         }
+        match self.call_output(operation, body)? {
+            ops::Output::Json(value) => Ok(value),
+            ops::Output::Text(text) => serde_json::from_str(&text)
+                .map_err(|e| ApiError::internal(format!("answer was not JSON: {e}"))),
+        }
+    }
+
+    fn call_output(&mut self, operation: &str, body: &str) -> Result<ops::Output, ApiError> {
         let request = request::parse_body(body)?;
         self.settle();
         let result = ops::run(self, operation, &request);

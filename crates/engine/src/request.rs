@@ -192,13 +192,16 @@ pub fn check_with(
     fields: &[Field],
     leading: Vec<String>,
 ) -> Result<()> {
-    for f in fields {
-        if let Some(v) = request.get(f.name) {
+    // One pass over what the request holds, matching declared names by string comparison:
+    // cheaper than a hashed lookup per declared member, on every request.
+    let values = present(request, fields);
+    for (f, v) in fields.iter().zip(&values) {
+        if let Some(v) = v {
             check_type(v, &f.ty)?;
         }
     }
-    for f in fields {
-        let value = request.get(f.name).filter(|v| !v.is_null());
+    for (f, value) in fields.iter().zip(&values) {
+        let value = value.filter(|v| !v.is_null());
         for rule in f.rules {
             match rule {
                 Rule::Required if value.is_none() => {
@@ -222,7 +225,7 @@ pub fn check_with(
         }
     }
     let mut failures = leading;
-    check_constraints(request, fields, "", &mut failures);
+    check_constraints_of(&values, fields, "", &mut failures);
     match constraint_errors(&failures) {
         Some(err) => Err(err),
         None => Ok(()),
@@ -415,20 +418,41 @@ fn value_text(v: Option<&Value>) -> String {
     }
 }
 
+/// Each declared member's value in `object`, in declaration order.
+fn present<'a>(object: &'a Map<String, Value>, fields: &[Field]) -> Vec<Option<&'a Value>> {
+    let mut values = vec![None; fields.len()];
+    for (name, v) in object {
+        if let Some(i) = fields.iter().position(|f| f.name == name) {
+            values[i] = Some(v);
+        }
+    }
+    values
+}
+
 fn check_constraints(
     object: &Map<String, Value>,
     fields: &[Field],
     parent: &str,
     failures: &mut Vec<String>,
 ) {
-    for f in fields {
+    check_constraints_of(&present(object, fields), fields, parent, failures);
+}
+
+fn check_constraints_of(
+    values: &[Option<&Value>],
+    fields: &[Field],
+    parent: &str,
+    failures: &mut Vec<String>,
+) {
+    for (f, value) in fields.iter().zip(values) {
+        let value = value.filter(|v| !v.is_null());
+        // An absent optional member can't fail anything: skip it without building its path
+        // (this runs on every request, for every declared member).
+        if value.is_none() && !f.rules.iter().any(|r| matches!(r, Rule::NotNull)) {
+            continue;
+        }
         let path = format!("{parent}{}", lower_first(f.name));
-        check_member(
-            object.get(f.name).filter(|v| !v.is_null()),
-            f,
-            &path,
-            failures,
-        );
+        check_member(value, f, &path, failures);
     }
 }
 

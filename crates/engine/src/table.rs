@@ -243,17 +243,21 @@ pub struct PrimaryKey {
 /// FNV-1a over the key's type and bytes: a stable, platform-independent stand-in for
 /// DynamoDB's internal (unpublished) partition hash.
 pub fn partition_hash(value: &KeyValue) -> u64 {
-    let tag = match value {
-        KeyValue::S(_) => b'S',
-        KeyValue::N(_) => b'N',
-        KeyValue::B(_) => b'B',
-    };
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in std::iter::once(tag).chain(value.hash_bytes()) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
+    fn fnv(tag: u8, bytes: &[u8]) -> u64 {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in std::iter::once(&tag).chain(bytes) {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        h
     }
-    h
+    // Hash S and B in place (this runs on every keyed request); N by its canonical text, so
+    // equal numbers written differently land in the same partition.
+    match value {
+        KeyValue::S(s) => fnv(b'S', s.as_bytes()),
+        KeyValue::B(b) => fnv(b'B', b),
+        KeyValue::N(n) => fnv(b'N', n.to_string().as_bytes()),
+    }
 }
 
 /// The partition hash of a composite (multi-attribute) partition key: the single-attribute hash

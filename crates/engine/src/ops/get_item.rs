@@ -25,7 +25,7 @@ const FIELDS: &[Field] = &[
     request::EXPRESSION_ATTRIBUTE_NAMES,
 ];
 
-pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<super::Output> {
     check(request, FIELDS)?;
     let req = Req(request);
     let mut exprs = shared::expressions(&req, &["ProjectionExpression"], &["AttributesToGet"])?;
@@ -52,21 +52,37 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         units,
     );
 
-    let mut out = Map::new();
-    if let Some(item) = item {
-        let shown = match &projection {
-            Some(p) => p.apply(item),
-            None => item.clone(),
-        };
-        out.insert("Item".into(), wire::item_to_json(&shown));
-    }
+    // The answer is written as text directly (no `Value` copy of the item): GetItem is the
+    // hottest read, and its item is most of its answer.
+    let item_text = match item {
+        Some(item) => {
+            let shown = match &projection {
+                Some(p) => std::borrow::Cow::Owned(p.apply(item)),
+                None => std::borrow::Cow::Borrowed(item),
+            };
+            serde_json::to_string(&wire::ItemJson(&shown)).ok()
+        }
+        None => None,
+    };
     shared::admit(engine, &charge)?;
-    if let Some(c) = capacity::consumed(
+    let consumed = capacity::consumed(
         Detail::parse(req.str("ReturnConsumedCapacity")),
         table_name,
         units,
-    ) {
-        out.insert("ConsumedCapacity".into(), c);
+    );
+    let mut out = String::with_capacity(item_text.as_ref().map_or(0, String::len) + 64);
+    out.push('{');
+    if let Some(text) = &item_text {
+        out.push_str("\"Item\":");
+        out.push_str(text);
     }
-    Ok(Value::Object(out))
+    if let Some(c) = consumed {
+        if item_text.is_some() {
+            out.push(',');
+        }
+        out.push_str("\"ConsumedCapacity\":");
+        out.push_str(&c.to_string());
+    }
+    out.push('}');
+    Ok(super::Output::Text(out))
 }

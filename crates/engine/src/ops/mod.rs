@@ -42,11 +42,25 @@ use crate::Engine;
 pub(crate) use idempotency::ClientTokens;
 pub(crate) use shared::commit_writes_as;
 
+/// An operation's answer: usually JSON, or JSON text already written (the hot read paths write
+/// items straight to text rather than copy them into a `Value` first).
+pub(crate) enum Output {
+    Json(Value),
+    Text(String),
+}
+
 pub(crate) fn run(
     engine: &mut Engine,
     operation: &str,
     request: &Map<String, Value>,
-) -> Result<Value> {
+) -> Result<Output> {
+    if operation == "GetItem" {
+        return get_item::run(engine, request);
+    }
+    run_json(engine, operation, request).map(Output::Json)
+}
+
+fn run_json(engine: &mut Engine, operation: &str, request: &Map<String, Value>) -> Result<Value> {
     match operation {
         "CreateTable" => create_table::run(engine, request),
         "DescribeTable" => describe_table::run(engine, request),
@@ -59,7 +73,6 @@ pub(crate) fn run(
         "DescribeLimits" => account::describe_limits(engine, request),
         "DescribeEndpoints" => account::describe_endpoints(engine, request),
         "PutItem" => put_item::run(engine, request),
-        "GetItem" => get_item::run(engine, request),
         "UpdateItem" => update_item::run(engine, request),
         "DeleteItem" => delete_item::run(engine, request),
         "Query" => query::run(engine, request),

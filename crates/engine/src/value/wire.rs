@@ -369,3 +369,66 @@ fn read_binary_set(field: &Value) -> Result<AttributeValue> {
 fn has_adjacent_duplicates<T: PartialEq>(sorted: &[T]) -> bool {
     sorted.windows(2).any(|w| matches!(w, [a, b] if a == b))
 }
+
+/// An item serialized straight to JSON text, without building a `serde_json::Value` first: the
+/// read path's answer (GetItem's item) is mostly this, and copying it into a `Value` only to
+/// write it out again cost as much as the rest of the request.
+pub struct ItemJson<'a>(pub &'a Item);
+
+struct AttributeJson<'a>(&'a AttributeValue);
+
+impl serde::Serialize for ItemJson<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, &AttributeJson(value))?;
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for AttributeJson<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct List<'a>(&'a [AttributeValue]);
+        impl serde::Serialize for List<'_> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for v in self.0 {
+                    seq.serialize_element(&AttributeJson(v))?;
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self.0 {
+            AttributeValue::S(s) => map.serialize_entry("S", s)?,
+            AttributeValue::N(n) => map.serialize_entry("N", &n.to_string())?,
+            AttributeValue::B(b) => map.serialize_entry("B", &B64.encode(b))?,
+            AttributeValue::Bool(b) => map.serialize_entry("BOOL", b)?,
+            AttributeValue::Null => map.serialize_entry("NULL", &true)?,
+            AttributeValue::M(m) => map.serialize_entry("M", &ItemJson(m))?,
+            AttributeValue::L(l) => map.serialize_entry("L", &List(l))?,
+            AttributeValue::SS(ss) => map.serialize_entry("SS", ss)?,
+            AttributeValue::NS(ns) => {
+                let texts: Vec<String> = ns.iter().map(|n| n.to_string()).collect();
+                map.serialize_entry("NS", &texts)?
+            }
+            AttributeValue::BS(bs) => {
+                let texts: Vec<String> = bs.iter().map(|b| B64.encode(b)).collect();
+                map.serialize_entry("BS", &texts)?
+            }
+        }
+        map.end()
+    }
+}
