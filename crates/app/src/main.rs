@@ -5,6 +5,12 @@
 mod examples;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod json_view;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod codegen;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod datasets;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod item_json;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
