@@ -10,6 +10,8 @@ mod codegen;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod datasets;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod forms;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod item_json;
 
 #[cfg(target_arch = "wasm32")]
