@@ -143,9 +143,7 @@ fn binary_value(map: &Map<String, Value>) -> Option<(bool, &Value)> {
     }
     match (map.get("B"), map.get("BS")) {
         (Some(v @ Value::String(_)), _) => Some((false, v)),
-        (_, Some(v @ Value::Array(items))) if items.iter().all(Value::is_string) => {
-            Some((true, v))
-        }
+        (_, Some(v @ Value::Array(items))) if items.iter().all(Value::is_string) => Some((true, v)),
         _ => None,
     }
 }
@@ -327,7 +325,10 @@ mod tests {
         assert_eq!(words("BatchWriteItem", '_'), "batch_write_item");
         assert_eq!(words("SSESpecification", '-'), "sse-specification");
         assert_eq!(words("DescribeTimeToLive", '_'), "describe_time_to_live");
-        assert_eq!(words("ExpressionAttributeValues", '-'), "expression-attribute-values");
+        assert_eq!(
+            words("ExpressionAttributeValues", '-'),
+            "expression-attribute-values"
+        );
         assert_eq!(words("TableName", '-'), "table-name");
     }
 
@@ -431,11 +432,20 @@ print(response)
     fn binary_values_become_bytes() {
         let body = r#"{"TableName":"T","Item":{"k":{"B":"AAE="},"s":{"BS":["AQ==","Ag=="]}}}"#;
         let js = code(Language::JavaScript, "PutItem", body);
-        assert!(js.contains(r#"k: { B: Buffer.from("AAE=", "base64") }"#), "{js}");
-        assert!(js.contains(r#"BS: [Buffer.from("AQ==", "base64"), Buffer.from("Ag==", "base64")]"#), "{js}");
+        assert!(
+            js.contains(r#"k: { B: Buffer.from("AAE=", "base64") }"#),
+            "{js}"
+        );
+        assert!(
+            js.contains(r#"BS: [Buffer.from("AQ==", "base64"), Buffer.from("Ag==", "base64")]"#),
+            "{js}"
+        );
         let py = code(Language::Python, "PutItem", body);
         assert!(py.starts_with("import base64\n"), "{py}");
-        assert!(py.contains(r#""k": { "B": base64.b64decode("AAE=") }"#), "{py}");
+        assert!(
+            py.contains(r#""k": { "B": base64.b64decode("AAE=") }"#),
+            "{py}"
+        );
     }
 
     #[test]

@@ -33,10 +33,6 @@ pub const DATASETS: &[Dataset] = &[
     },
 ];
 
-pub fn find(id: &str) -> Option<&'static Dataset> {
-    DATASETS.iter().find(|d| d.id == id)
-}
-
 fn s(text: &str) -> Value {
     json!({ "S": text })
 }
@@ -79,7 +75,12 @@ fn shop() -> Vec<(&'static str, Value)> {
     let customers = [
         ("c1", "Ada Lovelace", "ada@example.com", "London"),
         ("c2", "Grace Hopper", "grace@example.com", "New York"),
-        ("c3", "Katherine Johnson", "katherine@example.com", "Hampton"),
+        (
+            "c3",
+            "Katherine Johnson",
+            "katherine@example.com",
+            "Hampton",
+        ),
     ];
     for (id, name, email, city) in customers {
         requests.push(put(
@@ -192,11 +193,19 @@ fn music() -> Vec<(&'static str, Value)> {
     let playlists = [
         (
             "Sunday morning",
-            vec![("Here Comes the Sun", "The Beatles"), ("Blue in Green", "Miles Davis"), ("Feeling Good", "Nina Simone")],
+            vec![
+                ("Here Comes the Sun", "The Beatles"),
+                ("Blue in Green", "Miles Davis"),
+                ("Feeling Good", "Nina Simone"),
+            ],
         ),
         (
             "Party",
-            vec![("One More Time", "Daft Punk"), ("Get Lucky", "Daft Punk"), ("Respect", "Aretha Franklin")],
+            vec![
+                ("One More Time", "Daft Punk"),
+                ("Get Lucky", "Daft Punk"),
+                ("Respect", "Aretha Franklin"),
+            ],
         ),
     ];
     for (name, entries) in playlists {
@@ -235,7 +244,11 @@ mod tests {
             assert_eq!(requests[0].1["TableName"], dataset.table);
             for (operation, body) in requests {
                 let response = engine.dispatch(operation, &body.to_string());
-                assert_eq!(response.status, 200, "{}: {operation}: {}", dataset.id, response.body);
+                assert_eq!(
+                    response.status, 200,
+                    "{}: {operation}: {}",
+                    dataset.id, response.body
+                );
             }
         }
     }

@@ -248,7 +248,11 @@ impl ReadForm {
         text("ProjectionExpression", &self.projection, &mut body);
         for (field, label, value) in [
             ("ExpressionAttributeNames", "Attribute names", &self.names),
-            ("ExpressionAttributeValues", "Attribute values", &self.values),
+            (
+                "ExpressionAttributeValues",
+                "Attribute values",
+                &self.values,
+            ),
         ] {
             if value.trim().is_empty() {
                 continue;
@@ -325,7 +329,10 @@ mod tests {
         let mut engine = engine();
         let created = engine.dispatch("CreateTable", &body.to_string());
         assert_eq!(created.status, 200, "{}", created.body);
-        let ttl = engine.dispatch("UpdateTimeToLive", &form.time_to_live().unwrap().to_string());
+        let ttl = engine.dispatch(
+            "UpdateTimeToLive",
+            &form.time_to_live().unwrap().to_string(),
+        );
         assert_eq!(ttl.status, 200, "{}", ttl.body);
     }
 

@@ -34,7 +34,7 @@ pub fn unmarshall(typed: &Value) -> (Value, bool) {
     match (tag.as_str(), inner) {
         ("S", v) => (v.clone(), false),
         ("N", Value::String(text)) => match serde_json::from_str::<Value>(text) {
-            Ok(n @ Value::Number(_)) if n.to_string() == *text => (n, false),
+            Ok(Value::Number(n)) if n.to_string() == text.as_str() => (Value::Number(n), false),
             _ => (Value::from(text.as_str()), true),
         },
         ("BOOL", v) => (v.clone(), false),
@@ -86,9 +86,7 @@ pub fn cell_text(typed: &Value) -> String {
     let (plain, _) = unmarshall(typed);
     let text = match (&plain, typed.as_object().and_then(|m| m.values().next())) {
         (Value::String(s), _) => s.clone(),
-        (_, Some(inner)) if matches!(type_of(typed), "SS" | "NS" | "BS" | "B") => {
-            inner.to_string()
-        }
+        (_, Some(inner)) if matches!(type_of(typed), "SS" | "NS" | "BS" | "B") => inner.to_string(),
         _ => plain.to_string(),
     };
     if text.chars().count() > 60 {
@@ -120,12 +118,8 @@ pub struct SizeBreakdown {
 pub fn size_breakdown(item: &Map<String, Value>) -> Result<SizeBreakdown, String> {
     let mut attributes = Vec::with_capacity(item.len());
     for (name, typed) in item {
-        let value = value_from_json(typed).map_err(|e| {
-            format!(
-                "{name}: {}",
-                e.message.as_deref().unwrap_or(e.kind.name())
-            )
-        })?;
+        let value = value_from_json(typed)
+            .map_err(|e| format!("{name}: {}", e.message.as_deref().unwrap_or(e.kind.name())))?;
         attributes.push(AttributeSize {
             name: name.clone(),
             type_name: type_of(typed).to_string(),
@@ -153,10 +147,7 @@ mod tests {
     fn marshall_and_back() {
         let plain = json!({"name": "Ann", "age": 42, "vip": true, "none": null, "tags": ["a", 1], "addr": {"zip": "123"}});
         let typed = marshall(&plain);
-        assert_eq!(
-            typed["M"]["tags"],
-            json!({"L": [{"S": "a"}, {"N": "1"}]})
-        );
+        assert_eq!(typed["M"]["tags"], json!({"L": [{"S": "a"}, {"N": "1"}]}));
         assert_eq!(typed["M"]["none"], json!({"NULL": true}));
         assert_eq!(unmarshall(&typed), (plain, false));
     }
@@ -177,7 +168,8 @@ mod tests {
     // The breakdown adds up to the engine's item size: names, plus values by DynamoDB's rules.
     #[test]
     fn size_breakdown_by_attribute() {
-        let item = json!({"pk": {"S": "abc"}, "n": {"N": "1.5"}, "m": {"M": {"a": {"BOOL": true}}}});
+        let item =
+            json!({"pk": {"S": "abc"}, "n": {"N": "1.5"}, "m": {"M": {"a": {"BOOL": true}}}});
         let breakdown = size_breakdown(item.as_object().unwrap()).unwrap();
         let sizes: Vec<(usize, usize)> = breakdown
             .attributes

@@ -2,17 +2,17 @@
 //! so `cargo test --workspace` stays native and fast (the examples are tested here against the engine).
 // On the host only the stub and the tests use the examples.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod examples;
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod json_view;
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod codegen;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod datasets;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod examples;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod forms;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod item_json;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod json_view;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -20,6 +20,8 @@ mod app;
 mod components;
 #[cfg(target_arch = "wasm32")]
 mod pages;
+#[cfg(target_arch = "wasm32")]
+mod request_log;
 #[cfg(target_arch = "wasm32")]
 mod state;
 
