@@ -112,8 +112,27 @@ fn shell_quote(text: &str) -> String {
     }
 }
 
+/// Does any attribute value in `value` hold binary data?
+fn contains_binary(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => binary_value(map).is_some() || map.values().any(contains_binary),
+        Value::Array(items) => items.iter().any(contains_binary),
+        _ => false,
+    }
+}
+
+/// Put before CLI code with binary values: the two CLI versions read them differently.
+const CLI_BINARY_NOTE: &str =
+    "# B and BS values are base64 here, as AWS CLI v2 reads them; AWS CLI v1 would store\n\
+                               # the base64 text itself as the bytes.\n";
+
 fn cli(operation: &str, body: &Map<String, Value>, target: &Target) -> String {
-    let mut lines = vec![format!("aws dynamodb {}", words(operation, '-'))];
+    let note = if body.values().any(contains_binary) {
+        CLI_BINARY_NOTE
+    } else {
+        ""
+    };
+    let mut lines = vec![format!("{note}aws dynamodb {}", words(operation, '-'))];
     for (name, value) in body {
         let flag = words(name, '-');
         let line = match value {
@@ -440,6 +459,9 @@ print(response)
             js.contains(r#"BS: [Buffer.from("AQ==", "base64"), Buffer.from("Ag==", "base64")]"#),
             "{js}"
         );
+        let cli = code(Language::Cli, "PutItem", body);
+        assert!(cli.starts_with(CLI_BINARY_NOTE), "{cli}");
+        assert!(!code(Language::Cli, "Scan", r#"{"TableName":"T"}"#).starts_with('#'));
         let py = code(Language::Python, "PutItem", body);
         assert!(py.starts_with("import base64\n"), "{py}");
         assert!(
