@@ -16,6 +16,7 @@ use crate::examples;
 use crate::pages::code::CodePage;
 use crate::pages::console::Console;
 use crate::pages::items::ItemsPage;
+use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
 use crate::pages::table::TablePage;
 use crate::pages::tables::TablesPage;
@@ -30,6 +31,7 @@ pub enum Route {
     Table(String),
     Items(Option<String>),
     Query(Option<String>),
+    Partiql,
     Code,
     NotFound(String),
 }
@@ -48,6 +50,7 @@ impl Route {
             ("tables", Some(name)) => Route::Table(name),
             ("items", table) => Route::Items(table),
             ("query", table) => Route::Query(table),
+            ("partiql", None) => Route::Partiql,
             ("code", None) => Route::Code,
             _ => Route::NotFound(path.to_string()),
         }
@@ -62,6 +65,7 @@ impl Route {
             Route::Items(Some(name)) => format!("#/items/{}", encode(name)),
             Route::Query(None) => "#/query".into(),
             Route::Query(Some(name)) => format!("#/query/{}", encode(name)),
+            Route::Partiql => "#/partiql".into(),
             Route::Code => "#/code".into(),
             Route::NotFound(path) => format!("#/{path}"),
         }
@@ -74,6 +78,7 @@ impl Route {
             Route::Tables | Route::Table(_) => "tables",
             Route::Items(_) => "items",
             Route::Query(_) => "query",
+            Route::Partiql => "partiql",
             Route::Code => "code",
         }
     }
@@ -299,6 +304,7 @@ pub fn app() -> Html {
         Route::Table(name) => html! { <TablePage name={name.clone()} /> },
         Route::Items(table) => html! { <ItemsPage table={table.clone()} /> },
         Route::Query(table) => html! { <QueryPage table={table.clone()} /> },
+        Route::Partiql => html! { <PartiqlPage /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">

@@ -15,6 +15,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("tables", "#/tables", "Tables"),
     ("items", "#/items", "Items"),
     ("query", "#/query", "Query/Scan"),
+    ("partiql", "#/partiql", "PartiQL"),
     ("code", "#/code", "Code"),
 ];
 

@@ -2,6 +2,7 @@
 pub mod code;
 pub mod console;
 pub mod items;
+pub mod partiql;
 pub mod query;
 pub mod table;
 pub mod tables;
