@@ -19,7 +19,16 @@ fn copy(text: &str, done: Callback<&'static str>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let promise = window.navigator().clipboard().write_text(text);
+    // Pages served over plain HTTP from another host have no clipboard API at all.
+    let navigator = window.navigator();
+    let available = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .map(|c| !c.is_undefined() && !c.is_null())
+        .unwrap_or(false);
+    if !available {
+        done.emit("This page has no clipboard access: select the code and copy it");
+        return;
+    }
+    let promise = navigator.clipboard().write_text(text);
     let ok = {
         let done = done.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| done.emit("Copied"))
