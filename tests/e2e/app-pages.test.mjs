@@ -34,7 +34,7 @@ async function type(page, selector, text) {
 test('navigation by keyboard', async () => {
   const { page } = session;
   const labels = await page.locator('.main-nav a').allTextContents();
-  assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Code']);
+  assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Streams', 'Code']);
   assert.equal(await page.getAttribute('#nav-console', 'aria-current'), 'page');
   await page.focus('#nav-console');
   await page.keyboard.press('Tab');
@@ -223,6 +223,47 @@ test('every request as code', async () => {
   assert.match(await first.locator('pre').textContent(), /aws dynamodb create-table \\\n {2}--table-name MusicLibrary/);
   await first.locator('button[role=tab]', { hasText: 'JavaScript' }).click();
   assert.match(await first.locator('pre').textContent(), /new CreateTableCommand\(/);
+  // Copy answers either way (headless browsers may refuse the clipboard), never with an error.
+  await first.locator('button.copy').click();
+  await first.locator('[role=status]').waitFor();
+  assert.match(await first.locator('[role=status]').textContent(), /Copied|clipboard/);
+});
+
+// A table's stream as a timeline: an insert, a modify and a remove, read through the Streams API;
+// a table without a stream offers to enable one.
+test('streams timeline', async () => {
+  const { page } = session;
+  await page.evaluate(async () => {
+    const key = { id: { S: 'a' } };
+    await window.dynaplay.send('CreateTable', {
+      TableName: 'Events',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    await window.dynaplay.send('PutItem', { TableName: 'Events', Item: { ...key, n: { N: '1' } } });
+    await window.dynaplay.send('PutItem', { TableName: 'Events', Item: { ...key, n: { N: '2' } } });
+    await window.dynaplay.send('DeleteItem', { TableName: 'Events', Key: key });
+    await window.dynaplay.send('CreateTable', {
+      TableName: 'Quiet',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+  await page.click('#nav-streams');
+  await page.selectOption('#streams-table', 'Events');
+  await page.locator('#stream-timeline li').nth(2).waitFor();
+  const events = await page.locator('#stream-timeline .badge').allTextContents();
+  assert.deepEqual(events, ['INSERT', 'MODIFY', 'REMOVE']);
+  assert.match(await page.textContent('#stream-timeline li:nth-child(2)'), /old.*"N":"1".*new.*"N":"2"/s);
+
+  await page.selectOption('#streams-table', 'Quiet');
+  await page.click('#enable-stream');
+  await page.locator('#stream-count', { hasText: '0' }).waitFor();
+  await page.click('#nav-code');
+  assert.match(await page.textContent('#request-log'), /aws dynamodbstreams describe-stream/);
 });
 
 // PartiQL goes to the engine as ExecuteStatement; whatever it answers is shown as it is, with the code.
@@ -248,7 +289,7 @@ test('phone width: every page fits', async () => {
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded' }).waitFor();
-  for (const hash of ['#/console', '#/tables', '#/tables/Shop', '#/items/Shop', '#/query/Shop', '#/partiql', '#/code']) {
+  for (const hash of ['#/console', '#/tables', '#/tables/Shop', '#/items/Shop', '#/query/Shop', '#/partiql', '#/streams/Shop', '#/code']) {
     await page.goto(site.url + hash);
     await page.locator('main h2').first().waitFor();
     const widths = await page.evaluate(() => ({

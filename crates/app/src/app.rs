@@ -18,6 +18,7 @@ use crate::pages::console::Console;
 use crate::pages::items::ItemsPage;
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
+use crate::pages::streams::StreamsPage;
 use crate::pages::table::TablePage;
 use crate::pages::tables::TablesPage;
 use crate::request_log::{LogAction, RequestLog};
@@ -32,6 +33,7 @@ pub enum Route {
     Items(Option<String>),
     Query(Option<String>),
     Partiql,
+    Streams(Option<String>),
     Code,
     NotFound(String),
 }
@@ -51,6 +53,7 @@ impl Route {
             ("items", table) => Route::Items(table),
             ("query", table) => Route::Query(table),
             ("partiql", None) => Route::Partiql,
+            ("streams", table) => Route::Streams(table),
             ("code", None) => Route::Code,
             _ => Route::NotFound(path.to_string()),
         }
@@ -66,6 +69,8 @@ impl Route {
             Route::Query(None) => "#/query".into(),
             Route::Query(Some(name)) => format!("#/query/{}", encode(name)),
             Route::Partiql => "#/partiql".into(),
+            Route::Streams(None) => "#/streams".into(),
+            Route::Streams(Some(name)) => format!("#/streams/{}", encode(name)),
             Route::Code => "#/code".into(),
             Route::NotFound(path) => format!("#/{path}"),
         }
@@ -79,6 +84,7 @@ impl Route {
             Route::Items(_) => "items",
             Route::Query(_) => "query",
             Route::Partiql => "partiql",
+            Route::Streams(_) => "streams",
             Route::Code => "code",
         }
     }
@@ -305,6 +311,7 @@ pub fn app() -> Html {
         Route::Items(table) => html! { <ItemsPage table={table.clone()} /> },
         Route::Query(table) => html! { <QueryPage table={table.clone()} /> },
         Route::Partiql => html! { <PartiqlPage /> },
+        Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">

@@ -50,6 +50,15 @@ impl std::fmt::Display for NotAnObject {
     }
 }
 
+/// The service an operation belongs to: `Streams.GetRecords` is DynamoDB Streams' `GetRecords` (the
+/// engine's name for it), anything else DynamoDB's.
+fn service(operation: &str) -> (bool, &str) {
+    match operation.strip_prefix("Streams.") {
+        Some(op) => (true, op),
+        None => (false, operation),
+    }
+}
+
 /// Code for `operation` with the JSON `body`, in `language`.
 pub fn generate(
     language: Language,
@@ -127,12 +136,18 @@ const CLI_BINARY_NOTE: &str =
                                # the base64 text itself as the bytes.\n";
 
 fn cli(operation: &str, body: &Map<String, Value>, target: &Target) -> String {
+    let (streams, operation) = service(operation);
     let note = if body.values().any(contains_binary) {
         CLI_BINARY_NOTE
     } else {
         ""
     };
-    let mut lines = vec![format!("{note}aws dynamodb {}", words(operation, '-'))];
+    let command = if streams {
+        "dynamodbstreams"
+    } else {
+        "dynamodb"
+    };
+    let mut lines = vec![format!("{note}aws {command} {}", words(operation, '-'))];
     for (name, value) in body {
         let flag = words(name, '-');
         let line = match value {
@@ -268,6 +283,12 @@ impl Literal {
 }
 
 fn javascript(operation: &str, body: &Map<String, Value>, target: &Target) -> String {
+    let (streams, operation) = service(operation);
+    let (client_class, package) = if streams {
+        ("DynamoDBStreamsClient", "@aws-sdk/client-dynamodb-streams")
+    } else {
+        ("DynamoDBClient", "@aws-sdk/client-dynamodb")
+    };
     let mut literal = Literal {
         python: false,
         used_binary: false,
@@ -285,8 +306,8 @@ fn javascript(operation: &str, body: &Map<String, Value>, target: &Target) -> St
         ""
     };
     format!(
-        "import {{ DynamoDBClient, {command} }} from \"@aws-sdk/client-dynamodb\";\n\n\
-         const client = new DynamoDBClient({config});\n\
+        "import {{ {client_class}, {command} }} from \"{package}\";\n\n\
+         const client = new {client_class}({config});\n\
          {buffer_note}\
          const output = await client.send(new {command}({input}));\n\
          console.log(JSON.stringify(output, null, 2));\n"
@@ -294,6 +315,12 @@ fn javascript(operation: &str, body: &Map<String, Value>, target: &Target) -> St
 }
 
 fn python(operation: &str, body: &Map<String, Value>, target: &Target) -> String {
+    let (streams, operation) = service(operation);
+    let service_name = if streams {
+        "dynamodbstreams"
+    } else {
+        "dynamodb"
+    };
     let mut literal = Literal {
         python: true,
         used_binary: false,
@@ -321,10 +348,10 @@ fn python(operation: &str, body: &Map<String, Value>, target: &Target) -> String
     };
     let client = match &target.endpoint {
         Some(endpoint) => format!(
-            "client = boto3.client(\"dynamodb\", endpoint_url={})\n",
+            "client = boto3.client(\"{service_name}\", endpoint_url={})\n",
             Literal::string(endpoint)
         ),
-        None => "client = boto3.client(\"dynamodb\")\n".to_string(),
+        None => format!("client = boto3.client(\"{service_name}\")\n"),
     };
     format!("{imports}\n{client}{call}print(response)\n")
 }
@@ -466,6 +493,23 @@ print(response)
         assert!(py.starts_with("import base64\n"), "{py}");
         assert!(
             py.contains(r#""k": { "B": base64.b64decode("AAE=") }"#),
+            "{py}"
+        );
+    }
+
+    // The engine names the Streams API's operations `Streams.<op>`; the code uses that service's client.
+    #[test]
+    fn streams_operations_use_the_streams_clients() {
+        let body = r#"{"ShardIterator":"abc"}"#;
+        assert_eq!(
+            code(Language::Cli, "Streams.GetRecords", body),
+            "aws dynamodbstreams get-records \\\n  --shard-iterator abc"
+        );
+        let js = code(Language::JavaScript, "Streams.GetRecords", body);
+        assert!(js.starts_with("import { DynamoDBStreamsClient, GetRecordsCommand } from \"@aws-sdk/client-dynamodb-streams\";"), "{js}");
+        let py = code(Language::Python, "Streams.GetRecords", body);
+        assert!(
+            py.contains("boto3.client(\"dynamodbstreams\")\nresponse = client.get_records("),
             "{py}"
         );
     }

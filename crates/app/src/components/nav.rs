@@ -16,6 +16,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("items", "#/items", "Items"),
     ("query", "#/query", "Query/Scan"),
     ("partiql", "#/partiql", "PartiQL"),
+    ("streams", "#/streams", "Streams"),
     ("code", "#/code", "Code"),
 ];
 

@@ -4,5 +4,6 @@ pub mod console;
 pub mod items;
 pub mod partiql;
 pub mod query;
+pub mod streams;
 pub mod table;
 pub mod tables;

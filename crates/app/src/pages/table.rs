@@ -170,6 +170,7 @@ pub fn table_page(props: &TablePageProps) -> Html {
             <div class="actions">
                 <a class="button" href={Route::Items(Some(name.clone())).href()}>{ "Browse items" }</a>
                 <a class="button" href={Route::Query(Some(name.clone())).href()}>{ "Query or scan" }</a>
+                <a class="button" href={Route::Streams(Some(name.clone())).href()}>{ "Stream" }</a>
                 <button type="button" id="delete-table" class="danger" onclick={on_delete}>
                     { if *confirming { format!("Really delete {name}?") } else { "Delete table".to_string() } }
                 </button>
