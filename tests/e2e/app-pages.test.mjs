@@ -173,6 +173,7 @@ test('load a sample dataset, query with a filter and page through', async () => 
   await page.selectOption('#read-table', 'Shop');
   await page.locator('#read-index option', { hasText: 'ByStatus' }).waitFor({ state: 'attached' });
   await page.selectOption('#read-index', 'ByStatus');
+  await page.locator('#key-condition-hint', { hasText: "Index ByStatus's keys: GSI1PK, GSI1SK." }).waitFor();
   await type(page, '#key-condition', 'GSI1PK = :s');
   // Total is one of DynamoDB's reserved words: the engine says so, as DynamoDB does.
   await type(page, '#names', '');

@@ -256,13 +256,19 @@ pub fn query_page(props: &QueryPageProps) -> Html {
             </div>
         }
     };
-    let key_hint = if state.key_names.is_empty() {
-        "For example #pk = :pk AND begins_with(#sk, :prefix)".to_string()
-    } else {
-        format!(
+    // The keys a Query's condition may name are those of what it reads: the table or the index.
+    let index_keys = state
+        .indexes
+        .iter()
+        .find(|(name, _)| *name == form.index)
+        .map(|(name, keys)| format!("Index {name}'s keys: {keys}."));
+    let key_hint = match (index_keys, state.key_names.is_empty()) {
+        (Some(keys), _) => format!("{keys} For example #pk = :pk AND begins_with(#sk, :prefix)"),
+        (None, true) => "For example #pk = :pk AND begins_with(#sk, :prefix)".to_string(),
+        (None, false) => format!(
             "The table's keys: {}. For example #pk = :pk AND begins_with(#sk, :prefix)",
             state.key_names.join(", ")
-        )
+        ),
     };
 
     let result = match &state.result {
