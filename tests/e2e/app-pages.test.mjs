@@ -224,6 +224,11 @@ test('every request as code', async () => {
   assert.match(await first.locator('pre').textContent(), /aws dynamodb create-table \\\n {2}--table-name MusicLibrary/);
   await first.locator('button[role=tab]', { hasText: 'JavaScript' }).click();
   assert.match(await first.locator('pre').textContent(), /new CreateTableCommand\(/);
+  // Arrow keys move between the language tabs.
+  await first.locator('button[role=tab][aria-selected=true]').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /Python/);
+  assert.match(await first.locator('pre').textContent(), /client\.create_table\(/);
   // Copy answers either way (headless browsers may refuse the clipboard), never with an error.
   await first.locator('button.copy').click();
   await first.locator('[role=status]').waitFor();

@@ -60,9 +60,34 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
         })
     };
 
+    // Arrow keys move between the tabs, as in any tab list; Tab moves on to the code.
+    let on_key = {
+        let language = language.clone();
+        let prefix = prefix.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let step: isize = match e.key().as_str() {
+                "ArrowRight" => 1,
+                "ArrowLeft" => -1,
+                _ => return,
+            };
+            e.prevent_default();
+            let all = Language::ALL;
+            let here = all.iter().position(|l| *l == *language).unwrap_or(0) as isize;
+            let next = all[(here + step).rem_euclid(all.len() as isize) as usize];
+            language.set(next);
+            if let Some(tab) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("{prefix}-tab-{}", next.id())))
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = tab.focus();
+            }
+        })
+    };
+
     html! {
         <div class="code-panel">
-            <div class="tabs" role="tablist" aria-label="Language">
+            <div class="tabs" role="tablist" aria-label="Language" onkeydown={on_key}>
                 { for Language::ALL.iter().map(|&lang| {
                     let selected = lang == *language;
                     let onclick = {
@@ -73,6 +98,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
                     html! {
                         <button type="button" role="tab" id={format!("{prefix}-tab-{}", lang.id())}
                             aria-selected={if selected { "true" } else { "false" }}
+                            tabindex={if selected { "0" } else { "-1" }}
                             aria-controls={format!("{prefix}-text")}
                             class={classes!("tab", selected.then_some("selected"))} {onclick}>
                             { lang.label() }
