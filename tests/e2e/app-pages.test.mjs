@@ -61,7 +61,8 @@ test('create a table with a GSI through the form', async () => {
   await page.check('#add-gsi');
   await type(page, '#gsi-name', 'ByStatus');
   await type(page, '#gsi-pk', 'Status');
-  await type(page, '#gsi-sk', 'OrderId');
+  // A multi-attribute sort key: OrderId (the type chosen, S), then Total as a number.
+  await type(page, '#gsi-sk', 'OrderId, Total:N');
   await page.selectOption('#billing', 'PROVISIONED');
   await type(page, '#rcu', '3');
   await page.selectOption('#stream', 'NEW_AND_OLD_IMAGES');
@@ -81,7 +82,7 @@ test('create a table with a GSI through the form', async () => {
   assert.match(facts, /ENABLED on ExpiresAt/);
   const index = await page.textContent('#index-list');
   assert.match(index, /ByStatus/);
-  assert.match(index, /Status \(HASH\), OrderId \(RANGE\)/);
+  assert.match(index, /Status \(HASH\), OrderId \(RANGE\), Total \(RANGE\)/);
 
   // The same name again: the engine's own error, shown in the form.
   await page.click('#nav-tables');

@@ -75,12 +75,31 @@ fn units(text: &str) -> Value {
         .unwrap_or_else(|_| Value::from(text.trim()))
 }
 
+/// The attributes of a key field. A GSI key may be multi-attribute: names separated by commas, each
+/// of the field's type unless it says otherwise (`year:N`). An empty field has none.
+fn attributes(field: &KeyField) -> Vec<KeyField> {
+    field
+        .name
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| match n.rsplit_once(':') {
+            Some((name, kind)) if matches!(kind.trim(), "S" | "N" | "B") => {
+                KeyField::new(name.trim(), kind.trim())
+            }
+            _ => KeyField::new(n, &field.kind),
+        })
+        .collect()
+}
+
 fn key_schema(partition: &KeyField, sort: &KeyField) -> Value {
-    let mut schema = vec![json!({ "AttributeName": partition.name.trim(), "KeyType": "HASH" })];
-    if !sort.name.trim().is_empty() {
-        schema.push(json!({ "AttributeName": sort.name.trim(), "KeyType": "RANGE" }));
-    }
-    Value::Array(schema)
+    let hash = attributes(partition)
+        .into_iter()
+        .map(|k| json!({ "AttributeName": k.name, "KeyType": "HASH" }));
+    let range = attributes(sort)
+        .into_iter()
+        .map(|k| json!({ "AttributeName": k.name, "KeyType": "RANGE" }));
+    Value::Array(hash.chain(range).collect())
 }
 
 fn projection(index: &IndexForm) -> Value {
@@ -111,7 +130,7 @@ impl TableForm {
     pub fn create_table(&self) -> Value {
         let provisioned = self.billing == "PROVISIONED";
         // Each key attribute is defined once, in the order it first appears.
-        let mut definitions: Vec<&KeyField> = Vec::new();
+        let mut definitions: Vec<KeyField> = Vec::new();
         let mut keys: Vec<&KeyField> = vec![&self.partition, &self.sort];
         if let Some(gsi) = &self.gsi {
             keys.push(&gsi.partition);
@@ -120,10 +139,9 @@ impl TableForm {
         if let Some(lsi) = &self.lsi {
             keys.push(&lsi.sort);
         }
-        for field in keys {
-            let name = field.name.trim();
-            if !name.is_empty() && !definitions.iter().any(|d| d.name.trim() == name) {
-                definitions.push(field);
+        for attribute in keys.into_iter().flat_map(attributes) {
+            if !definitions.iter().any(|d| d.name == attribute.name) {
+                definitions.push(attribute);
             }
         }
         let mut body = Map::new();
@@ -132,7 +150,7 @@ impl TableForm {
             "AttributeDefinitions".into(),
             definitions
                 .iter()
-                .map(|d| json!({ "AttributeName": d.name.trim(), "AttributeType": d.kind }))
+                .map(|d| json!({ "AttributeName": d.name, "AttributeType": d.kind }))
                 .collect(),
         );
         body.insert("KeySchema".into(), key_schema(&self.partition, &self.sort));
@@ -362,6 +380,39 @@ mod tests {
         };
         let response = engine().dispatch("CreateTable", &bad.create_table().to_string());
         assert_eq!(response.status, 400, "{}", response.body);
+    }
+
+    // A multi-attribute GSI key: several HASH and RANGE entries in order, each attribute defined with
+    // its own type, and the engine accepts it.
+    #[test]
+    fn multi_attribute_gsi_keys() {
+        let form = TableForm {
+            name: "Orders".into(),
+            gsi: Some(IndexForm {
+                name: "ByCustomerRegion".into(),
+                partition: KeyField::new("customer, region", "S"),
+                sort: KeyField::new("year:N, month:N", "S"),
+                projection: "ALL".into(),
+                include: String::new(),
+            }),
+            ..TableForm::default()
+        };
+        let body = form.create_table();
+        assert_eq!(
+            body["GlobalSecondaryIndexes"][0]["KeySchema"],
+            json!([
+                { "AttributeName": "customer", "KeyType": "HASH" },
+                { "AttributeName": "region", "KeyType": "HASH" },
+                { "AttributeName": "year", "KeyType": "RANGE" },
+                { "AttributeName": "month", "KeyType": "RANGE" }
+            ])
+        );
+        assert_eq!(
+            body["AttributeDefinitions"][5],
+            json!({ "AttributeName": "month", "AttributeType": "N" })
+        );
+        let created = engine().dispatch("CreateTable", &body.to_string());
+        assert_eq!(created.status, 200, "{}", created.body);
     }
 
     #[test]

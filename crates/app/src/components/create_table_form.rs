@@ -174,6 +174,8 @@ pub fn create_table_form(props: &CreateTableFormProps) -> Html {
             if form.gsi.is_some() {
                 <fieldset class="index">
                     <legend>{ "Global secondary index" }</legend>
+                    <p class="hint" id="gsi-hint">{ "A key may have several attributes (a multi-attribute key): separate them with \
+                        commas, and add :N or :B to a name whose type differs, e.g. year:N, month:N." }</p>
                     { text("gsi-name", "Index name", &gsi.name, |f, v| if let Some(i) = &mut f.gsi { i.name = v }) }
                     <div class="row">
                         { text("gsi-pk", "Partition key", &gsi.partition.name, |f, v| if let Some(i) = &mut f.gsi { i.partition.name = v }) }

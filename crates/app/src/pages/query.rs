@@ -346,7 +346,7 @@ pub fn query_page(props: &QueryPageProps) -> Html {
                         <div class="field check">
                             if !form.scan {
                                 <label><input type="checkbox" id="descending" checked={form.descending}
-                                    onchange={change(|f, v| f.descending = v == "true")} />{ " Newest first (ScanIndexForward false)" }</label>
+                                    onchange={change(|f, v| f.descending = v == "true")} />{ " Descending sort-key order (ScanIndexForward false)" }</label>
                             }
                             <label><input type="checkbox" id="consistent" checked={form.consistent}
                                 onchange={change(|f, v| f.consistent = v == "true")} />{ " Strongly consistent read" }</label>
