@@ -1,48 +1,231 @@
-//! The app shell: owns the page's one engine, shares it with the pages through a context, and
-//! exposes it to scripts as `window.dynaplay` so tests and the devtools drive the same tables.
+//! The app shell: the `Route` enum and its hash router, the navigation, and the page's one engine,
+//! shared with the pages through a context (every request through it is logged for the Code page) and
+//! exposed to scripts as `window.dynaplay` so tests and the devtools drive the same tables.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use dynaplay_wasm::Dynaplay;
+use dynaplay_wasm::{Dynaplay, Outcome};
 use js_sys::{Object, Reflect};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
+use crate::components::nav::Nav;
+use crate::examples;
+use crate::pages::code::CodePage;
 use crate::pages::console::Console;
+use crate::pages::items::ItemsPage;
+use crate::pages::partiql::PartiqlPage;
+use crate::pages::query::QueryPage;
+use crate::pages::streams::StreamsPage;
+use crate::pages::table::TablePage;
+use crate::pages::tables::TablesPage;
+use crate::request_log::{LogAction, RequestLog};
 
-/// The page's engine, shared. Two handles are equal when they hold the same engine.
+/// The playground's pages, addressed by the URL's hash (`#/tables/Music`), so links, the back button
+/// and reloads work without a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Console,
+    Tables,
+    Table(String),
+    Items(Option<String>),
+    Query(Option<String>),
+    Partiql,
+    Streams(Option<String>),
+    Code,
+    NotFound(String),
+}
+
+impl Route {
+    /// Reads a hash such as `#/items/Music`; the empty hash is the Console.
+    pub fn from_hash(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let (head, rest) = match path.split_once('/') {
+            Some((head, rest)) => (head, Some(decode(rest)).filter(|r| !r.is_empty())),
+            None => (path, None),
+        };
+        match (head, rest) {
+            ("" | "console", None) => Route::Console,
+            ("tables", None) => Route::Tables,
+            ("tables", Some(name)) => Route::Table(name),
+            ("items", table) => Route::Items(table),
+            ("query", table) => Route::Query(table),
+            ("partiql", None) => Route::Partiql,
+            ("streams", table) => Route::Streams(table),
+            ("code", None) => Route::Code,
+            _ => Route::NotFound(path.to_string()),
+        }
+    }
+
+    pub fn href(&self) -> String {
+        match self {
+            Route::Console => "#/console".into(),
+            Route::Tables => "#/tables".into(),
+            Route::Table(name) => format!("#/tables/{}", encode(name)),
+            Route::Items(None) => "#/items".into(),
+            Route::Items(Some(name)) => format!("#/items/{}", encode(name)),
+            Route::Query(None) => "#/query".into(),
+            Route::Query(Some(name)) => format!("#/query/{}", encode(name)),
+            Route::Partiql => "#/partiql".into(),
+            Route::Streams(None) => "#/streams".into(),
+            Route::Streams(Some(name)) => format!("#/streams/{}", encode(name)),
+            Route::Code => "#/code".into(),
+            Route::NotFound(path) => format!("#/{path}"),
+        }
+    }
+
+    /// Which navigation entry this page belongs to.
+    pub fn section(&self) -> &'static str {
+        match self {
+            Route::Console | Route::NotFound(_) => "console",
+            Route::Tables | Route::Table(_) => "tables",
+            Route::Items(_) => "items",
+            Route::Query(_) => "query",
+            Route::Partiql => "partiql",
+            Route::Streams(_) => "streams",
+            Route::Code => "code",
+        }
+    }
+}
+
+fn encode(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+fn decode(text: &str) -> String {
+    js_sys::decode_uri_component(text)
+        .map(String::from)
+        .unwrap_or_else(|_| text.to_string())
+}
+
+fn current_route() -> Route {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    Route::from_hash(&hash)
+}
+
+/// Goes to a page, as a link would.
+pub fn navigate(route: &Route) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(&route.href());
+    }
+}
+
+/// DynamoDB's error, as the pages show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub name: String,
+    pub message: Option<String>,
+}
+
+impl Failure {
+    /// A problem found before anything was sent (a box that is not JSON, say).
+    pub fn local(message: impl Into<String>) -> Failure {
+        Failure {
+            name: "Not sent".into(),
+            message: Some(message.into()),
+        }
+    }
+}
+
+/// The page's engine, shared, and the log every request made through it goes to. Two handles are
+/// equal when they hold the same engine.
 #[derive(Clone)]
-pub struct EngineHandle(pub Rc<RefCell<Dynaplay>>);
+pub struct EngineHandle {
+    engine: Rc<RefCell<Dynaplay>>,
+    log: UseReducerDispatcher<RequestLog>,
+}
 
 impl PartialEq for EngineHandle {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.engine, &other.engine)
     }
 }
 
 impl EngineHandle {
     /// Runs one request: `target` is the whole `X-Amz-Target`.
     pub fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
-        self.0.borrow_mut().dispatch(target, body)
+        let response = self.engine.borrow_mut().dispatch(target, body);
+        let operation = target
+            .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
+            .unwrap_or(target);
+        self.log.dispatch(LogAction::Record {
+            operation: operation.to_string(),
+            body: body.to_string(),
+            status: response.status,
+        });
+        response
+    }
+
+    /// Runs `operation` with a JSON body and logs it; the output, or DynamoDB's error.
+    pub fn call(&self, operation: &str, body: &Value) -> Result<Value, Failure> {
+        let response = self.dispatch(&examples::target(operation), &body.to_string());
+        Self::read(&response)
+    }
+
+    /// Like `call`, without logging: for the many requests of loading a sample dataset.
+    pub fn call_quietly(&self, operation: &str, body: &Value) -> Result<Value, Failure> {
+        let response = self
+            .engine
+            .borrow_mut()
+            .dispatch(&examples::target(operation), &body.to_string());
+        Self::read(&response)
+    }
+
+    fn read(response: &dynaplay_engine::Response) -> Result<Value, Failure> {
+        match Outcome::from_response(response) {
+            Outcome::Success(text) => serde_json::from_str(&text).map_err(|e| {
+                Failure::local(format!(
+                    "The engine's answer is not JSON ({e}); please report this."
+                ))
+            }),
+            Outcome::Failure { name, message, .. } => Err(Failure { name, message }),
+        }
+    }
+
+    /// The names of all tables (every page of ListTables), or the error.
+    pub fn table_names(&self) -> Result<Vec<String>, Failure> {
+        let mut names = Vec::new();
+        let mut start: Option<Value> = None;
+        loop {
+            let mut body = serde_json::json!({});
+            if let Some(start) = start.take() {
+                body["ExclusiveStartTableName"] = start;
+            }
+            let page = self.call_quietly("ListTables", &body)?;
+            names.extend(
+                page["TableNames"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| n.as_str().map(String::from)),
+            );
+            match page.get("LastEvaluatedTableName") {
+                Some(last) if !last.is_null() => start = Some(last.clone()),
+                _ => return Ok(names),
+            }
+        }
     }
 }
 
 /// Sets `window.dynaplay = { dispatch(target, body), send(operation, input), nowMillis() }`.
-fn expose_on_window(engine: &EngineHandle) -> Result<(), JsValue> {
+fn expose_on_window(engine: &Rc<RefCell<Dynaplay>>) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     let api = Object::new();
 
-    let db = engine.0.clone();
+    let db = engine.clone();
     let dispatch =
         Closure::<dyn Fn(String, String) -> JsValue>::new(move |target: String, body: String| {
             db.borrow_mut().dispatch_js(&target, &body)
         });
-    let db = engine.0.clone();
+    let db = engine.clone();
     let send = Closure::<dyn Fn(String, JsValue) -> JsValue>::new(
         move |operation: String, input: JsValue| db.borrow_mut().send(&operation, input).into(),
     );
-    let db = engine.0.clone();
+    let db = engine.clone();
     let now = Closure::<dyn Fn() -> f64>::new(move || db.borrow().now_millis());
 
     // The closures live as long as the page, so handing them to JS for good is what we want.
@@ -53,9 +236,53 @@ fn expose_on_window(engine: &EngineHandle) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Keeps `route` in step with the URL's hash while the app lives.
+#[hook]
+fn use_hash_route() -> Route {
+    let route = use_state(current_route);
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || {
+                route.set(current_route());
+                // Land keyboard and screen-reader users on the new page, not at the old link.
+                if let Some(main) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("main"))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = main.focus();
+                }
+            });
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(window) = window {
+                    let _ = window.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+    (*route).clone()
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
-    let engine = use_memo((), |_| EngineHandle(Rc::new(RefCell::new(Dynaplay::new()))));
+    let log = use_reducer(RequestLog::default);
+    let engine = use_memo((), |_| Rc::new(RefCell::new(Dynaplay::new())));
+    let handle = use_memo((), {
+        let engine = (*engine).clone();
+        let log = log.dispatcher();
+        move |_| EngineHandle { engine, log }
+    });
     {
         let engine = (*engine).clone();
         use_effect_with((), move |_| {
@@ -64,18 +291,48 @@ pub fn app() -> Html {
             }
         });
     }
+    let route = use_hash_route();
+    // The skip link must not change the hash (that is the router's), so it moves focus itself.
+    let skip = Callback::from(|event: MouseEvent| {
+        event.prevent_default();
+        if let Some(main) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("main"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
+    });
+
+    let page = match &route {
+        Route::Console => html! { <Console /> },
+        Route::Tables => html! { <TablesPage /> },
+        Route::Table(name) => html! { <TablePage name={name.clone()} /> },
+        Route::Items(table) => html! { <ItemsPage table={table.clone()} /> },
+        Route::Query(table) => html! { <QueryPage table={table.clone()} /> },
+        Route::Partiql => html! { <PartiqlPage /> },
+        Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
+        Route::Code => html! { <CodePage log={(*log).clone()} /> },
+        Route::NotFound(path) => html! {
+            <section class="panel" aria-labelledby="missing-heading">
+                <h2 id="missing-heading">{ "No such page" }</h2>
+                <p>{ format!("There is no page at #/{path}. ") }<a href="#/console">{ "Go to the Console" }</a></p>
+            </section>
+        },
+    };
 
     html! {
-        <ContextProvider<EngineHandle> context={(*engine).clone()}>
-            <a class="skip-link" href="#request">{ "Skip to the request editor" }</a>
+        <ContextProvider<EngineHandle> context={(*handle).clone()}>
+            <a class="skip-link" href="#main" onclick={skip}>{ "Skip to the page" }</a>
             <header class="masthead">
                 <h1>{ "Dynaplay" }</h1>
                 <p class="tagline">
                     { "DynamoDB in your browser tab: a Rust engine compiled to WebAssembly. Nothing leaves the page." }
                 </p>
+                <Nav current={route.section()} requests={log.entries.len()} />
             </header>
-            <main>
-                <Console />
+            <main id="main" tabindex="-1">
+                { page }
             </main>
         </ContextProvider<EngineHandle>>
     }

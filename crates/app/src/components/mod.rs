@@ -1,5 +1,13 @@
-//! The console's building blocks, one component per file, each with its own props.
+//! The pages' building blocks, one component per file, each with its own props.
+pub mod code_panel;
+pub mod create_table_form;
+pub mod dataset_picker;
+pub mod error_box;
 pub mod history_list;
+pub mod item_editor;
+pub mod item_grid;
+pub mod item_size_view;
+pub mod nav;
 pub mod operation_picker;
 pub mod request_editor;
 pub mod response_view;

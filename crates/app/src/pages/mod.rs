@@ -1,2 +1,9 @@
-//! The playground's pages, one file each.
+//! One module per route (see `app::Route`).
+pub mod code;
 pub mod console;
+pub mod items;
+pub mod partiql;
+pub mod query;
+pub mod streams;
+pub mod table;
+pub mod tables;

@@ -1,0 +1,60 @@
+//! Every request the UI made, newest first, for the Code page: the operation, its body and the status
+//! it got. A pure `Reducible`; the engine handle records into it after each call.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+/// One request made from the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedRequest {
+    pub id: u32,
+    pub operation: String,
+    pub body: String,
+    pub status: u16,
+}
+
+/// The most requests kept; older ones fall off the end.
+pub const LOG_LIMIT: usize = 100;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestLog {
+    pub entries: Vec<LoggedRequest>,
+    next_id: u32,
+}
+
+pub enum LogAction {
+    Record {
+        operation: String,
+        body: String,
+        status: u16,
+    },
+}
+
+impl Reducible for RequestLog {
+    type Action = LogAction;
+
+    fn reduce(self: Rc<Self>, action: LogAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            LogAction::Record {
+                operation,
+                body,
+                status,
+            } => {
+                next.next_id += 1;
+                next.entries.insert(
+                    0,
+                    LoggedRequest {
+                        id: next.next_id,
+                        operation,
+                        body,
+                        status,
+                    },
+                );
+                next.entries.truncate(LOG_LIMIT);
+            }
+        }
+        Rc::new(next)
+    }
+}
