@@ -1,5 +1,5 @@
 //! The PartiQL page: a statement and its parameters sent with ExecuteStatement. The answer (items, or
-//! the engine's error as it gives it, including when this engine has no PartiQL yet) is shown as is.
+//! the engine's error as it gives it) is shown as is.
 
 use serde_json::{json, Value};
 use web_sys::HtmlTextAreaElement;
