@@ -1,6 +1,10 @@
 //! The Dynaplay engine for the browser: the `Dynaplay` class JavaScript sees, and the same engine as a
-//! Rust API for the Yew app. Time comes from `Date.now()`; tables live in memory for now.
+//! Rust API for the Yew app (in memory, synchronous), and `Sandbox` (`sandbox.rs`): the
+//! persisted, asynchronous runtime behind the JavaScript module `js/dynaplay.js`.
 #![cfg(target_arch = "wasm32")]
+
+pub mod idb;
+pub mod sandbox;
 
 use dynaplay_engine::{Clock, Engine, Response};
 use js_sys::{Error, Object, Promise, Reflect, JSON};
