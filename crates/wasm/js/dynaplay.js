@@ -18,40 +18,171 @@ let loading;
  * false` stops the once-a-minute TTL sweep (`sweepTtl()` still works).
  * If IndexedDB is unavailable the sandbox falls back to memory: `db.persistence` is then "memory"
  * and `db.reason` says why.
+ *
+ * Several tabs may open the same name: one of them (the holder of a Web Lock named after the
+ * sandbox) runs the engine, and the others forward every call to it over a BroadcastChannel
+ * (`db.role` is "owner" or "follower"). When the owner closes, the lock passes to a follower,
+ * which opens the sandbox from IndexedDB (where every answered write already is) and takes over.
  */
 export async function open(name, options = {}) {
   loading ??= init(options.wasm ? { module_or_path: options.wasm } : undefined);
   await loading;
-  const throttling = options.throttling !== false;
-  let reason;
-  let sandbox;
+  const db = new Database(options);
   if (name && typeof indexedDB === 'undefined') {
-    reason = 'IndexedDB is not available here; this sandbox lives in memory and a reload empties it';
-    sandbox = await openSandbox(undefined, throttling);
+    db.reason = 'IndexedDB is not available here; this sandbox lives in memory and a reload empties it';
+    await db._own(() => openSandbox(undefined, db._throttling));
+  } else if (name && globalThis.navigator?.locks && typeof BroadcastChannel === 'function') {
+    await db._share(String(name));
   } else {
-    sandbox = await openSandbox(name || undefined, throttling);
-    reason = sandbox.reason;
+    await db._own(() => openSandbox(name || undefined, db._throttling));
   }
-  return new Database(sandbox, reason, options);
+  return db;
+}
+
+/** An Error as it crosses the BroadcastChannel (only plain data is cloned). */
+function plainError(e) {
+  return { name: e?.name ?? 'Error', message: e?.message ?? String(e) };
+}
+
+function revive(e) {
+  const error = new Error(e.message);
+  error.name = e.name;
+  return error;
 }
 
 /** One sandbox. Every method that changes data resolves only once the change is in IndexedDB. */
 class Database {
   #sandbox;
   #timer;
+  #channel;
+  #pending = new Map();
+  #offset = 0;
+  #release;
 
-  constructor(sandbox, reason, options) {
+  constructor(options) {
+    this._throttling = options.throttling !== false;
+    this.role = 'owner';
+    this.persistence = 'memory';
+    this.reason = undefined;
+    if (options.ttlSweep !== false) {
+      // Only the owner sweeps; a follower's sandbox is the owner's.
+      this.#timer = setInterval(() => {
+        if (this.#sandbox) this.sweepTtl().catch(() => {});
+      }, TTL_SWEEP_MILLIS);
+    }
+  }
+
+  /** Runs the engine in this tab. */
+  async _own(openIt) {
+    const sandbox = await openIt();
     this.#sandbox = sandbox;
     this.persistence = sandbox.persistence;
-    this.reason = reason;
-    if (options.ttlSweep !== false) {
-      this.#timer = setInterval(() => this.sweepTtl().catch(() => {}), TTL_SWEEP_MILLIS);
+    this.reason ??= sandbox.reason;
+    this.role = 'owner';
+  }
+
+  /** Joins the tabs sharing sandbox `name`: owner if the lock is free, else a follower. */
+  async _share(name) {
+    const lockName = `dynaplay:${name}`;
+    this.#channel = new BroadcastChannel(lockName);
+    this.#channel.onmessage = (event) => this.#receive(event.data);
+    // The lock is held until close() or until the page goes (the browser then releases it).
+    const holdUntilClosed = () => new Promise((release) => { this.#release = release; });
+    const owner = await new Promise((decided) => {
+      navigator.locks.request(lockName, { ifAvailable: true }, (lock) => {
+        decided(Boolean(lock));
+        return lock ? holdUntilClosed() : undefined;
+      });
+    });
+    if (owner) {
+      await this.#promote(name);
+      return;
+    }
+    this.role = 'follower';
+    this.persistence = 'indexeddb';
+    // Queued for the lock: granted when the owner goes, which promotes this tab.
+    navigator.locks.request(lockName, () => {
+      const held = holdUntilClosed();
+      this.#promote(name).catch((e) => {
+        for (const [id, call] of this.#pending) {
+          this.#pending.delete(id);
+          call.reject(revive({ name: 'InternalServerError', message: `the sandbox could not be opened here: ${e?.message ?? e}` }));
+        }
+      });
+      return held;
+    });
+    // The owner's clock offset; waiting for it also proves the owner answers.
+    this.#offset = await this.#forward('offset', []);
+  }
+
+  async #promote(name) {
+    await this._own(() => openSandbox(name, this._throttling));
+    // Anything a follower asked for before it was promoted runs here now, in order.
+    for (const [id, call] of this.#pending) {
+      this.#pending.delete(id);
+      this.#local(call.method, call.args).then(call.resolve, call.reject);
+    }
+    this.#channel.postMessage({ type: 'owner' });
+  }
+
+  /** Calls the engine in this tab. */
+  #local(method, args) {
+    const s = this.#sandbox;
+    switch (method) {
+      case 'dispatch': return s.dispatch(args[0], args[1]);
+      case 'advanceClock': return s.advanceClock(args[0]);
+      case 'sweepTtl': return s.sweepTtl();
+      case 'exportSandbox': return s.exportSandbox();
+      case 'importSandbox': return s.importSandbox(args[0]);
+      case 'offset': return Promise.resolve(s.now() - Date.now());
+      default: return Promise.reject(new Error(`unknown method ${method}`));
+    }
+  }
+
+  /** Runs a call here if this tab owns the sandbox, else in the owner's tab. */
+  #call(method, args) {
+    return this.#sandbox ? this.#local(method, args) : this.#forward(method, args);
+  }
+
+  #forward(method, args) {
+    const id = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { method, args, resolve, reject });
+      this.#channel.postMessage({ type: 'request', id, method, args });
+    });
+  }
+
+  async #receive(message) {
+    if (message.type === 'request' && this.#sandbox) {
+      const reply = { type: 'response', id: message.id, offset: this.#sandbox.now() - Date.now() };
+      try {
+        reply.value = await this.#local(message.method, message.args);
+      } catch (e) {
+        reply.error = plainError(e);
+      }
+      this.#channel.postMessage(reply);
+    } else if (message.type === 'response') {
+      const call = this.#pending.get(message.id);
+      if (!call) return;
+      this.#pending.delete(message.id);
+      this.#offset = message.offset;
+      if (message.error) call.reject(revive(message.error));
+      else call.resolve(message.value);
+    } else if (message.type === 'owner' && !this.#sandbox) {
+      // A new owner: whatever the old one never answered is asked again. (A request the old owner
+      // ran but could not answer before it closed runs twice, as an SDK retry after a lost
+      // response would.)
+      for (const [id, call] of this.#pending) {
+        this.#channel.postMessage({ type: 'request', id, method: call.method, args: call.args });
+      }
+    } else if (message.type === 'clock') {
+      this.#offset = message.offset;
     }
   }
 
   /** `target` is the whole X-Amz-Target (DynamoDB or DynamoDBStreams); resolves `{status, body}`. */
   dispatch(target, body = '{}') {
-    return this.#sandbox.dispatch(String(target), typeof body === 'string' ? body : JSON.stringify(body));
+    return this.#call('dispatch', [String(target), typeof body === 'string' ? body : JSON.stringify(body)]);
   }
 
   /**
@@ -76,27 +207,30 @@ class Database {
 
   /** The sandbox clock in epoch milliseconds: real time plus the offset `advanceClock` moved. */
   now() {
-    return this.#sandbox.now();
+    return this.#sandbox ? this.#sandbox.now() : Date.now() + this.#offset;
   }
 
   /** Moves the sandbox clock by `ms` (saved with the sandbox); resolves the new `now()`. */
-  advanceClock(ms) {
-    return this.#sandbox.advanceClock(Number(ms));
+  async advanceClock(ms) {
+    const now = await this.#call('advanceClock', [Number(ms)]);
+    this.#offset = now - Date.now();
+    this.#channel?.postMessage({ type: 'clock', offset: this.#offset });
+    return now;
   }
 
   /** Deletes every expired TTL item now; resolves how many went. */
   sweepTtl() {
-    return this.#sandbox.sweepTtl();
+    return this.#call('sweepTtl', []);
   }
 
   /** The whole sandbox (tables, indexes, items, streams, TTL, backups, clock offset) as one object. */
   async exportSandbox() {
-    return JSON.parse(await this.#sandbox.exportSandbox());
+    return JSON.parse(await this.#call('exportSandbox', []));
   }
 
   /** Replaces the whole sandbox with an export (object or JSON text); an invalid one changes nothing. */
   importSandbox(data) {
-    return this.#sandbox.importSandbox(typeof data === 'string' ? data : JSON.stringify(data));
+    return this.#call('importSandbox', [typeof data === 'string' ? data : JSON.stringify(data)]);
   }
 
   /**
@@ -111,12 +245,15 @@ class Database {
   /** Stops the TTL timer and closes the IndexedDB connection. */
   close() {
     clearInterval(this.#timer);
-    this.#sandbox.close();
+    this.#sandbox?.close();
+    this.#sandbox = undefined;
+    this.#channel?.close();
+    this.#release?.();
   }
 
-  /** Test hook: the next storage write fails as a full disk would. */
+  /** Test hook: the next storage write fails as a full disk would (in the owner's tab only). */
   failNextWrite() {
-    this.#sandbox.failNextWrite();
+    this.#sandbox?.failNextWrite();
   }
 }
 
