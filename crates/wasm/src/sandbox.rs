@@ -411,6 +411,53 @@ impl Sandbox {
         reopening.resolve();
     }
 
+    /// Lets every answer already given become durable; then stores `snapshot` in place of
+    /// everything and reopens the engine over it.
+    async fn replace_all(
+        state: &Rc<RefCell<State>>,
+        snapshot: Snapshot,
+        offset: i64,
+    ) -> Result<(), JsValue> {
+        loop {
+            let waiting = {
+                let s = state.borrow();
+                s.open_batch
+                    .as_ref()
+                    .or(s.in_flight.as_ref())
+                    .map(|b| b.promise.clone())
+            };
+            match waiting {
+                Some(p) => {
+                    let _ = JsFuture::from(p).await;
+                }
+                None => break,
+            }
+        }
+        let backend = state.borrow().backend.clone();
+        match &backend {
+            Backend::IndexedDb(db) => idb::replace(db, &snapshot, offset)
+                .await
+                .map_err(|e| reject(storage_message(&e)))?,
+            Backend::Memory(m) => {
+                let mut fresh = MemoryStorage::new();
+                fresh
+                    .commit(&snapshot_mutations(&snapshot))
+                    .map_err(|e| js_error(&e.0))?;
+                *m.borrow_mut() = fresh;
+            }
+        }
+        let mut s = state.borrow_mut();
+        if let Ok(mut q) = s.queue.lock() {
+            q.initial = snapshot;
+            q.pending.clear();
+        }
+        s.offset.store(offset, Ordering::SeqCst);
+        let (queue, offset) = (s.queue.clone(), s.offset.clone());
+        s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
+        s.broken = None;
+        Ok(())
+    }
+
     /// Waits until everything answered so far is durable.
     async fn settle(state: &Rc<RefCell<State>>) -> Result<(), String> {
         Self::run(state, |_| ()).await
@@ -576,6 +623,63 @@ pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), Strin
     Ok((snapshot, offset))
 }
 
+/// The mutations that build `snapshot` from nothing (an import into a memory sandbox).
+fn snapshot_mutations(snapshot: &Snapshot) -> Vec<Mutation> {
+    let mut batch = Vec::new();
+    for (table, definition) in &snapshot.tables {
+        batch.push(Mutation::PutTable {
+            table: table.clone(),
+            definition: definition.clone(),
+        });
+    }
+    for (table, rows) in &snapshot.items {
+        for (key, item) in rows {
+            batch.push(Mutation::PutItem {
+                table: table.clone(),
+                key: key.clone(),
+                item: item.clone(),
+            });
+        }
+    }
+    for (stream, definition) in &snapshot.streams {
+        batch.push(Mutation::PutStream {
+            stream: stream.clone(),
+            definition: definition.clone(),
+        });
+    }
+    for (stream, rows) in &snapshot.stream_records {
+        for (sequence, record) in rows {
+            batch.push(Mutation::PutStreamRecord {
+                stream: stream.clone(),
+                sequence: sequence.clone(),
+                record: record.clone(),
+            });
+        }
+    }
+    for (arn, backup) in &snapshot.backups {
+        batch.push(Mutation::PutBackup {
+            arn: arn.clone(),
+            backup: backup.clone(),
+        });
+    }
+    for (table, settings) in &snapshot.continuous_backups {
+        batch.push(Mutation::PutContinuousBackups {
+            table: table.clone(),
+            settings: settings.clone(),
+        });
+    }
+    for (table, rows) in &snapshot.changes {
+        for (seq, change) in rows {
+            batch.push(Mutation::PutChange {
+                table: table.clone(),
+                seq: *seq,
+                change: change.clone(),
+            });
+        }
+    }
+    batch
+}
+
 fn reject(message: String) -> JsValue {
     js_error(&message)
 }
@@ -625,14 +729,15 @@ impl Sandbox {
                 .offset
                 .load(Ordering::SeqCst)
                 .saturating_add(millis as i64);
-            s.offset.store(offset, Ordering::SeqCst);
             (offset, s.backend.clone())
         };
+        // Saved first, moved after: the clock in memory never runs ahead of the stored one.
         if let Backend::IndexedDb(db) = backend {
             idb::write_clock_offset(&db, offset)
                 .await
                 .map_err(|e| reject(storage_message(&e)))?;
         }
+        self.state.borrow().offset.store(offset, Ordering::SeqCst);
         Ok(self.now())
     }
 
@@ -663,80 +768,14 @@ impl Sandbox {
         let doc: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| js_error(&format!("the sandbox export is not JSON: {e}")))?;
         let (snapshot, offset) = import_document(&doc).map_err(reject)?;
-        Self::settle(&self.state).await.map_err(reject)?;
-        let backend = self.state.borrow().backend.clone();
-        match &backend {
-            Backend::IndexedDb(db) => idb::replace(db, &snapshot, offset)
-                .await
-                .map_err(|e| reject(storage_message(&e)))?,
-            Backend::Memory(m) => {
-                let mut fresh = MemoryStorage::new();
-                let mut batch = Vec::new();
-                for (table, definition) in &snapshot.tables {
-                    batch.push(Mutation::PutTable {
-                        table: table.clone(),
-                        definition: definition.clone(),
-                    });
-                }
-                for (table, rows) in &snapshot.items {
-                    for (key, item) in rows {
-                        batch.push(Mutation::PutItem {
-                            table: table.clone(),
-                            key: key.clone(),
-                            item: item.clone(),
-                        });
-                    }
-                }
-                for (stream, definition) in &snapshot.streams {
-                    batch.push(Mutation::PutStream {
-                        stream: stream.clone(),
-                        definition: definition.clone(),
-                    });
-                }
-                for (stream, rows) in &snapshot.stream_records {
-                    for (sequence, record) in rows {
-                        batch.push(Mutation::PutStreamRecord {
-                            stream: stream.clone(),
-                            sequence: sequence.clone(),
-                            record: record.clone(),
-                        });
-                    }
-                }
-                for (arn, backup) in &snapshot.backups {
-                    batch.push(Mutation::PutBackup {
-                        arn: arn.clone(),
-                        backup: backup.clone(),
-                    });
-                }
-                for (table, settings) in &snapshot.continuous_backups {
-                    batch.push(Mutation::PutContinuousBackups {
-                        table: table.clone(),
-                        settings: settings.clone(),
-                    });
-                }
-                for (table, rows) in &snapshot.changes {
-                    for (seq, change) in rows {
-                        batch.push(Mutation::PutChange {
-                            table: table.clone(),
-                            seq: *seq,
-                            change: change.clone(),
-                        });
-                    }
-                }
-                fresh.commit(&batch).map_err(|e| js_error(&e.0))?;
-                *m.borrow_mut() = fresh;
-            }
-        }
-        let mut s = self.state.borrow_mut();
-        if let Ok(mut q) = s.queue.lock() {
-            q.initial = snapshot;
-            q.pending.clear();
-        }
-        s.offset.store(offset, Ordering::SeqCst);
-        let (queue, offset) = (s.queue.clone(), s.offset.clone());
-        s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
-        s.broken = None;
-        Ok(())
+        Self::ready(&self.state).await;
+        // Requests arriving from now on wait (as during a reopen) until the new sandbox is in.
+        let gate = Barrier::new();
+        self.state.borrow_mut().reopening = Some(gate.clone());
+        let result = Self::replace_all(&self.state, snapshot, offset).await;
+        self.state.borrow_mut().reopening = None;
+        gate.resolve();
+        result
     }
 
     /// Test hook: makes the next storage write fail as a full disk would.

@@ -337,3 +337,41 @@ fn web_sys_log(text: &str) {
         let _ = f.call1(&console, &format!("FIXTURE {text}").into());
     }
 }
+
+// importSandbox replaces a persisted sandbox whole: what it held before is gone, the import is
+// what a reopen finds, and an invalid document changes nothing.
+#[wasm_bindgen_test]
+async fn an_import_replaces_everything_and_persists() {
+    let source = open_sandbox(None, true).await.expect("memory sandbox");
+    seed(&source).await;
+    let exported = source.export_sandbox().await.expect("export");
+
+    let name = unique("import");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    ok(
+        &db,
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Old",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )
+    .await;
+    assert!(db
+        .import_sandbox(r#"{"format": "dynaplay-sandbox", "version": 99}"#.into())
+        .await
+        .is_err());
+    db.import_sandbox(exported.clone()).await.expect("import");
+    let tables = ok(&db, "ListTables", serde_json::json!({})).await;
+    assert_eq!(tables["TableNames"], serde_json::json!(["Music"]));
+    db.close();
+
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(
+        export_without_clock(&exported),
+        export_without_clock(&after)
+    );
+}
