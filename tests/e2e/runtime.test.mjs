@@ -150,6 +150,12 @@ test('the JS API: errors, dispatch, clock and TTL, export/import, a failed stora
         out.badImport = e.message;
       }
       out.stillThere = (await mem.send('Scan', { TableName: 'Bulk' })).Count;
+
+      // Where IndexedDB is missing (some private modes, sandboxed frames), a named sandbox still
+      // opens, in memory, and says why.
+      Object.defineProperty(globalThis, 'indexedDB', { value: undefined, configurable: true });
+      const fallback = await dynaplayRuntime.open('no-idb');
+      out.fallback = { persistence: fallback.persistence, reason: fallback.reason };
       return out;
     }, TABLE);
     assert.deepEqual(r.error, { isError: true, name: 'ResourceNotFoundException', message: 'Requested resource not found' });
@@ -165,6 +171,8 @@ test('the JS API: errors, dispatch, clock and TTL, export/import, a failed stora
     assert.equal(r.imported, 1);
     assert.match(r.badImport, /not a Dynaplay sandbox export/);
     assert.equal(r.stillThere, 1);
+    assert.equal(r.fallback.persistence, 'memory');
+    assert.match(r.fallback.reason, /IndexedDB is not available/);
     assert.deepEqual(b.problems, []);
   } finally {
     await b.close();
