@@ -179,6 +179,62 @@ test('the JS API: errors, dispatch, clock and TTL, export/import, a failed stora
   }
 });
 
+// A real QuotaExceededError (Chromium's quota for the origin cut to 2 MB through the DevTools protocol):
+// the writes that do not fit are InternalServerError saying storage is full, the ones before stay, and
+// memory holds exactly what IndexedDB does, before and after a reload.
+test('a full disk: writes that do not fit fail with InternalServerError and nothing half-written stays', async () => {
+  const b = await openRuntime();
+  try {
+    const cdp = await b.context.newCDPSession(b.page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url.replace(/\/$/, ''), quotaSize: 2 * 1024 * 1024 });
+    await b.ready();
+    const countAll = async () => b.page.evaluate(async () => {
+      const db = await dynaplayRuntime.open('full', { throttling: false });
+      let count = 0;
+      let ExclusiveStartKey;
+      do {
+        const page = await db.send('Scan', { TableName: 'Full', Select: 'COUNT', ExclusiveStartKey });
+        count += page.Count;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return count;
+    });
+    const outcomes = await b.page.evaluate(async () => {
+      const db = await dynaplayRuntime.open('full', { throttling: false });
+      await db.send('CreateTable', { TableName: 'Full', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' });
+      // Random text, because IndexedDB compresses repetitive values far below the quota.
+      const noise = () => {
+        const bytes = new Uint8Array(150_000);
+        for (let o = 0; o < bytes.length; o += 65536) crypto.getRandomValues(bytes.subarray(o, o + 65536));
+        return Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
+      };
+      const out = [];
+      for (let i = 0; i < 20; i++) {
+        try {
+          await db.send('PutItem', { TableName: 'Full', Item: { id: { S: `i${i}` }, v: { S: noise() } } });
+          out.push('ok');
+        } catch (e) {
+          out.push(`${e.name}: ${e.message}`);
+        }
+      }
+      db.close();
+      return out;
+    });
+    const saved = outcomes.filter((o) => o === 'ok').length;
+    const failures = outcomes.filter((o) => o !== 'ok');
+    assert.ok(saved > 0 && failures.length > 0, JSON.stringify(outcomes));
+    for (const f of failures) assert.match(f, /^InternalServerError: .*storage is full.*QuotaExceededError/);
+    assert.equal(await countAll(), saved);
+    await b.page.reload();
+    await b.ready();
+    assert.equal(await countAll(), saved);
+    assert.deepEqual(b.problems, []);
+  } finally {
+    await b.close();
+  }
+});
+
 // The documentation page runs the real SDK (bundled by esbuild) against the sandbox; then the same
 // clients do a TransactWriteItems, a DocumentClient put, and read the table's stream.
 test('the AWS SDK for JavaScript v3 runs in the page against the sandbox', async () => {

@@ -279,7 +279,15 @@ pub async fn write(db: &Database, batch: &[Mutation], abort: bool) -> Result<(),
             "QuotaExceededError: the transaction was aborted (failure injected by a test)",
         ));
     }
-    tx.commit().await?;
+    // The library reports an aborted commit without the browser's reason; the transaction's own
+    // `error` says whether it was the quota (QuotaExceededError) or something else.
+    let sys: web_sys::IdbTransaction = tx.as_sys().clone().into();
+    if let Err(e) = tx.commit().await {
+        let reason = sys
+            .error()
+            .map(|d| format!("{}: {}", d.name(), d.message()));
+        return Err(IdbError::new(reason.unwrap_or_else(|| e.to_string())));
+    }
     Ok(())
 }
 
