@@ -169,7 +169,7 @@ fn wasm_browser_tests() -> Result<(), String> {
 }
 
 /// Builds the JavaScript runtime into `dist/runtime/` (after Trunk, which empties `dist/`): the
-/// `dynaplay-wasm` cdylib through wasm-bindgen (`--target web`, an ES module), the wrapper module
+/// `dynaplay-wasm` cdylib through wasm-bindgen (`--target web`, an ES module) and wasm-opt, the wrapper module
 /// `crates/wasm/js/dynaplay.js`, the AWS SDK bundled for the browser by esbuild from npm, and the
 /// pages in `web/runtime/`.
 pub fn runtime_build() -> Result<(), String> {
@@ -194,6 +194,23 @@ pub fn runtime_build() -> Result<(), String> {
             "--out-dir",
             "dist/runtime",
             "target/wasm32-unknown-unknown/release/dynaplay_wasm.wasm",
+        ],
+    ))?;
+    // npm's wasm-opt (the one Trunk uses): about 1.5 MB down to 0.9 MB (350 KB gzipped) in ~30 s.
+    // The features are the ones rustc's wasm32 target emits, so wasm-opt accepts its output.
+    run(command(
+        "wasm-opt",
+        &[
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "dist/runtime/dynaplay_wasm_bg.wasm",
+            "-o",
+            "dist/runtime/dynaplay_wasm_bg.wasm",
         ],
     ))?;
     run(command(
