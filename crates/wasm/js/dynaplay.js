@@ -8,6 +8,8 @@ const DYNAMODB = 'DynamoDB_20120810';
 const STREAMS = 'DynamoDBStreams_20120810';
 // DynamoDB sweeps expired items in the background; the sandbox checks once a minute of real time.
 const TTL_SWEEP_MILLIS = 60_000;
+// How long a new tab waits for the tab that owns a sandbox to answer before open() gives up.
+const FOLLOWER_TIMEOUT_MILLIS = 15_000;
 
 let loading;
 
@@ -111,8 +113,18 @@ class Database {
       });
       return held;
     });
-    // The owner's clock offset; waiting for it also proves the owner answers.
-    this.#offset = await this.#forward('offset', []);
+    // The owner's clock offset; waiting for it also proves the owner answers (a tab paused in a
+    // debugger would not, and open() should say so rather than hang).
+    let timer;
+    const silent = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(
+        `another tab holds sandbox "${name}" but does not answer; close it or reload it`)), FOLLOWER_TIMEOUT_MILLIS);
+    });
+    try {
+      this.#offset = await Promise.race([this.#forward('offset', []), silent]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #promote(name) {
