@@ -149,11 +149,15 @@ impl EngineHandle {
     /// Runs one request: `target` is the whole `X-Amz-Target`.
     pub fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
         let response = self.engine.borrow_mut().dispatch(target, body);
-        let operation = target
-            .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
-            .unwrap_or(target);
+        let operation = match target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX) {
+            Some(op) => format!("Streams.{op}"),
+            None => target
+                .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
+                .unwrap_or(target)
+                .to_string(),
+        };
         self.log.dispatch(LogAction::Record {
-            operation: operation.to_string(),
+            operation,
             body: body.to_string(),
             status: response.status,
         });

@@ -14,7 +14,11 @@ pub struct Example {
 
 /// The `X-Amz-Target` header value for an operation.
 pub fn target(operation: &str) -> String {
-    format!("DynamoDB_20120810.{operation}")
+    // The app names the Streams API's operations `Streams.<op>`; they have their own prefix.
+    match operation.strip_prefix("Streams.") {
+        Some(op) => format!("DynamoDBStreams_20120810.{op}"),
+        None => format!("DynamoDB_20120810.{operation}"),
+    }
 }
 
 /// The example for an operation name.

@@ -1,6 +1,10 @@
 //! The Dynaplay engine for the browser: the `Dynaplay` class JavaScript sees, and the same engine as a
-//! Rust API for the Yew app. Time comes from `Date.now()`; tables live in memory for now.
+//! Rust API for the Yew app (in memory, synchronous), and `Sandbox` (`sandbox.rs`): the
+//! persisted, asynchronous runtime behind the JavaScript module `js/dynaplay.js`.
 #![cfg(target_arch = "wasm32")]
+
+pub mod idb;
+pub mod sandbox;
 
 use dynaplay_engine::{Clock, Engine, Response};
 use js_sys::{Error, Object, Promise, Reflect, JSON};
@@ -8,6 +12,8 @@ use wasm_bindgen::prelude::*;
 
 /// The prefix of every DynamoDB `X-Amz-Target`; what follows it is the operation name.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+/// The `X-Amz-Target` prefix of the DynamoDB Streams API.
+pub const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
 
 /// The browser's wall clock.
 struct BrowserClock;
@@ -89,16 +95,9 @@ impl Dynaplay {
 impl Dynaplay {
     /// The Rust side of `dispatch`: a whole `X-Amz-Target` and a body in, status and body out.
     pub fn dispatch(&mut self, target: &str, body: &str) -> Response {
-        match target.strip_prefix(TARGET_PREFIX) {
-            Some(operation) => self.engine.dispatch(operation, body),
-            // DynamoDB answers a target outside its API the same way as an unknown operation.
-            None => Response {
-                status: 400,
-                body: dynaplay_engine::ApiError::unknown_operation()
-                    .to_json()
-                    .to_string(),
-            },
-        }
+        // Both APIs, by their own prefixes; anything else is UnknownOperationException, as
+        // DynamoDB answers a target outside its API.
+        self.engine.dispatch_target(target, body)
     }
 }
 

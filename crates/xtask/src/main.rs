@@ -17,6 +17,7 @@ commands:
   test               install missing tools, then run every check CI runs (fmt, clippy, native, wasm,
                      browser, e2e and real-client tests), stopping at the first failure
   test --keep-going  the same, but run every stage and report all failures at the end
+  runtime            build only the JavaScript runtime into dist/runtime (wasm-bindgen, esbuild)
   setup              only install missing tools";
 
 fn main() -> ExitCode {
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => stages::test(false),
         Some("test") if args[1..] == ["--keep-going"] => stages::test(true),
         Some("setup") if args.len() == 1 => setup::install_all(),
+        Some("runtime") if args.len() == 1 => stages::runtime_build(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,377 @@
+//! The IndexedDB storage in a real browser (headless Chromium): what a sandbox writes comes back
+//! after a reopen, data in format version 1 (the fixture `fixtures/idb-v1.json`, a raw dump of the
+//! stores) still opens, a newer format is refused rather than misread, and a failed write is
+//! answered with InternalServerError and leaves neither memory nor IndexedDB changed.
+#![cfg(target_arch = "wasm32")]
+
+use dynaplay_wasm::sandbox::{import_raw_dump, open_sandbox, raw_dump, Sandbox};
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A database name no other test (or earlier run in the same profile) uses.
+fn unique(name: &str) -> String {
+    format!("{name}-{}-{}", js_sys::Date::now(), js_sys::Math::random())
+}
+
+/// Runs one DynamoDB operation; (status, body as serde_json).
+async fn call(db: &Sandbox, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let target = if op.contains('.') {
+        op.to_string()
+    } else {
+        format!("DynamoDB_20120810.{op}")
+    };
+    let response = db.dispatch(target, body.to_string()).await;
+    let status = Reflect::get(&response, &"status".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(0.0) as u16;
+    let text = Reflect::get(&response, &"body".into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or_default())
+}
+
+async fn ok(db: &Sandbox, op: &str, body: serde_json::Value) -> serde_json::Value {
+    let (status, out) = call(db, op, body).await;
+    assert_eq!(status, 200, "{op} failed: {out}");
+    out
+}
+
+fn export_without_clock(text: &str) -> serde_json::Value {
+    let mut doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    doc["clockOffsetMillis"] = serde_json::json!(0);
+    doc
+}
+
+async fn seed(db: &Sandbox) {
+    ok(
+        db,
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Music",
+            "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"},
+                                     {"AttributeName": "Song", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"},
+                          {"AttributeName": "Song", "KeyType": "RANGE"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        }),
+    )
+    .await;
+    ok(
+        db,
+        "UpdateContinuousBackups",
+        serde_json::json!({
+            "TableName": "Music",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
+        }),
+    )
+    .await;
+    for (artist, song) in [("Ada", "One"), ("Ada", "Two"), ("Bo", "Three")] {
+        ok(
+            db,
+            "PutItem",
+            serde_json::json!({
+                "TableName": "Music",
+                "Item": {"Artist": {"S": artist}, "Song": {"S": song}, "Plays": {"N": "1"}},
+            }),
+        )
+        .await;
+    }
+    ok(
+        db,
+        "DeleteItem",
+        serde_json::json!({
+            "TableName": "Music", "Key": {"Artist": {"S": "Ada"}, "Song": {"S": "Two"}},
+        }),
+    )
+    .await;
+    ok(
+        db,
+        "CreateBackup",
+        serde_json::json!({"TableName": "Music", "BackupName": "first"}),
+    )
+    .await;
+}
+
+// Everything a sandbox holds (tables, items, stream records, backups, the PITR log) is written as
+// it happens, so a fresh open of the same database sees exactly the same sandbox.
+#[wasm_bindgen_test]
+async fn a_reopened_sandbox_holds_what_was_written() {
+    let name = unique("reopen");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    seed(&db).await;
+    let before = db.export_sandbox().await.expect("export");
+    db.close();
+
+    let again = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(export_without_clock(&before), export_without_clock(&after));
+    let doc = export_without_clock(&after);
+    assert_eq!(doc["items"]["Music"].as_array().map(Vec::len), Some(2));
+    assert_eq!(doc["backups"].as_object().map(|b| b.len()), Some(1));
+    let records: usize = doc["streamRecords"]
+        .as_object()
+        .map(|s| {
+            s.values()
+                .filter_map(|r| r.as_object())
+                .map(|r| r.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    assert_eq!(records, 4, "three INSERTs and a REMOVE");
+    assert!(doc["changes"]["Music"]
+        .as_array()
+        .is_some_and(|c| c.len() == 4));
+
+    // DeleteTable is range deletes: no row of the table's items or change log is left behind.
+    ok(
+        &again,
+        "DeleteTable",
+        serde_json::json!({"TableName": "Music"}),
+    )
+    .await;
+    again.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
+    assert_eq!(dump["stores"]["items"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["changes"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["tables"], serde_json::json!([]));
+}
+
+// Data saved by format version 1 (a raw dump written by this version, planted store by store
+// without the current writers) must open in every later version.
+#[wasm_bindgen_test]
+async fn format_version_1_data_still_opens() {
+    let name = unique("fixture-v1");
+    import_raw_dump(
+        name.clone(),
+        include_str!("fixtures/idb-v1.json").to_string(),
+    )
+    .await
+    .expect("plant the fixture");
+    let db = open_sandbox(Some(name), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
+    assert_eq!(scan["Count"], 2);
+    let got = ok(
+        &db,
+        "GetItem",
+        serde_json::json!({
+            "TableName": "Music", "Key": {"Artist": {"S": "Bo"}, "Song": {"S": "Three"}},
+        }),
+    )
+    .await;
+    assert_eq!(got["Item"]["Plays"], serde_json::json!({"N": "1"}));
+    let backups = ok(&db, "ListBackups", serde_json::json!({})).await;
+    assert_eq!(backups["BackupSummaries"].as_array().map(Vec::len), Some(1));
+    let streams = ok(
+        &db,
+        "DynamoDBStreams_20120810.ListStreams",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(streams["Streams"].as_array().map(Vec::len), Some(1));
+    // The loaded sandbox keeps working: a write goes to the same stores.
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({
+            "TableName": "Music", "Item": {"Artist": {"S": "Cy"}, "Song": {"S": "Four"}},
+        }),
+    )
+    .await;
+    let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
+    assert_eq!(scan["Count"], 3);
+}
+
+// A database saved by a newer Dynaplay is not misread: the sandbox opens in memory and says why.
+#[wasm_bindgen_test]
+async fn a_newer_format_is_refused() {
+    let name = unique("newer");
+    import_raw_dump(
+        name.clone(),
+        r#"{"format": 2, "stores": {"meta": [["format", 2]]}}"#.to_string(),
+    )
+    .await
+    .expect("plant");
+    let db = open_sandbox(Some(name), true).await.expect("open");
+    assert_eq!(db.persistence(), "memory");
+    let reason = db.reason().unwrap_or_default();
+    assert!(reason.contains("newer Dynaplay"), "{reason}");
+}
+
+// A write whose IndexedDB transaction aborts (as on a full disk) is answered with
+// InternalServerError; memory is rebuilt from IndexedDB, so the item is in neither, and the
+// sandbox keeps working.
+#[wasm_bindgen_test]
+async fn a_failed_write_changes_nothing() {
+    let name = unique("failing");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    db.fail_next_write();
+    let (status, body) = call(
+        &db,
+        "PutItem",
+        serde_json::json!({
+            "TableName": "Music", "Item": {"Artist": {"S": "Lost"}, "Song": {"S": "X"}},
+        }),
+    )
+    .await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.dynamodb.v20120810#InternalServerError"
+    );
+    assert!(body["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("storage is full")));
+    let key = serde_json::json!({"TableName": "Music", "Key": {"Artist": {"S": "Lost"}, "Song": {"S": "X"}}});
+    assert_eq!(ok(&db, "GetItem", key.clone()).await.get("Item"), None);
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({
+            "TableName": "Music", "Item": {"Artist": {"S": "Kept"}, "Song": {"S": "Y"}},
+        }),
+    )
+    .await;
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    assert_eq!(ok(&again, "GetItem", key).await.get("Item"), None);
+    let scan = ok(&again, "Scan", serde_json::json!({"TableName": "Music"})).await;
+    assert_eq!(scan["Count"], 3);
+}
+
+// Concurrent requests share transactions and all resolve once durable (group commit).
+#[wasm_bindgen_test]
+async fn concurrent_writes_are_all_durable() {
+    let name = unique("group");
+    let db = open_sandbox(Some(name.clone()), false).await.expect("open");
+    seed(&db).await;
+    // Each request runs as its own promise, as 300 page scripts calling `dispatch` at once would.
+    let db = std::rc::Rc::new(db);
+    let array = js_sys::Array::new();
+    for i in 0..300 {
+        let db = db.clone();
+        array.push(&wasm_bindgen_futures::future_to_promise(async move {
+            let body = serde_json::json!({
+                "TableName": "Music",
+                "Item": {"Artist": {"S": "Many"}, "Song": {"S": format!("s{i}")}},
+            });
+            Ok::<JsValue, JsValue>(
+                db.dispatch("DynamoDB_20120810.PutItem".into(), body.to_string())
+                    .await,
+            )
+        }));
+    }
+    let all = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&array))
+        .await
+        .expect("all resolve");
+    let statuses: Vec<f64> = js_sys::Array::from(&all)
+        .iter()
+        .map(|r| {
+            Reflect::get(&r, &"status".into())
+                .ok()
+                .and_then(|s| s.as_f64())
+                .unwrap_or(0.0)
+        })
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 200.0), "{statuses:?}");
+    db.close();
+    let again = open_sandbox(Some(name), false).await.expect("reopen");
+    let count = ok(
+        &again,
+        "Query",
+        serde_json::json!({
+            "TableName": "Music", "KeyConditionExpression": "Artist = :a",
+            "ExpressionAttributeValues": {":a": {"S": "Many"}}, "Select": "COUNT",
+        }),
+    )
+    .await;
+    assert_eq!(count["Count"], 300);
+}
+
+// The raw dump names every store of the current layout, so a layout change is noticed here first.
+// It also logs the dump (`FIXTURE {...}`): run with `--nocapture` to write a new format's fixture.
+#[wasm_bindgen_test]
+async fn the_raw_dump_lists_every_store() {
+    let name = unique("dump");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    db.close();
+    let text = raw_dump(name).await.expect("dump");
+    let dump: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(dump["format"], 1);
+    let stores: Vec<&str> = dump["stores"]
+        .as_object()
+        .map(|s| s.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        stores,
+        [
+            "meta",
+            "tables",
+            "items",
+            "streams",
+            "stream_records",
+            "backups",
+            "continuous_backups",
+            "changes"
+        ]
+    );
+    web_sys_log(&text);
+}
+
+fn web_sys_log(text: &str) {
+    let console = Reflect::get(&js_sys::global(), &"console".into()).unwrap_or(JsValue::NULL);
+    let log = Reflect::get(&console, &"log".into()).unwrap_or(JsValue::NULL);
+    if let Some(f) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Function>(&log) {
+        let _ = f.call1(&console, &format!("FIXTURE {text}").into());
+    }
+}
+
+// importSandbox replaces a persisted sandbox whole: what it held before is gone, the import is
+// what a reopen finds, and an invalid document changes nothing.
+#[wasm_bindgen_test]
+async fn an_import_replaces_everything_and_persists() {
+    let source = open_sandbox(None, true).await.expect("memory sandbox");
+    seed(&source).await;
+    let exported = source.export_sandbox().await.expect("export");
+
+    let name = unique("import");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    ok(
+        &db,
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Old",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )
+    .await;
+    assert!(db
+        .import_sandbox(r#"{"format": "dynaplay-sandbox", "version": 99}"#.into())
+        .await
+        .is_err());
+    db.import_sandbox(exported.clone()).await.expect("import");
+    let tables = ok(&db, "ListTables", serde_json::json!({})).await;
+    assert_eq!(tables["TableNames"], serde_json::json!(["Music"]));
+    db.close();
+
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(
+        export_without_clock(&exported),
+        export_without_clock(&after)
+    );
+}
