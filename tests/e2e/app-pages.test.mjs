@@ -276,6 +276,9 @@ test('streams timeline', async () => {
 // PartiQL goes to the engine as ExecuteStatement; whatever it answers is shown as it is, with the code.
 test('PartiQL: the engine answers ExecuteStatement', async () => {
   const { page } = session;
+  await page.click('#nav-tables');
+  await page.click('#load-shop');
+  await page.locator('#dataset-status', { hasText: 'Loaded 27 items into Shop' }).waitFor();
   await page.click('#nav-partiql');
   await page.fill('#parameters', '[1');
   await page.click('#partiql-run');
@@ -286,7 +289,7 @@ test('PartiQL: the engine answers ExecuteStatement', async () => {
   await page.click('#partiql-run');
   await page.locator('#partiql-result-heading').waitFor();
   assert.match(await page.textContent('.page'), /ValidationException/);
-  // The Shop sample (loaded by an earlier test) answers a keyed SELECT with its customer's items.
+  // The Shop sample answers a keyed SELECT with its customer's items.
   await page.fill('#parameters', '');
   await page.click('#partiql-run');
   await page.locator('.page', { hasText: 'CUSTOMER#c1' }).waitFor();
