@@ -39,16 +39,32 @@ fn unknown_operation_is_reported_like_dynamodb() {
     assert!(get(&body, "message").is_undefined());
 }
 
-// A target outside the DynamoDB_20120810 API never reaches an operation.
+// A target outside DynamoDB's two APIs never reaches an operation, and neither does a Streams
+// operation asked for under the DynamoDB prefix.
 #[wasm_bindgen_test]
 fn foreign_target_prefix_is_an_unknown_operation() {
     let mut db = Dynaplay::new();
+    for target in [
+        "DynamoDBWhatever_20120810.ListTables",
+        "DynamoDB_20120810.Streams.ListStreams",
+    ] {
+        let (status, body) = dispatch(&mut db, target, "{}");
+        assert_eq!(status, 400.0, "{target}");
+        assert_eq!(
+            get(&body, "__type").as_string().as_deref(),
+            Some("com.amazon.coral.service#UnknownOperationException")
+        );
+    }
+}
+
+// The DynamoDB Streams API is served under its own prefix.
+#[wasm_bindgen_test]
+fn streams_prefix_reaches_the_streams_api() {
+    let mut db = Dynaplay::new();
     let (status, body) = dispatch(&mut db, "DynamoDBStreams_20120810.ListStreams", "{}");
-    assert_eq!(status, 400.0);
-    assert_eq!(
-        get(&body, "__type").as_string().as_deref(),
-        Some("com.amazon.coral.service#UnknownOperationException")
-    );
+    assert_eq!(status, 200.0);
+    let streams = JSON::stringify(&get(&body, "Streams")).expect("stringify");
+    assert_eq!(streams.as_string().as_deref(), Some("[]"));
 }
 
 // A body that is not JSON is a SerializationException, whatever the operation.
