@@ -153,6 +153,15 @@ impl CancellationReason {
         }
     }
 
+    /// The action would grow an item collection past its size limit.
+    pub fn item_collection_size_limit_exceeded() -> Self {
+        CancellationReason {
+            code: "ItemCollectionSizeLimitExceeded".into(),
+            message: Some(msg::ITEM_COLLECTION_SIZE_EXCEEDED.to_string()),
+            item: None,
+        }
+    }
+
     /// A problem only found while applying the action (an update's operand types, the new
     /// item's size or index keys): the message the single-item operation would have sent.
     pub fn validation(message: impl Into<String>) -> Self {
@@ -253,6 +262,14 @@ impl ApiError {
         }
     }
 
+    /// A write that would grow an item collection (tables with LSIs) past its size limit.
+    pub fn item_collection_size_limit_exceeded() -> Self {
+        Self::new(
+            ErrorKind::ItemCollectionSizeLimitExceededException,
+            msg::ITEM_COLLECTION_SIZE_EXCEEDED,
+        )
+    }
+
     pub fn limit_exceeded(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::LimitExceededException, message)
     }
@@ -349,6 +366,10 @@ pub mod msg {
     /// was found; this is the API reference's sentence for the rule.
     pub const TRANSACTION_TOO_LARGE: &str =
         "The aggregate size of the items in the transaction cannot exceed 4 MB";
+    /// ItemCollectionSizeLimitExceededException. The Developer Guide's error list gives
+    /// "Collection size exceeded." (it ends every message there with a period, as it does "The
+    /// conditional request failed.", which DynamoDB sends without one); no capture was found.
+    pub const ITEM_COLLECTION_SIZE_EXCEEDED: &str = "Collection size exceeded";
     pub const KEY_SCHEMA_MISMATCH: &str = "The provided key element does not match the schema";
 }
 

@@ -238,6 +238,24 @@ impl Index {
             .collect()
     }
 
+    /// The size of the entry `project` would store for `item`, without building it.
+    pub fn projected_size(&self, item: &Item, table_keys: &KeySchema) -> usize {
+        item.iter()
+            .filter(|(name, _)| {
+                self.def.key_schema.is_key(name)
+                    || table_keys.is_key(name)
+                    || match &self.def.projection {
+                        ProjectionType::All => true,
+                        ProjectionType::KeysOnly => false,
+                        ProjectionType::Include(names) => names.iter().any(|n| n == *name),
+                    }
+            })
+            .fold(0usize, |sum, (name, value)| {
+                sum.saturating_add(name.len())
+                    .saturating_add(crate::value::size::value_size(value))
+            })
+    }
+
     /// Moves the index entry of one table item from its old state to its new one.
     pub fn apply(
         &mut self,

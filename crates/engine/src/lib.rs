@@ -42,6 +42,10 @@ pub struct EngineConfig {
     /// its 300 seconds of burst capacity, requests made by hand never hit the limit; only a load
     /// (a loop, a hot key) does, which is the lesson. Off, capacity is still counted in metrics.
     pub throttling: bool,
+    /// The most bytes an item collection (a partition key's items plus their local secondary
+    /// index entries) may hold: DynamoDB's 10 GB. A write that would grow a collection past it
+    /// fails with ItemCollectionSizeLimitExceededException; tests lower it to provoke that.
+    pub item_collection_limit_bytes: u64,
 }
 
 impl Default for EngineConfig {
@@ -51,6 +55,7 @@ impl Default for EngineConfig {
             account_id: "000000000000".into(),
             lifecycle_millis: 0,
             throttling: true,
+            item_collection_limit_bytes: 10 * 1024 * 1024 * 1024,
         }
     }
 }

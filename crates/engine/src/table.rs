@@ -1,13 +1,13 @@
 //! A table: its definition (key schema, attribute definitions, billing) and its items, kept in
 //! partition-key hash order so Scan, Segment and pagination follow one stable order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, Result};
-use crate::index::{Index, IndexDefinition};
+use crate::index::{Index, IndexDefinition, IndexKind};
 use crate::value::{wire, AttributeValue, Item, KeyValue};
 
 /// The scalar types a key attribute can have.
@@ -280,7 +280,14 @@ pub struct Table {
     pub size_bytes: u64,
     /// Secondary indexes, LSIs first then GSIs, each in the order CreateTable listed them.
     pub indexes: Vec<Index>,
+    /// Item collection sizes in bytes, by partition key, kept only for tables with local
+    /// secondary indexes (see [`Table::collection_share`]); a collection of size 0 is absent.
+    pub collections: HashMap<PartitionKey, u64>,
 }
+
+/// The overhead DynamoDB counts for each local secondary index entry ("100 bytes of overhead
+/// per index item", Developer Guide, local secondary index storage considerations).
+pub const INDEX_ENTRY_OVERHEAD: u64 = 100;
 
 /// DynamoDB's limits on key attribute values.
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
@@ -338,6 +345,7 @@ impl Table {
             item_count: 0,
             size_bytes: 0,
             indexes: Vec::new(),
+            collections: HashMap::new(),
         }
     }
 
@@ -445,9 +453,61 @@ impl Table {
         self.partitions.get(&key.partition)?.get(&key.sort)
     }
 
+    /// Whether the table has local secondary indexes (and so item collections with a size limit).
+    pub fn has_local_indexes(&self) -> bool {
+        self.indexes.iter().any(|i| i.def.kind == IndexKind::Local)
+    }
+
+    /// What one item adds to its item collection: its own size plus, for each local secondary
+    /// index it appears in, the projected entry and its overhead. Zero without LSIs.
+    pub fn collection_share(&self, item: &Item) -> u64 {
+        let mut lsis = self
+            .indexes
+            .iter()
+            .filter(|i| i.def.kind == IndexKind::Local)
+            .peekable();
+        if lsis.peek().is_none() {
+            return 0;
+        }
+        let entries: u64 = lsis
+            .filter(|i| i.place(item).is_some())
+            .map(|i| i.projected_size(item, &self.def.key_schema) as u64 + INDEX_ENTRY_OVERHEAD)
+            .sum();
+        (crate::value::size::item_size(item) as u64).saturating_add(entries)
+    }
+
+    /// The size in bytes of the item collection of one partition key (0 when empty or no LSIs).
+    pub fn collection_size(&self, partition: &PartitionKey) -> u64 {
+        self.collections.get(partition).copied().unwrap_or(0)
+    }
+
+    fn adjust_collection(&mut self, partition: &PartitionKey, removed: u64, added: u64) {
+        if removed == added {
+            return;
+        }
+        let size = self
+            .collection_size(partition)
+            .saturating_sub(removed)
+            .saturating_add(added);
+        if size == 0 {
+            self.collections.remove(partition);
+        } else {
+            self.collections.insert(partition.clone(), size);
+        }
+    }
+
     /// Stores an item, returning the one it replaced.
     pub fn insert(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
         let size = crate::value::size::item_size(&item) as u64;
+        let old = self
+            .partitions
+            .get(&key.partition)
+            .and_then(|p| p.get(&key.sort));
+        let (removed, added) = (
+            old.map_or(0, |o| self.collection_share(o)),
+            self.collection_share(&item),
+        );
+        self.adjust_collection(&key.partition, removed, added);
         let keys = &self.def.key_schema;
         let old = self
             .partitions
@@ -479,6 +539,8 @@ impl Table {
         if partition.is_empty() {
             self.partitions.remove(&key.partition);
         }
+        let removed = self.collection_share(&old);
+        self.adjust_collection(&key.partition, removed, 0);
         for index in &mut self.indexes {
             index.apply(key, Some(&old), None, &self.def.key_schema);
         }
@@ -548,5 +610,151 @@ impl Table {
             .filter_map(|a| item.get(&a.name).and_then(KeyValue::from_attribute))
             .collect();
         crate::value::key::key_to_bytes(&parts.iter().collect::<Vec<_>>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{IndexKeySchema, ProjectionType};
+
+    fn attr(name: &str) -> KeyAttribute {
+        KeyAttribute {
+            name: name.into(),
+            ty: ScalarType::S,
+        }
+    }
+
+    fn table_with_lsi(projection: ProjectionType) -> Table {
+        let mut table = Table::new(TableDefinition {
+            name: "T".into(),
+            key_schema: KeySchema {
+                hash: attr("pk"),
+                range: Some(attr("sk")),
+            },
+            attribute_definitions: vec![attr("pk"), attr("sk"), attr("lsk")],
+            billing_mode: BillingMode::PayPerRequest,
+            throughput: (0, 0),
+            created_millis: 0,
+            table_id: "t-1".into(),
+            arn: "arn:aws:dynamodb:us-east-1:000000000000:table/T".into(),
+            deletion_protection: false,
+            settings: Default::default(),
+        });
+        table.indexes.push(Index::new(IndexDefinition {
+            name: "L".into(),
+            kind: IndexKind::Local,
+            key_schema: IndexKeySchema {
+                hash: vec![attr("pk")],
+                range: vec![attr("lsk")],
+            },
+            projection,
+            throughput: (0, 0),
+            arn: "arn".into(),
+            pending: None,
+        }));
+        table
+    }
+
+    fn item(pairs: &[(&str, &str)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
+            .collect()
+    }
+
+    /// The collection size recomputed from scratch: items plus their LSI entries and overhead.
+    fn recomputed(table: &Table) -> HashMap<PartitionKey, u64> {
+        let mut out = HashMap::new();
+        for (partition, items) in &table.partitions {
+            let mut size = 0;
+            for item in items.values() {
+                size += crate::value::size::item_size(item) as u64;
+                for index in &table.indexes {
+                    if index.place(item).is_some() {
+                        let entry = index.project(item, &table.def.key_schema);
+                        size += crate::value::size::item_size(&entry) as u64 + 100;
+                    }
+                }
+            }
+            out.insert(partition.clone(), size);
+        }
+        out
+    }
+
+    #[test]
+    fn running_collection_sizes_match_a_recount() {
+        for projection in [
+            ProjectionType::All,
+            ProjectionType::KeysOnly,
+            ProjectionType::Include(vec!["a".into()]),
+        ] {
+            let mut table = table_with_lsi(projection);
+            let writes: Vec<Item> = vec![
+                item(&[
+                    ("pk", "x"),
+                    ("sk", "1"),
+                    ("lsk", "p"),
+                    ("a", "aaa"),
+                    ("b", "bb"),
+                ]),
+                item(&[("pk", "x"), ("sk", "2"), ("b", "bb")]),
+                item(&[("pk", "y"), ("sk", "1"), ("lsk", "q")]),
+                // Replacements: leave the index, join it, change projected attributes.
+                item(&[("pk", "x"), ("sk", "1"), ("a", "aaa")]),
+                item(&[("pk", "x"), ("sk", "2"), ("lsk", "r"), ("a", "a")]),
+            ];
+            for w in writes {
+                let key = table.key_of_item(&w).unwrap();
+                table.insert(key, w);
+                assert_eq!(table.collections, recomputed(&table));
+            }
+            let key = table
+                .key_of_item(&item(&[("pk", "y"), ("sk", "1")]))
+                .unwrap();
+            table.remove(&key);
+            assert_eq!(table.collections, recomputed(&table));
+            assert_eq!(table.collections.len(), 1);
+            for sk in ["1", "2"] {
+                let key = table
+                    .key_of_item(&item(&[("pk", "x"), ("sk", sk)]))
+                    .unwrap();
+                table.remove(&key);
+            }
+            assert!(table.collections.is_empty());
+        }
+    }
+
+    #[test]
+    fn size_estimates_are_whole_gigabyte_ranges() {
+        let mut table = table_with_lsi(ProjectionType::KeysOnly);
+        let w = item(&[("pk", "x"), ("sk", "1")]);
+        let partition = table.key_of_item(&w).unwrap().partition;
+        let gib = 1u64 << 30;
+        for (size, range) in [
+            (0, [0.0, 1.0]),
+            (gib - 1, [0.0, 1.0]),
+            (gib, [1.0, 2.0]),
+            (10 * gib + gib / 2, [10.0, 11.0]),
+        ] {
+            table.collections.insert(partition.clone(), size);
+            let metrics = crate::ops::collection_metrics(&table, &partition).unwrap();
+            assert_eq!(metrics["SizeEstimateRangeGB"], serde_json::json!(range));
+            assert_eq!(
+                metrics["ItemCollectionKey"],
+                serde_json::json!({"pk": {"S": "x"}})
+            );
+        }
+    }
+
+    #[test]
+    fn tables_without_lsis_keep_no_collections() {
+        let mut table = table_with_lsi(ProjectionType::All);
+        table.indexes[0].def.kind = IndexKind::Global;
+        let w = item(&[("pk", "x"), ("sk", "1"), ("lsk", "p")]);
+        let key = table.key_of_item(&w).unwrap();
+        table.insert(key, w);
+        assert!(!table.has_local_indexes());
+        assert!(table.collections.is_empty());
     }
 }

@@ -1,8 +1,8 @@
 //! Golden cases: each file under `tests/golden/<operation>/` is a list of steps, each an
 //! operation, its request, and what DynamoDB answers (`response`, or `error` with `__type` and
 //! `message`). One runner replays every file on a fresh engine with a manual clock.
-//! A case may set `config` (`lifecycle_millis`, `throttling`), and a step may be `{"advance_millis": N}` to
-//! move the clock. An `op` with a dot is a whole `X-Amz-Target` (`DynamoDBStreams_20120810.GetRecords`),
+//! A case may set `config` (`lifecycle_millis`, `throttling`, `item_collection_limit_bytes`),
+//! and a step may be `{"advance_millis": N}` to move the clock. An `op` with a dot is a whole `X-Amz-Target` (`DynamoDBStreams_20120810.GetRecords`),
 //! routed by `Engine::dispatch_target`. A step may `"save": {"name": "/json/pointer"}` a string
 //! from its answer, and later requests may use it as `${name}` (shard iterators, ARNs).
 //! `UPDATE_EXPECT=1 cargo test --test golden` rewrites the expectations from today's answers;
@@ -41,6 +41,9 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
     let config = EngineConfig {
         lifecycle_millis: case["config"]["lifecycle_millis"].as_i64().unwrap_or(0),
         throttling: case["config"]["throttling"].as_bool().unwrap_or(true),
+        item_collection_limit_bytes: case["config"]["item_collection_limit_bytes"]
+            .as_u64()
+            .unwrap_or(EngineConfig::default().item_collection_limit_bytes),
         ..EngineConfig::default()
     };
     let mut engine = Engine::open(config, Box::new(clock.clone()), Box::new(NullStorage))

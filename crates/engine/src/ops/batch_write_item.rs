@@ -179,11 +179,25 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             return Err(e);
         }
     }
+    let written: Vec<_> = writes
+        .iter()
+        .map(|(name, key, _)| (name.clone(), key.partition.clone()))
+        .collect();
     shared::commit_writes(engine, writes)?;
     let mut out = Map::new();
     out.insert("UnprocessedItems".into(), Value::Object(unprocessed));
     if detail != Detail::None {
         out.insert("ConsumedCapacity".into(), json!(capacities));
+    }
+    if request
+        .get("ReturnItemCollectionMetrics")
+        .and_then(Value::as_str)
+        == Some("SIZE")
+    {
+        let metrics = shared::collection_metrics_by_table(engine, &written);
+        if !metrics.is_empty() {
+            out.insert("ItemCollectionMetrics".into(), Value::Object(metrics));
+        }
     }
     Ok(Value::Object(out))
 }

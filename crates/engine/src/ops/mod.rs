@@ -40,6 +40,8 @@ use crate::error::{ApiError, Result};
 use crate::Engine;
 
 pub(crate) use idempotency::ClientTokens;
+#[cfg(test)]
+pub(crate) use shared::collection_metrics;
 pub(crate) use shared::commit_writes_as;
 
 /// An operation's answer: usually JSON, or JSON text already written (the hot read paths write

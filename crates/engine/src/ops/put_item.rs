@@ -87,6 +87,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     if !passed {
         return Err(shared::condition_failed(&req, old.as_ref()));
     }
+    let partition = key.partition.clone();
     shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(item))])?;
 
     let mut out = Map::new();
@@ -97,5 +98,6 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     {
         out.insert("ConsumedCapacity".into(), c);
     }
+    shared::put_collection_metrics(engine, &req, &mut out, table_name, &partition);
     Ok(Value::Object(out))
 }

@@ -1,15 +1,15 @@
 //! Pieces several operations share: finding tables, reading expression parameters, committing
 //! writes to storage, and shaping ReturnValues.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, Result};
 use crate::expr::{legacy, Condition, Expressions, Projection};
 use crate::request::Req;
 use crate::storage::Mutation;
-use crate::table::{PrimaryKey, Table};
+use crate::table::{PartitionKey, PrimaryKey, Table};
 use crate::value::{wire, Item};
 use crate::Engine;
 
@@ -161,6 +161,9 @@ pub fn commit_writes_as(
     writes: Vec<Write>,
     origin: crate::streams::Origin,
 ) -> Result<()> {
+    if !oversized_collections(engine, &writes).is_empty() {
+        return Err(ApiError::item_collection_size_limit_exceeded());
+    }
     let records = stream_records(engine, &writes, origin)?;
     // Point-in-time recovery logs each write with the item it replaces, in the same batch.
     let changes = crate::backup::ChangeBatch::prepare(
@@ -225,6 +228,113 @@ pub fn commit_writes_as(
     engine.streams.apply_records(records);
     changes.apply(&mut engine.backups);
     Ok(())
+}
+
+/// The item collections (table, partition key) a batch of writes would grow past
+/// `EngineConfig::item_collection_limit_bytes`. Only tables with local secondary indexes have
+/// a limit; a write that shrinks a collection already over it is allowed, as in DynamoDB.
+pub fn oversized_collections<'a>(
+    engine: &Engine,
+    writes: &'a [Write],
+) -> BTreeSet<(&'a str, &'a PartitionKey)> {
+    let limit = engine.config.item_collection_limit_bytes;
+    let mut sizes: BTreeMap<(&str, &PartitionKey), (u64, u64)> = BTreeMap::new();
+    for (name, key, item) in writes {
+        let Some(table) = engine.tables.get(name) else {
+            continue;
+        };
+        if !table.has_local_indexes() {
+            continue;
+        }
+        let (_, after) = sizes
+            .entry((name.as_str(), &key.partition))
+            .or_insert_with(|| {
+                let size = table.collection_size(&key.partition);
+                (size, size)
+            });
+        let old = table.get(key).map_or(0, |o| table.collection_share(o));
+        let new = item.as_ref().map_or(0, |i| table.collection_share(i));
+        *after = after.saturating_sub(old).saturating_add(new);
+    }
+    sizes
+        .into_iter()
+        .filter(|(_, (before, after))| after > before && *after > limit)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Whether a request asked for ItemCollectionMetrics.
+pub fn wants_collection_metrics(req: &Req) -> bool {
+    req.str("ReturnItemCollectionMetrics") == Some("SIZE")
+}
+
+/// One `ItemCollectionMetrics` member for a partition key of a table with local secondary
+/// indexes (None without): the key, and the collection's size as a range of whole gigabytes
+/// (the lower bound rounded down, the upper one gigabyte above it).
+pub fn collection_metrics(table: &Table, partition: &PartitionKey) -> Option<Value> {
+    if !table.has_local_indexes() {
+        return None;
+    }
+    let gigabytes = (table.collection_size(partition) / (1 << 30)) as f64;
+    let mut key = Item::new();
+    key.insert(
+        table.def.key_schema.hash.name.clone(),
+        partition.value.to_attribute(),
+    );
+    Some(json!({
+        "ItemCollectionKey": wire::item_to_json(&key),
+        "SizeEstimateRangeGB": [gigabytes, gigabytes + 1.0],
+    }))
+}
+
+/// A single-item write's `ItemCollectionMetrics`, when asked for and the table has LSIs.
+pub fn put_collection_metrics(
+    engine: &Engine,
+    req: &Req,
+    out: &mut Map<String, Value>,
+    table: &str,
+    partition: &PartitionKey,
+) {
+    if !wants_collection_metrics(req) {
+        return;
+    }
+    if let Some(m) = engine
+        .tables
+        .get(table)
+        .and_then(|t| collection_metrics(t, partition))
+    {
+        out.insert("ItemCollectionMetrics".into(), m);
+    }
+}
+
+/// BatchWriteItem's and TransactWriteItems' `ItemCollectionMetrics`: per table with local
+/// secondary indexes, one entry per partition key written, in the order first written.
+pub fn collection_metrics_by_table(
+    engine: &Engine,
+    written: &[(String, PartitionKey)],
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut seen: BTreeSet<(&str, &PartitionKey)> = BTreeSet::new();
+    for (name, partition) in written {
+        if !seen.insert((name, partition)) {
+            continue;
+        }
+        let Some(metrics) = engine
+            .tables
+            .get(name)
+            .and_then(|t| collection_metrics(t, partition))
+        else {
+            continue;
+        };
+        if let Some(list) = out
+            .entry(name.clone())
+            .or_insert_with(|| Value::Array(Vec::new()))
+            .as_array_mut()
+        {
+            list.push(metrics);
+        }
+    }
+    out
 }
 
 /// The stream records a batch of writes produces (none for tables without an enabled stream,

@@ -319,6 +319,20 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             None => units.push((p.table.clone(), p.units, read)),
         }
     }
+    // What each action writes to, for the item collection limit and metrics.
+    let targets: Vec<Option<(String, crate::table::PartitionKey)>> = planned
+        .iter()
+        .map(|p| {
+            p.write
+                .is_some()
+                .then(|| (p.table.clone(), p.key.partition.clone()))
+        })
+        .collect();
+    // A Delete never grows a collection, so it is never to blame for one.
+    let deletes: Vec<bool> = planned
+        .iter()
+        .map(|p| matches!(p.write, Some(None)))
+        .collect();
     let writes: Vec<shared::Write> = planned
         .into_iter()
         .filter_map(|p| match p.write {
@@ -336,6 +350,24 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             None => None,
         })
         .collect();
+    // An action that would grow an item collection past its limit cancels the transaction.
+    let oversized = shared::oversized_collections(engine, &writes);
+    if !oversized.is_empty() {
+        let reasons = targets
+            .iter()
+            .zip(&deletes)
+            .map(|(t, delete)| match t {
+                Some((table, partition))
+                    if !delete && oversized.contains(&(table.as_str(), partition)) =>
+                {
+                    CancellationReason::item_collection_size_limit_exceeded()
+                }
+                _ => CancellationReason::none(),
+            })
+            .collect();
+        return Err(ApiError::transaction_canceled(reasons));
+    }
+    drop(oversized);
     shared::commit_writes(engine, writes)?;
 
     if let Some(token) = token {
@@ -351,6 +383,13 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             .filter_map(|(t, u, _)| capacity::consumed(detail, t, *u))
             .collect();
         out.insert("ConsumedCapacity".into(), json!(list));
+    }
+    if shared::wants_collection_metrics(&req) {
+        let written: Vec<_> = targets.into_iter().flatten().collect();
+        let metrics = shared::collection_metrics_by_table(engine, &written);
+        if !metrics.is_empty() {
+            out.insert("ItemCollectionMetrics".into(), Value::Object(metrics));
+        }
     }
     Ok(Value::Object(out))
 }

@@ -119,12 +119,14 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     };
     // An update that changes nothing still writes (and is charged) in DynamoDB.
     shared::admit(engine, &charge)?;
+    let partition = key.partition.clone();
     shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(new))])?;
     shared::put_attributes(&mut out, attributes);
     if let Some(c) = consumed.to_json(Detail::parse(req.str("ReturnConsumedCapacity")), table_name)
     {
         out.insert("ConsumedCapacity".into(), c);
     }
+    shared::put_collection_metrics(engine, &req, &mut out, table_name, &partition);
     Ok(Value::Object(out))
 }
 
