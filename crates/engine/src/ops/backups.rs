@@ -3,6 +3,7 @@
 //! table with the source's keys, indexes, billing and throughput (or the request's overrides),
 //! but none of its streams, TTL, tags or PITR settings, as DynamoDB documents.
 
+use super::shapes::PROVISIONED_THROUGHPUT as THROUGHPUT;
 use serde_json::{json, Map, Value};
 
 use super::describe::{seconds, table_description};
@@ -61,21 +62,6 @@ const LIST_FIELDS: &[Field] = &[
     ),
 ];
 
-const THROUGHPUT: Ty = Ty::FieldStruct(
-    "ProvisionedThroughput",
-    &[
-        field(
-            "ReadCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-        field(
-            "WriteCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-    ],
-);
 pub(super) const BILLING_MODE_OVERRIDE: Field = field(
     "BillingModeOverride",
     Ty::String,

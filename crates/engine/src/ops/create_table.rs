@@ -1,6 +1,7 @@
 //! CreateTable: validates the key schema against the attribute definitions and billing settings
 //! in DynamoDB's order, then creates the table (reported as CREATING, usable at once).
 
+use super::shapes::{ATTRIBUTE_DEFINITION, PROVISIONED_THROUGHPUT};
 use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
@@ -16,17 +17,6 @@ use crate::table::{
 };
 use crate::Engine;
 
-const ATTRIBUTE_DEFINITION: Ty = Ty::Struct(
-    "AttributeDefinition",
-    &[
-        field("AttributeName", Ty::String, &[Rule::NotNull]),
-        field(
-            "AttributeType",
-            Ty::String,
-            &[Rule::NotNull, Rule::Enum(&["B", "N", "S"])],
-        ),
-    ],
-);
 const KEY_SCHEMA_ELEMENT: Ty = Ty::Struct(
     "KeySchemaElement",
     &[
@@ -35,21 +25,6 @@ const KEY_SCHEMA_ELEMENT: Ty = Ty::Struct(
             "KeyType",
             Ty::String,
             &[Rule::NotNull, Rule::Enum(&["HASH", "RANGE"])],
-        ),
-    ],
-);
-const PROVISIONED_THROUGHPUT: Ty = Ty::FieldStruct(
-    "ProvisionedThroughput",
-    &[
-        field(
-            "WriteCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-        field(
-            "ReadCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
         ),
     ],
 );

@@ -1,6 +1,7 @@
 //! Reading LocalSecondaryIndexes / GlobalSecondaryIndexes as CreateTable (and later UpdateTable)
 //! receive them: their request shapes, and DynamoDB's checks in DynamoDB's order.
 
+use super::shapes::{INDEX_NAME as INDEX_NAME_RULES, PROVISIONED_THROUGHPUT as THROUGHPUT};
 use serde_json::Value;
 
 use crate::error::{ApiError, Result};
@@ -30,27 +31,6 @@ const PROJECTION: Ty = Ty::FieldStruct(
         ),
     ],
 );
-const THROUGHPUT: Ty = Ty::FieldStruct(
-    "ProvisionedThroughput",
-    &[
-        field(
-            "WriteCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-        field(
-            "ReadCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-    ],
-);
-const INDEX_NAME_RULES: &[Rule] = &[
-    Rule::NotNull,
-    Rule::NamePattern,
-    Rule::MinLength(3),
-    Rule::MaxLength(255),
-];
 
 pub const LOCAL_SECONDARY_INDEX: Ty = Ty::Struct(
     "LocalSecondaryIndex",

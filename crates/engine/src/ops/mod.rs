@@ -25,6 +25,7 @@ mod query;
 mod query_index;
 mod read_page;
 mod scan;
+mod shapes;
 mod shared;
 mod table_settings;
 mod tags;

@@ -2,6 +2,7 @@
 //! deleting one GSI per call (which then backfills on the clock), updating a GSI's throughput,
 //! streams, table class and deletion protection.
 
+use super::shapes::{ATTRIBUTE_DEFINITION, INDEX_NAME, PROVISIONED_THROUGHPUT as THROUGHPUT};
 use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
@@ -16,27 +17,6 @@ use crate::table::{BillingMode, KeyAttribute, Pending, ScalarType};
 use crate::time_format::utc_day;
 use crate::Engine;
 
-const THROUGHPUT: Ty = Ty::FieldStruct(
-    "ProvisionedThroughput",
-    &[
-        field(
-            "WriteCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-        field(
-            "ReadCapacityUnits",
-            Ty::Long,
-            &[Rule::NotNull, Rule::Min(1)],
-        ),
-    ],
-);
-const INDEX_NAME: &[Rule] = &[
-    Rule::NotNull,
-    Rule::NamePattern,
-    Rule::MinLength(3),
-    Rule::MaxLength(255),
-];
 const GSI_UPDATE: Ty = Ty::Struct(
     "GlobalSecondaryIndexUpdate",
     &[
@@ -79,17 +59,6 @@ const GSI_UPDATE: Ty = Ty::Struct(
                 &[field("IndexName", Ty::String, INDEX_NAME)],
             ),
             &[],
-        ),
-    ],
-);
-const ATTRIBUTE_DEFINITION: Ty = Ty::Struct(
-    "AttributeDefinition",
-    &[
-        field("AttributeName", Ty::String, &[Rule::NotNull]),
-        field(
-            "AttributeType",
-            Ty::String,
-            &[Rule::NotNull, Rule::Enum(&["B", "N", "S"])],
         ),
     ],
 );
@@ -438,10 +407,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 .iter_mut()
                 .find(|i| i.def.name == name && i.def.kind == IndexKind::Global)
             else {
-                return Err(ApiError::new(
-                    crate::ErrorKind::ResourceNotFoundException,
-                    format!("Requested resource not found: Index: {name} not found"),
-                ));
+                return Err(index_not_found(name));
             };
             if lifecycle > 0 {
                 index.def.pending = Some(Pending::new("DELETING", now, lifecycle));
@@ -456,10 +422,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
                 .iter_mut()
                 .find(|i| i.def.name == name && i.def.kind == IndexKind::Global)
             else {
-                return Err(ApiError::new(
-                    crate::ErrorKind::ResourceNotFoundException,
-                    format!("Requested resource not found: Index: {name} not found"),
-                ));
+                return Err(index_not_found(name));
             };
             let t = change["ProvisionedThroughput"].as_object();
             index.def.throughput = (
@@ -505,4 +468,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let description = table_description(&updated, now, Some(status));
     engine.tables.insert(table_name, updated);
     Ok(json!({ "TableDescription": description }))
+}
+
+fn index_not_found(name: &str) -> ApiError {
+    ApiError::new(
+        crate::ErrorKind::ResourceNotFoundException,
+        format!("Requested resource not found: Index: {name} not found"),
+    )
 }
