@@ -3,7 +3,7 @@
 // query it with a filter and page through the results, and copy the requests as code.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, openPlayground, screenshot } from './support.mjs';
+import { serveDist, openPlayground, screenshot, pick } from './support.mjs';
 
 let site;
 let session;
@@ -34,7 +34,7 @@ async function type(page, selector, text) {
 test('navigation by keyboard', async () => {
   const { page } = session;
   const labels = await page.locator('.main-nav a').allTextContents();
-  assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Streams', 'Code']);
+  assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Streams', 'Code', 'Under the hood']);
   assert.equal(await page.getAttribute('#nav-console', 'aria-current'), 'page');
   await page.focus('#nav-console');
   await page.keyboard.press('Tab');
@@ -299,6 +299,46 @@ test('PartiQL: the engine answers ExecuteStatement', async () => {
   assert.match(await page.textContent('#code-partiql-text'), /aws dynamodb execute-statement/);
 });
 
+// Under the hood: TTL on the Shop sample, an item already expired, the clock moved a day, the sweeper
+// run by hand; the table's metrics show the writes that loaded it.
+test('under the hood: clock, TTL sweeper and metrics', async () => {
+  const { page } = session;
+  await page.click('#nav-tables');
+  await page.click('#load-shop');
+  await page.locator('#dataset-status', { hasText: 'Loaded 27 items into Shop' }).waitFor();
+  await page.click('#nav-hood');
+  await page.locator('#hood-heading').waitFor();
+  assert.match(await page.textContent('#clock-offset'), /real time/);
+  await page.selectOption('#hood-table', 'Shop');
+  await type(page, '#hood-ttl-attribute', 'ExpiresAt');
+  await page.click('#enable-ttl');
+  await page.locator('#ttl-status', { hasText: 'TTL turned on' }).waitFor();
+
+  // The Console puts a cart whose TTL passed an hour ago.
+  await page.click('#nav-console');
+  await pick(page, 'PutItem');
+  const expired = Math.floor(Date.now() / 1000) - 3600;
+  await type(page, '#request', JSON.stringify({
+    TableName: 'Shop',
+    Item: { PK: { S: 'CART#old' }, SK: { S: 'CART' }, ExpiresAt: { N: String(expired) } },
+  }));
+  await page.click('#run');
+  await page.locator('#response .status', { hasText: '200' }).waitFor();
+
+  await page.goto(site.url + '#/hood/Shop');
+  await page.locator('#partitions').waitFor();
+  await page.click('#advance-day');
+  await page.locator('#clock-offset', { hasText: '1 d ahead of real time' }).waitFor();
+  await page.click('#sweep-ttl');
+  await page.locator('#sweep-result', { hasText: '1 item deleted' }).waitFor();
+  // Loading 27 items wrote at least 27 units, in a minute now a day in the past.
+  const writes = (await page.locator('#table-minutes .write-units').allTextContents()).map(Number);
+  assert.ok(writes.reduce((a, b) => a + b, 0) >= 27, `write units ${writes}`);
+  assert.match(await page.textContent('.hood-page'), /a model/i);
+  assert.match(await page.textContent('#most-accessed'), /CART#old.*1 request\b/);
+  await screenshot(page, 'app-hood');
+});
+
 // Every page fits a phone screen without sideways scrolling.
 test('phone width: every page fits', async () => {
   const { page } = session;
@@ -306,7 +346,7 @@ test('phone width: every page fits', async () => {
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded' }).waitFor();
-  for (const hash of ['#/console', '#/tables', '#/tables/Shop', '#/items/Shop', '#/query/Shop', '#/partiql', '#/streams/Shop', '#/code']) {
+  for (const hash of ['#/console', '#/tables', '#/tables/Shop', '#/items/Shop', '#/query/Shop', '#/partiql', '#/streams/Shop', '#/code', '#/hood/Shop']) {
     await page.goto(site.url + hash);
     await page.locator('main h2').first().waitFor();
     const widths = await page.evaluate(() => ({

@@ -15,6 +15,7 @@ use crate::components::nav::Nav;
 use crate::examples;
 use crate::pages::code::CodePage;
 use crate::pages::console::Console;
+use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
@@ -35,6 +36,7 @@ pub enum Route {
     Partiql,
     Streams(Option<String>),
     Code,
+    Hood(Option<String>),
     NotFound(String),
 }
 
@@ -55,6 +57,7 @@ impl Route {
             ("partiql", None) => Route::Partiql,
             ("streams", table) => Route::Streams(table),
             ("code", None) => Route::Code,
+            ("hood", table) => Route::Hood(table),
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -72,6 +75,8 @@ impl Route {
             Route::Streams(None) => "#/streams".into(),
             Route::Streams(Some(name)) => format!("#/streams/{}", encode(name)),
             Route::Code => "#/code".into(),
+            Route::Hood(None) => "#/hood".into(),
+            Route::Hood(Some(name)) => format!("#/hood/{}", encode(name)),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -86,6 +91,7 @@ impl Route {
             Route::Partiql => "partiql",
             Route::Streams(_) => "streams",
             Route::Code => "code",
+            Route::Hood(_) => "hood",
         }
     }
 }
@@ -188,6 +194,36 @@ impl EngineHandle {
             }),
             Outcome::Failure { name, message, .. } => Err(Failure { name, message }),
         }
+    }
+
+    /// The engine's clock: (now, how far it runs ahead of real time), in milliseconds.
+    pub fn clock(&self) -> (f64, f64) {
+        let engine = self.engine.borrow();
+        (engine.now_millis(), engine.clock_offset())
+    }
+
+    /// Moves the engine's clock `ms` milliseconds ahead.
+    pub fn advance_clock(&self, ms: f64) {
+        self.engine.borrow_mut().advance_clock(ms);
+    }
+
+    /// Runs the TTL sweeper now; how many expired items it deleted.
+    pub fn sweep_ttl(&self) -> u32 {
+        self.engine.borrow_mut().sweep_ttl()
+    }
+
+    /// The playground's capacity metrics of one table (`Engine::metrics`), or why there are none.
+    pub fn metrics(&self, table: &str) -> Result<Value, Failure> {
+        let text = self
+            .engine
+            .borrow()
+            .metrics(table)
+            .ok_or_else(|| Failure::local(format!("There is no table named {table}.")))?;
+        serde_json::from_str(&text).map_err(|e| {
+            Failure::local(format!(
+                "The engine's metrics are not JSON ({e}); please report this."
+            ))
+        })
     }
 
     /// The names of all tables (every page of ListTables), or the error.
@@ -317,6 +353,7 @@ pub fn app() -> Html {
         Route::Partiql => html! { <PartiqlPage /> },
         Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
+        Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

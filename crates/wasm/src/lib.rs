@@ -6,6 +6,9 @@
 pub mod idb;
 pub mod sandbox;
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
 use dynaplay_engine::{Clock, Engine, Response};
 use js_sys::{Error, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -15,12 +18,15 @@ pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// The `X-Amz-Target` prefix of the DynamoDB Streams API.
 pub const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
 
-/// The browser's wall clock.
-struct BrowserClock;
+/// The browser's wall clock, plus an offset the learner can move forward (`advanceClock`) to see
+/// TTL, stream retention and per-minute metrics play out without waiting.
+struct BrowserClock {
+    offset: Arc<AtomicI64>,
+}
 
 impl Clock for BrowserClock {
     fn now_millis(&self) -> i64 {
-        js_sys::Date::now() as i64
+        (js_sys::Date::now() as i64).saturating_add(self.offset.load(Ordering::SeqCst))
     }
 }
 
@@ -28,6 +34,8 @@ impl Clock for BrowserClock {
 #[wasm_bindgen]
 pub struct Dynaplay {
     engine: Engine,
+    /// Shared with the engine's clock: how far it runs ahead of `Date.now()`, in milliseconds.
+    offset: Arc<AtomicI64>,
 }
 
 impl Default for Dynaplay {
@@ -41,8 +49,12 @@ impl Dynaplay {
     /// A fresh, empty DynamoDB held in memory.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Dynaplay {
+        let offset = Arc::new(AtomicI64::new(0));
         Dynaplay {
-            engine: Engine::in_memory(Box::new(BrowserClock)),
+            engine: Engine::in_memory(Box::new(BrowserClock {
+                offset: offset.clone(),
+            })),
+            offset,
         }
     }
 
@@ -90,6 +102,45 @@ impl Dynaplay {
     pub fn now_millis(&self) -> f64 {
         self.engine.now_millis() as f64
     }
+
+    /// Moves the engine's clock `ms` milliseconds further ahead of real time (never backwards:
+    /// DynamoDB's time only runs forward); returns the new offset.
+    #[wasm_bindgen(js_name = advanceClock)]
+    pub fn advance_clock(&mut self, ms: f64) -> f64 {
+        let step = if ms.is_finite() && ms > 0.0 {
+            ms as i64
+        } else {
+            0
+        };
+        let _ = self
+            .offset
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
+                Some(o.saturating_add(step))
+            });
+        self.clock_offset()
+    }
+
+    /// How far the engine's clock runs ahead of `Date.now()`, in milliseconds.
+    #[wasm_bindgen(js_name = clockOffset)]
+    pub fn clock_offset(&self) -> f64 {
+        self.offset.load(Ordering::SeqCst) as f64
+    }
+
+    /// Runs the TTL sweeper now; returns how many expired items it deleted.
+    #[wasm_bindgen(js_name = sweepTtl)]
+    pub fn sweep_ttl(&mut self) -> u32 {
+        u32::try_from(self.engine.sweep_ttl()).unwrap_or(u32::MAX)
+    }
+
+    /// The playground's capacity metrics of one table as JSON text (per-minute consumed and
+    /// throttled units, partitions, hottest keys), or null for an unknown table.
+    #[wasm_bindgen(js_name = metrics)]
+    pub fn metrics_js(&self, table: &str) -> JsValue {
+        match self.metrics(table) {
+            Some(text) => JsValue::from_str(&text),
+            None => JsValue::NULL,
+        }
+    }
 }
 
 impl Dynaplay {
@@ -98,6 +149,11 @@ impl Dynaplay {
         // Both APIs, by their own prefixes; anything else is UnknownOperationException, as
         // DynamoDB answers a target outside its API.
         self.engine.dispatch_target(target, body)
+    }
+
+    /// The Rust side of `metrics`: the JSON text, or None for an unknown table.
+    pub fn metrics(&self, table: &str) -> Option<String> {
+        self.engine.metrics(table).map(|v| v.to_string())
     }
 }
 

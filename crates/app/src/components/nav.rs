@@ -18,6 +18,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("partiql", "#/partiql", "PartiQL"),
     ("streams", "#/streams", "Streams"),
     ("code", "#/code", "Code"),
+    ("hood", "#/hood", "Under the hood"),
 ];
 
 #[function_component(Nav)]

@@ -1,6 +1,7 @@
 //! One module per route (see `app::Route`).
 pub mod code;
 pub mod console;
+pub mod hood;
 pub mod items;
 pub mod partiql;
 pub mod query;
