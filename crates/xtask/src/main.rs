@@ -1,5 +1,6 @@
-//! `cargo xtask serve` and `cargo xtask test`: install what is missing, then build and serve the
-//! playground, or run every check CI runs, in order, stopping at the first failure.
+//! `cargo xtask serve`, `cargo xtask test` and `cargo xtask bench-browser`: install what is missing,
+//! then build and serve the playground, run every check CI runs, in order, stopping at the first
+//! failure, or measure the playground and runtime in headless Chromium.
 
 mod process;
 mod setup;
@@ -17,6 +18,8 @@ commands:
   test               install missing tools, then run every check CI runs (fmt, clippy, native, wasm,
                      browser, e2e and real-client tests), stopping at the first failure
   test --keep-going  the same, but run every stage and report all failures at the end
+  bench-browser      build the playground and runtime, then measure them in headless Chromium against
+                     the native engine and raw IndexedDB; prints a table (BENCH_ITEMS=N, default 100000)
   runtime            build only the JavaScript runtime into dist/runtime (wasm-bindgen, esbuild)
   setup              only install missing tools";
 
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => stages::test(false),
         Some("test") if args[1..] == ["--keep-going"] => stages::test(true),
         Some("setup") if args.len() == 1 => setup::install_all(),
+        Some("bench-browser") if args.len() == 1 => stages::bench_browser(),
         Some("runtime") if args.len() == 1 => stages::runtime_build(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

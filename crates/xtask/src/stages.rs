@@ -229,12 +229,59 @@ pub fn runtime_build() -> Result<(), String> {
         ("crates/wasm/js/dynaplay.js", "dynaplay.js"),
         ("web/runtime/index.html", "index.html"),
         ("web/runtime/sdk-example.html", "sdk-example.html"),
+        ("web/runtime/bench.html", "bench.html"),
+        ("web/runtime/bench.js", "bench.js"),
     ];
     for (from, to) in copies {
         std::fs::copy(root().join(from), out.join(to))
             .map_err(|e| format!("cannot copy {from}: {e}"))?;
     }
     Ok(())
+}
+
+/// `cargo xtask bench-browser` (not a `test` stage: it measures, it asserts no target): builds the
+/// playground and the runtime as `test` does, runs the native engine loop
+/// (`crates/engine/examples/calls.rs`), then `tests/bench/run.mjs`, which serves `dist/`, runs
+/// `web/runtime/bench.js` in headless Chromium and prints the table BENCHMARKS.md quotes.
+/// `BENCH_ITEMS` (default 100000) sets the bulk load size.
+pub fn bench_browser() -> Result<(), String> {
+    setup::install_all()?;
+    run(trunk(&["build", "--offline", "--release"]))?;
+    runtime_build()?;
+    // Natively twice: the bench profile (opt-level 3, as criterion's numbers) and the release
+    // profile (opt-level "z", the one the wasm is built with, for size).
+    let o3 = native_calls("bench")?;
+    let oz = native_calls("release")?;
+    let native = format!("{{\"o3\":{o3},\"oz\":{oz}}}");
+    println!("native: {native}");
+    let mut driver = command("node", &["tests/bench/run.mjs"]);
+    driver.env("NATIVE_CALLS", native);
+    run(driver)
+}
+
+/// The JSON line `crates/engine/examples/calls.rs` prints, built with cargo profile `profile`.
+fn native_calls(profile: &str) -> Result<String, String> {
+    let args = [
+        "run",
+        "--profile",
+        profile,
+        "-q",
+        "-p",
+        "dynaplay-engine",
+        "--example",
+        "calls",
+    ];
+    println!("$ cargo {}", args.join(" "));
+    let out = command("cargo", &args)
+        .output()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the native calls loop failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// A server process that is killed when this value goes away, on success, error or panic alike.

@@ -1,0 +1,154 @@
+// The browser half of `cargo xtask bench-browser` (driven by tests/bench/run.mjs through bench.html):
+// engine calls in wasm, bulk load through a persisted sandbox against raw IndexedDB, and reopening.
+// Every function resolves a plain object of numbers; nothing here asserts a target.
+import { open } from './dynaplay.js';
+
+const TABLE = 'bench';
+/** `pk` + "p000…" , `sk` + "s000" (6), `data` (4) and the padding make about 1,024 bytes. */
+const PADDING = 1024 - 6 - 6 - 4;
+const PAD = 'x'.repeat(PADDING);
+const CREATE = {
+  TableName: TABLE,
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+};
+
+const key = (i) => ({ pk: { S: `p${String(Math.floor(i / 10)).padStart(3, '0')}` }, sk: { S: `s${String(i % 10).padStart(3, '0')}` } });
+const item = (i) => ({ ...key(i), data: { S: PAD } });
+
+/** Calls per second of `call(request)` over `requests`, cycled, for about `millis`. */
+async function rate(call, requests, millis) {
+  let calls = 0;
+  let bad = 0;
+  const started = performance.now();
+  while (performance.now() - started < millis) {
+    for (const r of requests) {
+      const { status } = await call(r);
+      if (status !== 200) bad++;
+    }
+    calls += requests.length;
+  }
+  return { rate: calls / ((performance.now() - started) / 1000), bad };
+}
+
+/**
+ * PutItem and GetItem per second on 1,000 1 KB items, the loop crates/engine/examples/calls.rs runs
+ * natively, through a memory sandbox's `dispatch` (throttling off, as natively). Not through the
+ * synchronous `Dynaplay` class: it always throttles, and at these rates most calls would be
+ * ProvisionedThroughputExceededException answers, not the work measured natively.
+ */
+export async function calls(millis = 2000) {
+  const puts = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ TableName: TABLE, Item: item(i) }));
+  const gets = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ TableName: TABLE, Key: key(i) }));
+  const db = await open(undefined, { throttling: false, ttlSweep: false });
+  await db.send('CreateTable', CREATE);
+  const call = (op) => (body) => db.dispatch(`DynamoDB_20120810.${op}`, body);
+  await rate(call('PutItem'), puts, 300);
+  const out = { put: await rate(call('PutItem'), puts, millis), get: await rate(call('GetItem'), gets, millis) };
+  db.close();
+  return out;
+}
+
+/** `n` items as BatchWriteItem bodies of 25, keys unique across the whole load. */
+function batches(n) {
+  const out = [];
+  for (let b = 0; b < n; b += 25) {
+    const requests = [];
+    for (let i = b; i < Math.min(n, b + 25); i++) {
+      requests.push({ PutRequest: { Item: { pk: { S: `p${i}` }, sk: { S: 's000' }, data: { S: PAD } } } });
+    }
+    out.push({ RequestItems: { [TABLE]: requests } });
+  }
+  return out;
+}
+
+/**
+ * `n` 1 KB items into a persisted sandbox `name` (`throttling: false`) with `concurrency`
+ * BatchWriteItems of 25 in flight; every `send` resolves only once its write is in IndexedDB.
+ */
+export async function bulkSandbox(name, n, concurrency = 64) {
+  const db = await open(name, { throttling: false, ttlSweep: false });
+  await db.send('CreateTable', CREATE);
+  const work = batches(n);
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < work.length) {
+      const out = await db.send('BatchWriteItem', work[next++]);
+      if (Object.keys(out.UnprocessedItems ?? {}).length) throw new Error('unprocessed items');
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return { seconds, rate: n / seconds };
+}
+
+function request(r) {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+
+/**
+ * The floor: the same `n` items (as the JSON text a store of DynamoDB items would hold) put into one
+ * object store of a raw IndexedDB database `name`, 10 transactions of n/10 puts each.
+ */
+export async function bulkRaw(name, n) {
+  const idb = indexedDB.open(name, 1);
+  idb.onupgradeneeded = () => idb.result.createObjectStore('items');
+  const conn = await request(idb);
+  const texts = Array.from({ length: n }, (_, i) => JSON.stringify({ pk: { S: `p${i}` }, sk: { S: 's000' }, data: { S: PAD } }));
+  const started = performance.now();
+  const per = Math.ceil(n / 10);
+  for (let t = 0; t < n; t += per) {
+    const tx = conn.transaction('items', 'readwrite', { durability: 'strict' });
+    const store = tx.objectStore('items');
+    for (let i = t; i < Math.min(n, t + per); i++) store.put(texts[i], `p${i}`);
+    await done(tx);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  conn.close();
+  return { seconds, rate: n / seconds };
+}
+
+/** Time to `open()` the persisted sandbox `name` (all its items loaded), and its item count. */
+export async function reopenSandbox(name) {
+  const started = performance.now();
+  const db = await open(name, { throttling: false, ttlSweep: false });
+  const seconds = (performance.now() - started) / 1000;
+  let items = 0;
+  let start;
+  do {
+    const page = await db.send('Scan', { TableName: TABLE, Select: 'COUNT', ExclusiveStartKey: start });
+    items += page.Count;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  db.close();
+  return { seconds, items };
+}
+
+/** Time to open raw IndexedDB database `name` and `getAll` its items. */
+export async function reopenRaw(name) {
+  const started = performance.now();
+  const conn = await request(indexedDB.open(name, 1));
+  const all = await request(conn.transaction('items').objectStore('items').getAll());
+  const seconds = (performance.now() - started) / 1000;
+  conn.close();
+  return { seconds, items: all.length };
+}
