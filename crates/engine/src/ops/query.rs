@@ -186,15 +186,8 @@ fn read(
         Some(text) => Some(exprs.condition(text, "FilterExpression")?),
         None => query_filter,
     };
-    let projection_member = if attributes_to_get.is_some() {
-        "AttributesToGet"
-    } else {
-        "ProjectionExpression"
-    };
-    let projection = match req.str("ProjectionExpression") {
-        Some(text) => Some(exprs.projection(text)?),
-        None => attributes_to_get,
-    };
+    let (projection, projection_member) =
+        shared::projection_or_legacy(&req, &mut exprs, attributes_to_get)?;
     exprs.check_unused()?;
     check_select_for(
         req.str("Select"),

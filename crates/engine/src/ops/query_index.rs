@@ -68,15 +68,8 @@ pub fn run(
         Some(text) => Some(exprs.condition(text, "FilterExpression")?),
         None => legacy_parts.filter,
     };
-    let projection_member = if legacy_parts.projection.is_some() {
-        "AttributesToGet"
-    } else {
-        "ProjectionExpression"
-    };
-    let projection = match req.str("ProjectionExpression") {
-        Some(text) => Some(exprs.projection(text)?),
-        None => legacy_parts.projection,
-    };
+    let (projection, projection_member) =
+        super::shared::projection_or_legacy(req, exprs, legacy_parts.projection)?;
     exprs.check_unused()?;
     check_select_for(
         req.str("Select"),

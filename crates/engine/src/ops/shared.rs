@@ -446,3 +446,17 @@ pub fn legacy_attributes_to_get(req: &Req) -> Result<Option<Projection>> {
         None => Ok(None),
     }
 }
+
+/// The ProjectionExpression, or else the legacy AttributesToGet already read, with the member
+/// name DynamoDB uses for it in Select errors (Query and Scan, on tables and indexes).
+pub fn projection_or_legacy(
+    req: &Req,
+    exprs: &mut Expressions,
+    legacy: Option<crate::expr::Projection>,
+) -> Result<(Option<crate::expr::Projection>, &'static str)> {
+    match req.str("ProjectionExpression") {
+        Some(text) => Ok((Some(exprs.projection(text)?), "ProjectionExpression")),
+        None if legacy.is_some() => Ok((legacy, "AttributesToGet")),
+        None => Ok((None, "ProjectionExpression")),
+    }
+}
