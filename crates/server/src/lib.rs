@@ -1,6 +1,9 @@
 //! The native DynamoDB endpoint as a library: [`serve`] runs the HTTP server around an engine,
-//! [`protocol`] holds the wire rules, [`SystemClock`] gives the engine real time.
+//! [`protocol`] holds the wire rules, [`SystemClock`] gives the engine real time, and
+//! [`file_storage`] (with its byte layout in [`file_format`]) keeps data in a `--data-dir`.
 
+pub mod file_format;
+pub mod file_storage;
 pub mod protocol;
 
 use std::convert::Infallible;
