@@ -7,11 +7,16 @@
 //! - `wal-<generation>` — append-only logs, one record per committed batch, replayed on top of
 //!   the snapshot. Only logs whose generation is at least the snapshot's count.
 //!
-//! Durability: `commit` appends the batch as ONE CRC-checked record and `fdatasync`s it before it
-//! returns Ok, and the engine makes nothing visible before that, so an acknowledged write survives
-//! `kill -9` and power loss. Recovery replays whole records and cuts the last log at the first torn
-//! one: a record that did not get fully written was never acknowledged, and a batch (a transaction,
-//! a BatchWriteItem) is one record, so it lands whole or not at all.
+//! Durability: `commit` appends the batch as ONE CRC-checked record, and the record is
+//! `fdatasync`ed before any answer that could depend on it goes out, so an acknowledged write
+//! survives `kill -9` and power loss. Either `commit` syncs before it returns (the default), or,
+//! with `Options::group_commit`, the server calls [`LogSync::wait`] after releasing the engine and
+//! before answering: one `fdatasync` then covers every record appended so far, so concurrent
+//! requests share it and the engine mutex is never held across a sync. Every answer waits (reads
+//! too: a read may have seen a write that is not yet synced). Recovery replays whole records and
+//! cuts the last log at the first torn one: a record that did not get fully written was never
+//! acknowledged, and a batch (a transaction, a BatchWriteItem) is one record, so it lands whole or
+//! not at all.
 //!
 //! Compaction writes a new snapshot (to `snapshot.tmp`, fsync, rename, fsync the directory) and
 //! then deletes the logs it covers: at startup whenever the logs hold anything, and while running
@@ -22,7 +27,8 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use dynaplay_engine::storage::{Snapshot, StorageError};
@@ -44,13 +50,55 @@ pub struct Options {
     /// Once the active log holds this many bytes, appends move to a new log and a background
     /// compaction folds the old ones into the snapshot.
     pub compact_after_bytes: u64,
+    /// When true, `commit` only appends and the caller must call [`LogSync::wait`] before it
+    /// acknowledges anything (the server does, after releasing the engine).
+    pub group_commit: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             compact_after_bytes: 64 << 20,
+            group_commit: false,
         }
+    }
+}
+
+/// The shared half of group commit: how far the logs are written and how far synced, counted in
+/// bytes over all logs since the storage opened, and the active log to sync.
+#[derive(Debug)]
+pub struct LogSync {
+    written: AtomicU64,
+    durable: AtomicU64,
+    /// A handle on the active log, swapped (after syncing the old one) when appends move on.
+    file: Mutex<File>,
+}
+
+impl LogSync {
+    /// Returns once every record appended before the call is on disk: at once if a sync already
+    /// covered them, else after one `fdatasync` that also covers whatever other requests appended
+    /// meanwhile. An error means the disk failed after the engine made writes visible; the caller
+    /// cannot answer truthfully and must stop (the next start recovers what is on disk).
+    pub fn wait(&self) -> Result<(), String> {
+        let target = self.written.load(Ordering::Acquire);
+        if self.durable.load(Ordering::Acquire) >= target {
+            return Ok(());
+        }
+        let file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.durable.load(Ordering::Acquire) >= target {
+            return Ok(());
+        }
+        // Every append counted here has returned from write(2), so this sync covers it.
+        let upto = self.written.load(Ordering::Acquire);
+        file.sync_data()
+            .map_err(|e| format!("cannot sync the write-ahead log: {e}"))?;
+        self.durable.fetch_max(upto, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Whether a call to `wait` would return at once.
+    pub fn is_durable(&self) -> bool {
+        self.durable.load(Ordering::Acquire) >= self.written.load(Ordering::Acquire)
     }
 }
 
@@ -69,6 +117,7 @@ pub struct FileStorage {
     /// Set when a failed commit could not be undone on disk; every later commit then fails.
     broken: Option<String>,
     compaction: Option<JoinHandle<Result<(), String>>>,
+    sync: Arc<LogSync>,
 }
 
 impl std::fmt::Debug for FileStorage {
@@ -420,6 +469,14 @@ impl FileStorage {
             .metadata()
             .map_err(|e| io_error("cannot read", &log_path(&dir, log_generation), e))?
             .len();
+        let sync = Arc::new(LogSync {
+            written: AtomicU64::new(0),
+            durable: AtomicU64::new(0),
+            file: Mutex::new(
+                log.try_clone()
+                    .map_err(|e| io_error("cannot open", &log_path(&dir, log_generation), e))?,
+            ),
+        });
         Ok(FileStorage {
             dir,
             options,
@@ -430,7 +487,13 @@ impl FileStorage {
             loaded: Mutex::new(Some(snapshot)),
             broken: None,
             compaction: None,
+            sync,
         })
+    }
+
+    /// The handle a server waits on before answering, with `Options::group_commit`.
+    pub fn log_sync(&self) -> Arc<LogSync> {
+        Arc::clone(&self.sync)
     }
 
     /// The data directory.
@@ -463,6 +526,13 @@ impl FileStorage {
             }
             return Err(StorageError(io_error("cannot write to", &path, e)));
         }
+        if self.options.group_commit {
+            self.log_len += record.len() as u64;
+            self.sync
+                .written
+                .fetch_add(record.len() as u64, Ordering::AcqRel);
+            return Ok(());
+        }
         if let Err(e) = self.log.sync_data() {
             // After a failed fsync the kernel may have dropped the dirty pages and the next fsync
             // may still say yes, so nothing further written to this log can be trusted. Later
@@ -494,13 +564,40 @@ impl FileStorage {
             }
         }
         let next = self.log_generation + 1;
-        let log = match create_log(&self.dir, next) {
+        let log = match create_log(&self.dir, next).and_then(|log| {
+            let handle = log
+                .try_clone()
+                .map_err(|e| io_error("cannot open", &log_path(&self.dir, next), e))?;
+            Ok((log, handle))
+        }) {
             Ok(log) => log,
             Err(e) => {
                 eprintln!("dynaplay-server: cannot start a new log: {e}");
                 return;
             }
         };
+        {
+            // The old log is synced before group commit moves to the new one, so a sync of the
+            // new log covers every byte counted so far.
+            let mut file = self
+                .sync
+                .file
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Err(e) = file.sync_data() {
+                self.broken = Some(io_error(
+                    "cannot sync",
+                    &log_path(&self.dir, self.log_generation),
+                    e,
+                ));
+                return;
+            }
+            self.sync
+                .durable
+                .fetch_max(self.sync.written.load(Ordering::Acquire), Ordering::AcqRel);
+            *file = log.1;
+        }
+        let log = log.0;
         self.log = log;
         self.log_generation = next;
         self.log_len = format::HEADER_LEN as u64;
@@ -676,6 +773,7 @@ mod tests {
         let dir = TempDir::new();
         let options = Options {
             compact_after_bytes: 200,
+            group_commit: false,
         };
         {
             let mut s = FileStorage::open_with(&dir.0, options).expect("open");
@@ -693,6 +791,35 @@ mod tests {
         let got = items(&s);
         assert_eq!(got.len(), 50);
         assert_eq!(got[49].1, format!("item 49 {}", "x".repeat(40)));
+    }
+
+    #[test]
+    fn group_commit_syncs_once_for_many_appends_and_across_log_switches() {
+        // Why: with group commit `commit` only appends; `wait` must cover every append before
+        // it, including those in a log that was switched away from.
+        let dir = TempDir::new();
+        let options = Options {
+            compact_after_bytes: 300,
+            group_commit: true,
+        };
+        {
+            let mut s = FileStorage::open_with(&dir.0, options).expect("open");
+            let sync = s.log_sync();
+            assert!(sync.is_durable());
+            for i in 0..30u8 {
+                s.commit(&[put("T", i, &"y".repeat(50))]).expect("commit");
+                // Commit only appends; just a switch to a new log syncs (the old log).
+                let switched = s.log_len == format::HEADER_LEN as u64;
+                assert_eq!(sync.is_durable(), switched, "after append {i}");
+                if i % 5 == 4 {
+                    sync.wait().expect("sync");
+                    assert!(sync.is_durable());
+                }
+            }
+            s.finish_compaction().expect("compaction");
+        }
+        let s = FileStorage::open_with(&dir.0, options).expect("reopen");
+        assert_eq!(items(&s).len(), 30);
     }
 
     #[test]

@@ -12,8 +12,10 @@ use std::net::{TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
 
 use dynaplay_engine::{Engine, EngineConfig};
+use dynaplay_server::file_storage::LogSync;
 use dynaplay_server::file_storage::{self, FileStorage};
-use dynaplay_server::{serve, SystemClock};
+use dynaplay_server::{serve_with_sync, SystemClock};
+use std::sync::Arc;
 
 const HELP: &str = "\
 dynaplay-server: a DynamoDB-compatible HTTP endpoint backed by the Dynaplay engine.
@@ -106,10 +108,10 @@ fn main() -> ExitCode {
     };
     // The data first: a directory that is locked or damaged must stop the server before it
     // listens, so nothing ever talks to a server that has not got its data.
-    let engine = match &options.data_dir {
-        None => Engine::in_memory(Box::new(SystemClock)),
+    let (engine, sync) = match &options.data_dir {
+        None => (Engine::in_memory(Box::new(SystemClock)), None),
         Some(dir) => match open_data_dir(dir, options.storage) {
-            Ok(engine) => engine,
+            Ok((engine, sync)) => (engine, Some(sync)),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
@@ -137,7 +139,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match serve(listener, engine) {
+    match serve_with_sync(listener, engine, sync) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -146,14 +148,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// The engine over a data directory: locked, recovered and compacted by `FileStorage::open_with`.
-fn open_data_dir(dir: &str, options: file_storage::Options) -> Result<Engine, String> {
+/// The engine over a data directory (locked, recovered and compacted by `FileStorage::open_with`)
+/// with group commit: requests share syncs, waited on outside the engine mutex.
+fn open_data_dir(
+    dir: &str,
+    options: file_storage::Options,
+) -> Result<(Engine, Arc<LogSync>), String> {
+    let options = file_storage::Options {
+        group_commit: true,
+        ..options
+    };
     let storage = FileStorage::open_with(dir, options)
         .map_err(|e| format!("cannot open the data directory {dir}: {e}"))?;
-    Engine::open(
+    let sync = storage.log_sync();
+    let engine = Engine::open(
         EngineConfig::default(),
         Box::new(SystemClock),
         Box::new(storage),
     )
-    .map_err(|e| format!("cannot load the data in {dir}: {e}"))
+    .map_err(|e| format!("cannot load the data in {dir}: {e}"))?;
+    Ok((engine, sync))
 }
