@@ -70,6 +70,8 @@ impl Default for Options {
 pub struct LogSync {
     written: AtomicU64,
     durable: AtomicU64,
+    /// How many syncs group commit made: what tests compare with the number of writes.
+    syncs: AtomicU64,
     /// A handle on the active log, swapped (after syncing the old one) when appends move on.
     file: Mutex<File>,
 }
@@ -93,7 +95,13 @@ impl LogSync {
         file.sync_data()
             .map_err(|e| format!("cannot sync the write-ahead log: {e}"))?;
         self.durable.fetch_max(upto, Ordering::AcqRel);
+        self.syncs.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// How many times `wait` synced the log.
+    pub fn syncs(&self) -> u64 {
+        self.syncs.load(Ordering::Relaxed)
     }
 
     /// Whether a call to `wait` would return at once.
@@ -472,6 +480,7 @@ impl FileStorage {
         let sync = Arc::new(LogSync {
             written: AtomicU64::new(0),
             durable: AtomicU64::new(0),
+            syncs: AtomicU64::new(0),
             file: Mutex::new(
                 log.try_clone()
                     .map_err(|e| io_error("cannot open", &log_path(&dir, log_generation), e))?,
