@@ -72,6 +72,9 @@ pub struct LogSync {
     durable: AtomicU64,
     /// How many syncs group commit made: what tests compare with the number of writes.
     syncs: AtomicU64,
+    /// Set when syncing the old log at a log switch failed: no later `wait` may succeed, since a
+    /// retried fsync can report success for pages the kernel already dropped.
+    failed: Mutex<Option<String>>,
     /// A handle on the active log, swapped (after syncing the old one) when appends move on.
     file: Mutex<File>,
 }
@@ -87,6 +90,9 @@ impl LogSync {
             return Ok(());
         }
         let file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(reason) = self.failed.lock().ok().and_then(|f| f.clone()) {
+            return Err(reason);
+        }
         if self.durable.load(Ordering::Acquire) >= target {
             return Ok(());
         }
@@ -481,6 +487,7 @@ impl FileStorage {
             written: AtomicU64::new(0),
             durable: AtomicU64::new(0),
             syncs: AtomicU64::new(0),
+            failed: Mutex::new(None),
             file: Mutex::new(
                 log.try_clone()
                     .map_err(|e| io_error("cannot open", &log_path(&dir, log_generation), e))?,
@@ -520,6 +527,15 @@ impl FileStorage {
         }
     }
 
+    /// Marks the log as failed: every later commit fails, and so does every group-commit wait
+    /// (records appended before may be lost even if a retried fsync says yes).
+    fn fail(&mut self, reason: String) {
+        if let Ok(mut failed) = self.sync.failed.lock() {
+            *failed = Some(reason.clone());
+        }
+        self.broken = Some(reason);
+    }
+
     /// Appends one record and syncs it, or leaves the log as it was.
     fn append(&mut self, record: &[u8]) -> Result<(), StorageError> {
         let path = log_path(&self.dir, self.log_generation);
@@ -531,7 +547,7 @@ impl FileStorage {
                 .set_len(self.log_len)
                 .and_then(|()| self.log.sync_data())
             {
-                self.broken = Some(io_error("cannot cut back a failed write to", &path, cut));
+                self.fail(io_error("cannot cut back a failed write to", &path, cut));
             }
             return Err(StorageError(io_error("cannot write to", &path, e)));
         }
@@ -548,7 +564,7 @@ impl FileStorage {
             // commits fail until a restart recovers from what is really on disk.
             let _ = self.log.set_len(self.log_len);
             let message = io_error("cannot sync", &path, e);
-            self.broken = Some(message.clone());
+            self.fail(message.clone());
             return Err(StorageError(message));
         }
         self.log_len += record.len() as u64;
@@ -594,11 +610,9 @@ impl FileStorage {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             if let Err(e) = file.sync_data() {
-                self.broken = Some(io_error(
-                    "cannot sync",
-                    &log_path(&self.dir, self.log_generation),
-                    e,
-                ));
+                let reason = io_error("cannot sync", &log_path(&self.dir, self.log_generation), e);
+                drop(file);
+                self.fail(reason);
                 return;
             }
             self.sync
