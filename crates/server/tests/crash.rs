@@ -111,7 +111,22 @@ impl Client {
         }
     }
 
+    /// One request, retried while the table throttles it (a throttled write changes nothing, and
+    /// a fast disk can outrun on-demand capacity), as every SDK does.
     fn call(&mut self, op: &str, body: &Value) -> std::io::Result<(u16, Value)> {
+        loop {
+            let (status, reply) = self.call_once(op, body)?;
+            let throttled = reply["__type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("#ProvisionedThroughputExceededException"));
+            if status != 400 || !throttled {
+                return Ok((status, reply));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn call_once(&mut self, op: &str, body: &Value) -> std::io::Result<(u16, Value)> {
         let body = body.to_string();
         let raw = format!(
             "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n{AUTH}Content-Length: {}\r\n\r\n{body}",
