@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dax;
 pub mod error;
 pub mod expr;
+pub mod global_tables;
 pub mod index;
 mod ops;
 pub mod partiql;
@@ -85,6 +86,9 @@ pub struct Engine {
     pub(crate) throughput: throughput::Throughput,
     /// The simulated DAX cluster's caches (memory only; see `dax`).
     pub(crate) dax: dax::Dax,
+    /// The global-tables simulation's replication queue and conflicts (memory only; see
+    /// `global_tables`).
+    pub(crate) global: global_tables::GlobalTables,
 }
 
 /// The `X-Amz-Target` prefixes the engine serves.
@@ -124,6 +128,7 @@ impl Engine {
             last_ttl_sweep: None,
             throughput: throughput::Throughput::default(),
             dax: dax::Dax::default(),
+            global: global_tables::GlobalTables::default(),
         })
     }
 
@@ -140,13 +145,17 @@ impl Engine {
             last_ttl_sweep: None,
             throughput: throughput::Throughput::default(),
             dax: dax::Dax::default(),
+            global: global_tables::GlobalTables::default(),
         }
     }
 
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after `DynamoDB_20120810.`;
     /// `body` is the request JSON text. Never panics on any input.
     pub fn dispatch(&mut self, operation: &str, body: &str) -> Response {
-        if operation.starts_with("Streams.") || operation.starts_with("Dax.") {
+        if operation.starts_with("Streams.")
+            || operation.starts_with("Dax.")
+            || operation.starts_with("GlobalTables.")
+        {
             return Self::respond(self.call(operation, body));
         }
         match self.call_output(operation, body) {
@@ -167,6 +176,9 @@ impl Engine {
         if let Some(op) = operation.strip_prefix("Dax.") {
             return self.call_dax(op, body);
         }
+        if let Some(op) = operation.strip_prefix("GlobalTables.") {
+            return self.call_global_tables(op, body);
+        }
         match self.call_output(operation, body)? {
             ops::Output::Json(value) => Ok(value),
             ops::Output::Text(text) => serde_json::from_str(&text)
@@ -177,7 +189,14 @@ impl Engine {
     fn call_output(&mut self, operation: &str, body: &str) -> Result<ops::Output, ApiError> {
         let request = request::parse_body(body)?;
         self.settle();
-        let result = ops::run(self, operation, &request);
+        let mut result = ops::run(self, operation, &request);
+        if let (
+            "DescribeTable" | "UpdateTable" | "DeleteTable" | "CreateTable",
+            Ok(ops::Output::Json(value)),
+        ) = (operation, &mut result)
+        {
+            self.decorate_description(value);
+        }
         // A stream enabled by this call exists from now on, with its first shard.
         self.maintain_streams();
         result
@@ -208,6 +227,11 @@ impl Engine {
             }
             Some((DAX_SIMULATION_TARGET, op)) if dax::OPERATIONS.contains(&op) => {
                 Self::respond(self.call_dax(op, body))
+            }
+            Some((global_tables::SIMULATION_TARGET, op))
+                if global_tables::OPERATIONS.contains(&op) =>
+            {
+                Self::respond(self.call_global_tables(op, body))
             }
             _ => Self::respond(Err(ApiError::unknown_operation())),
         }
@@ -285,6 +309,7 @@ impl Engine {
     /// simulated minute has passed since it last did. Expired SYSTEM backups go too.
     pub fn settle(&mut self) {
         self.settle_tables();
+        self.replicate_due();
         backup::purge_expired(self);
         self.maintain_streams();
         self.sweep_ttl_if_due();

@@ -211,7 +211,10 @@ pub fn check_with(
                     )))
                 }
                 Rule::TableNameLength => {
-                    if let Some(len) = value.and_then(Value::as_str).map(|s| s.chars().count()) {
+                    if let Some(len) = value
+                        .and_then(Value::as_str)
+                        .map(|s| crate::global_tables::unscoped(s).chars().count())
+                    {
                         if !(3..=255).contains(&len) {
                             return Err(ApiError::validation(format!(
                                 "{} must be at least 3 characters long and at most 255 characters long",
@@ -489,6 +492,7 @@ fn check_member(value: Option<&Value>, f: &Field, path: &str, failures: &mut Vec
                 _ => None,
             },
             (Rule::NamePattern, Some(Value::String(s))) => {
+                let s = crate::global_tables::unscoped(s);
                 if s.is_empty()
                     || !s
                         .bytes()

@@ -148,6 +148,8 @@ pub struct TableSettings {
     pub ttl: Option<crate::ttl::TtlSetting>,
     /// Set on a table created by a restore (RestoreSummary).
     pub restore: Option<crate::backup::RestoreSummary>,
+    /// The global-table simulation's replicas of this (home) table, in other regions.
+    pub replicas: Vec<crate::global_tables::ReplicaSetting>,
 }
 
 impl TableSettings {

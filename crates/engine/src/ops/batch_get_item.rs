@@ -194,9 +194,11 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
 
 /// The constraints on a table name used as a map key (RequestItems).
 pub(super) fn table_name_constraint(name: &str, path: &str, failures: &mut Vec<String>) {
-    let len = name.chars().count();
-    let pattern_ok = !name.is_empty()
-        && name
+    // A replica's internal name (`T@R`, in a request for region R) is checked as the user's `T`.
+    let user_name = crate::global_tables::unscoped(name);
+    let len = user_name.chars().count();
+    let pattern_ok = !user_name.is_empty()
+        && user_name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
     if !(3..=255).contains(&len) || !pattern_ok {

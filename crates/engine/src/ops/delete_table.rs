@@ -18,6 +18,9 @@ const FIELDS: &[crate::request::Field] = &[field(
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let name = Req(request).str("TableName").unwrap_or_default();
+    if let Some(result) = crate::global_tables::delete_table(engine, name) {
+        return result;
+    }
     let table = engine
         .tables
         .get(name)

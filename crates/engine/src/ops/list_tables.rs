@@ -20,15 +20,16 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let req = Req(request);
     let limit = req.int("Limit").unwrap_or(100) as usize;
     let start = req.str("ExclusiveStartTableName");
-    let names: Vec<&String> = engine
+    let names: Vec<&str> = engine
         .tables
         .keys()
-        .filter(|n| start.is_none_or(|s| n.as_str() > s))
+        .filter_map(|n| crate::global_tables::listed_name(n))
+        .filter(|n| start.is_none_or(|s| *n > s))
         .take(limit + 1)
         .collect();
     let mut out = Map::new();
     let more = names.len() > limit;
-    let page: Vec<&String> = names.into_iter().take(limit).collect();
+    let page: Vec<&str> = names.into_iter().take(limit).collect();
     out.insert("TableNames".into(), json!(page));
     if more {
         if let Some(last) = page.last() {

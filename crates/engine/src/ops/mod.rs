@@ -40,10 +40,12 @@ use serde_json::{Map, Value};
 use crate::error::{ApiError, Result};
 use crate::Engine;
 
+pub(crate) use describe::table_description;
 pub(crate) use idempotency::ClientTokens;
 #[cfg(test)]
 pub(crate) use shared::collection_metrics;
-pub(crate) use shared::commit_writes_as;
+pub(crate) use shared::{check_not_changing, commit_writes_as, Write};
+pub(crate) use table_settings::new_stream;
 
 /// An operation's answer: usually JSON, or JSON text already written (the hot read paths write
 /// items straight to text rather than copy them into a `Value` first).

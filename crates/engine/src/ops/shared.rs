@@ -211,6 +211,8 @@ pub fn commit_writes_as(
             .commit(&mutations)
             .map_err(|e| ApiError::internal(format!("The write could not be made durable: {e}")))?;
     }
+    // A write to a global table goes to its other replicas later (see `global_tables`).
+    engine.capture_replication(&writes);
     for (table_name, key, item) in writes {
         let table = engine
             .tables

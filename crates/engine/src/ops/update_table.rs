@@ -104,6 +104,9 @@ fn invalid(message: impl std::fmt::Display) -> ApiError {
 }
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
+    if request.contains_key("ReplicaUpdates") {
+        return crate::global_tables::update_replicas(engine, request);
+    }
     check(request, FIELDS)?;
     let req = Req(request);
     let gsi_updates: Vec<Value> = req
