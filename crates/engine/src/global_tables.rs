@@ -195,7 +195,7 @@ impl Engine {
     /// Runs one operation as a request for `region`. The home region (`EngineConfig::region`)
     /// is plain [`Engine::dispatch`]; in another region table names address the replicas there.
     pub fn dispatch_in_region(&mut self, region: &str, operation: &str, body: &str) -> Response {
-        if region == self.config.region {
+        if region == self.config.region || operation.starts_with("GlobalTables.") {
             return self.dispatch(operation, body);
         }
         if let Err(e) = self.regional_operation(region, operation) {
@@ -249,6 +249,11 @@ impl Engine {
             )));
         }
         Ok(())
+    }
+
+    /// The home region (`EngineConfig::region`).
+    pub fn config_region(&self) -> &str {
+        &self.config.region
     }
 
     /// Sets how long a write takes to reach the other replicas.

@@ -407,3 +407,79 @@ fn mangled_dax_requests_get_errors() {
         }
     }
 }
+
+#[test]
+fn mangled_global_tables_requests_get_errors() {
+    // Why: ReplicaUpdates is read by the global tables simulation itself, and requests for
+    // another region have their table names rewritten before and after the operation runs;
+    // damage to either, or a strange region, must not panic the engine.
+    let seeds: Vec<(&str, Value)> = vec![
+        (
+            "UpdateTable",
+            json!({"TableName": "Tbl", "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}),
+        ),
+        (
+            "UpdateTable",
+            json!({"TableName": "Tbl", "ReplicaUpdates": [{"Delete": {"RegionName": "eu-west-1"}}]}),
+        ),
+        (
+            "PutItem",
+            json!({"TableName": "Tbl", "Item": {"pk": {"S": "r"}, "sk": {"N": "3"}, "TableName": {"S": "x@eu-west-1"}}}),
+        ),
+        (
+            "BatchWriteItem",
+            json!({"RequestItems": {"Tbl": [{"PutRequest": {"Item": {"pk": {"S": "q"}, "sk": {"N": "9"}}}}]}}),
+        ),
+        (
+            "TransactWriteItems",
+            json!({"TransactItems": [{"Put": {"TableName": "Tbl", "Item": {"pk": {"S": "y"}, "sk": {"N": "8"}}}}]}),
+        ),
+        (
+            "ListTables",
+            json!({"ExclusiveStartTableName": "Tbl", "Limit": 1}),
+        ),
+        (
+            "GlobalTables.Configure",
+            json!({"ReplicationDelayMillis": 3}),
+        ),
+    ];
+    let regions = [
+        "us-east-1",
+        "eu-west-1",
+        "ap-south-1",
+        "local",
+        "",
+        "eu@west-1",
+        "x-y-",
+    ];
+    let clock = std::sync::Arc::new(ManualClock::new(0));
+    let mut engine = Engine::in_memory(Box::new(clock.clone()));
+    let create = json!({
+        "TableName": "Tbl",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    });
+    assert_eq!(
+        engine.dispatch("CreateTable", &create.to_string()).status,
+        200
+    );
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    for round in 0..200 {
+        for (i, (op, seed)) in seeds.iter().enumerate() {
+            let body = mutate(seed, &mut rng, 0).to_string();
+            let region = regions[(round + i) % regions.len()];
+            let response = engine.dispatch_in_region(region, op, &body);
+            let parsed: Value = serde_json::from_str(&response.body).expect("response is JSON");
+            if response.status != 200 {
+                assert_eq!(
+                    response.status, 400,
+                    "{op} in {region}: {body} gave {}",
+                    response.body
+                );
+                assert!(parsed["__type"].as_str().is_some_and(|t| t.contains('#')));
+            }
+        }
+        clock.advance(1);
+    }
+}

@@ -52,6 +52,12 @@ const ROUTES: &[Route] = &[
         operations: dynaplay_engine::dax::OPERATIONS,
         engine_prefix: "Dax.",
     },
+    // Dynaplay's global tables simulation (see crates/engine/src/global_tables.rs).
+    Route {
+        api: dynaplay_engine::global_tables::SIMULATION_TARGET,
+        operations: dynaplay_engine::global_tables::OPERATIONS,
+        engine_prefix: "GlobalTables.",
+    },
 ];
 
 /// The operations of the DynamoDB_20120810 API. Those the engine does not implement yet reach it
@@ -281,7 +287,13 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
         let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
         // The engine promises not to panic; if it ever does, the client gets DynamoDB's 500 rather
         // than a dropped connection, and the next request still finds the engine.
-        catch_unwind(AssertUnwindSafe(|| engine.dispatch(&operation, &text)))
+        // The region the request was signed for picks the replica it addresses (the global
+        // tables simulation); an unsigned or oddly named region is the home region.
+        let home = engine.config_region().to_string();
+        let target_region = signed_region(req).unwrap_or(home);
+        catch_unwind(AssertUnwindSafe(|| {
+            engine.dispatch_in_region(&target_region, &operation, &text)
+        }))
     };
     match response {
         Ok(response) => Answer::new(response.status, Some(reply_type), response.body),
@@ -308,6 +320,27 @@ fn route(target: &str) -> Option<Cow<'static, str>> {
     } else {
         Cow::Owned(format!("{}{op}", route.engine_prefix))
     })
+}
+
+/// The region of a SigV4 credential scope (`Credential=AKID/20260101/eu-west-1/dynamodb/
+/// aws4_request`, in the Authorization header or the `X-Amz-Credential` query parameter), when
+/// it is a region name the global tables simulation can address.
+fn signed_region<H: Headers>(req: &Request<'_, H>) -> Option<String> {
+    let credential = match req.headers.get("authorization") {
+        Some(header) => header
+            .split([',', ' '])
+            .rev()
+            .find_map(|p| p.trim().strip_prefix("Credential="))?
+            .to_string(),
+        None => {
+            parse_query(req.query.unwrap_or(""))
+                .into_iter()
+                .find(|(k, _)| k == "X-Amz-Credential")?
+                .1
+        }
+    };
+    let region = credential.split('/').nth(2)?;
+    dynaplay_engine::global_tables::valid_region(region).then(|| region.to_string())
 }
 
 /// DynamoDB's checks that SigV4 credentials are present and complete, with its texts. The
