@@ -927,3 +927,16 @@ pub fn listed_name(name: &str) -> Option<&str> {
         _ => None,
     })
 }
+
+/// Drops from a ListStreams answer the streams of tables in other simulated regions. (A page
+/// cut by Limit may then hold fewer streams than asked for; LastEvaluatedStreamArn still
+/// continues correctly.)
+pub(crate) fn keep_regional_streams(answer: &mut Value) {
+    if let Some(list) = answer.get_mut("Streams").and_then(Value::as_array_mut) {
+        list.retain(|s| {
+            s.get("TableName")
+                .and_then(Value::as_str)
+                .is_some_and(|t| listed_name(t).is_some())
+        });
+    }
+}

@@ -212,7 +212,12 @@ impl Engine {
     pub fn call_streams(&mut self, operation: &str, body: &str) -> Result<Value, ApiError> {
         let request = request::parse_body(body)?;
         self.settle();
-        streams::api::run(self, operation, &request)
+        let mut result = streams::api::run(self, operation, &request);
+        if let ("ListStreams", Ok(value)) = (operation, &mut result) {
+            // Each simulated region lists the streams of its own tables only.
+            global_tables::keep_regional_streams(value);
+        }
+        result
     }
 
     /// Routes a whole `X-Amz-Target` value: `DynamoDB_20120810.<op>` or

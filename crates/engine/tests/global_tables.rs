@@ -470,3 +470,89 @@ fn replica_updates_errors() {
     assert!(kind.ends_with("ValidationException"), "{kind}");
     assert!(message.contains("NEW_AND_OLD_IMAGES"), "{message}");
 }
+
+#[test]
+fn replicas_and_their_items_survive_a_reload() {
+    let clock = Arc::new(ManualClock::new(START));
+    let storage = Arc::new(std::sync::Mutex::new(dynaplay_engine::MemoryStorage::new()));
+    let open = |storage: &Arc<std::sync::Mutex<dynaplay_engine::MemoryStorage>>| {
+        Engine::open(
+            EngineConfig::default(),
+            Box::new(clock.clone()),
+            Box::new(storage.clone()),
+        )
+        .expect("opens")
+    };
+    let mut engine = open(&storage);
+    ok(
+        &mut engine,
+        US,
+        "CreateTable",
+        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
+               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    put(&mut engine, US, "a", "1");
+    add_replica(&mut engine, EU);
+    put(&mut engine, EU, "b", "2");
+    clock.advance(1000);
+    assert_eq!(read(&mut engine, US, "b").as_deref(), Some("2"));
+    // A write still on its way when the engine goes is lost (the queue is memory only).
+    put(&mut engine, US, "c", "3");
+    drop(engine);
+    let mut engine = open(&storage);
+    let away = ok(
+        &mut engine,
+        EU,
+        "DescribeTable",
+        json!({"TableName": "Music"}),
+    );
+    assert_eq!(away["Table"]["Replicas"][0]["RegionName"], US);
+    assert_eq!(read(&mut engine, EU, "a").as_deref(), Some("1"));
+    assert_eq!(read(&mut engine, EU, "b").as_deref(), Some("2"));
+    clock.advance(1000);
+    assert_eq!(read(&mut engine, EU, "c"), None);
+    // Replication goes on for new writes.
+    put(&mut engine, US, "d", "4");
+    clock.advance(1000);
+    assert_eq!(read(&mut engine, EU, "d").as_deref(), Some("4"));
+}
+
+#[test]
+fn each_region_lists_its_own_streams() {
+    let (mut engine, _clock) = engine();
+    add_replica(&mut engine, EU);
+    let home = ok(&mut engine, US, "Streams.ListStreams", json!({}));
+    let away = ok(&mut engine, EU, "Streams.ListStreams", json!({}));
+    let streams = |v: &Value| v["Streams"].as_array().cloned().unwrap_or_default();
+    assert_eq!(streams(&home).len(), 1, "{home}");
+    assert_eq!(streams(&away).len(), 1, "{away}");
+    assert_eq!(streams(&home)[0]["TableName"], "Music");
+    assert_eq!(streams(&away)[0]["TableName"], "Music");
+    assert!(streams(&away)[0]["StreamArn"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("arn:aws:dynamodb:eu-west-1:")));
+    // A write in eu-west-1 shows in that region's stream.
+    put(&mut engine, EU, "a", "1");
+    let arn = streams(&away)[0]["StreamArn"].clone();
+    let described = ok(
+        &mut engine,
+        EU,
+        "Streams.DescribeStream",
+        json!({"StreamArn": arn}),
+    );
+    let shard = described["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let iterator = ok(
+        &mut engine,
+        EU,
+        "Streams.GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    );
+    let records = ok(
+        &mut engine,
+        EU,
+        "Streams.GetRecords",
+        json!({"ShardIterator": iterator["ShardIterator"]}),
+    );
+    assert_eq!(records["Records"][0]["eventName"], "INSERT", "{records}");
+}
