@@ -724,6 +724,12 @@ pub(crate) fn update_replicas(engine: &mut Engine, request: &Map<String, Value>)
             "One or more parameter values were invalid: Invalid region name: {region}"
         )));
     }
+    if region == engine.region_of(&name) {
+        // DynamoDB's words when a request names the region it is sent to.
+        return Err(ApiError::validation(
+            "Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.",
+        ));
+    }
     match action.as_str() {
         "Create" => create_replica(engine, &home, &region, now)?,
         "Delete" => delete_replica(engine, &home, &region)?,

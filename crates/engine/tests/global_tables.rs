@@ -421,6 +421,27 @@ fn replica_updates_errors() {
     assert!(kind.ends_with("ValidationException"), "{kind}");
     let (kind, _) = error(&mut engine, US, "UpdateTable", update(json!("nope")));
     assert!(kind.ends_with("SerializationException"), "{kind}");
+    for (region, action) in [(US, "Create"), (EU, "Delete")] {
+        let (kind, message) = error(
+            &mut engine,
+            region,
+            "UpdateTable",
+            update(json!([{action: {"RegionName": region}}])),
+        );
+        assert!(kind.ends_with("ValidationException"), "{kind}");
+        assert_eq!(message, "Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.");
+    }
+    // From the replica's region, the home region already has the table.
+    let (_, message) = error(
+        &mut engine,
+        EU,
+        "UpdateTable",
+        update(json!([{"Create": {"RegionName": US}}])),
+    );
+    assert!(
+        message.contains("already exists in region us-east-1"),
+        "{message}"
+    );
     // Tables are created in the home region only, in this simulation.
     let (kind, message) = error(
         &mut engine,

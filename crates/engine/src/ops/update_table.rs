@@ -104,7 +104,7 @@ fn invalid(message: impl std::fmt::Display) -> ApiError {
 }
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
-    if request.contains_key("ReplicaUpdates") {
+    if request.get("ReplicaUpdates").is_some_and(|v| !v.is_null()) {
         return crate::global_tables::update_replicas(engine, request);
     }
     check(request, FIELDS)?;
