@@ -436,20 +436,24 @@ impl Engine {
             return;
         }
         let now = self.now_millis();
-        let (mut due, waiting): (Vec<Replication>, Vec<Replication>) =
-            std::mem::take(&mut self.global.queue)
-                .into_iter()
-                .partition(|r| r.due <= now);
-        self.global.queue = waiting;
-        due.sort_by_key(|r| (r.due, r.seq));
-        for r in due {
-            self.deliver(r, now);
+        // Delivered one at a time from the queue itself, so a delivery sees which writes are
+        // still on their way (that is how it tells a concurrent version from an older one).
+        self.global.queue.sort_by_key(|r| (r.due, r.seq));
+        let mut failed = Vec::new();
+        while self.global.queue.first().is_some_and(|r| r.due <= now) {
+            let r = self.global.queue.remove(0);
+            if let Err(r) = self.deliver(r, now) {
+                failed.push(r);
+            }
         }
+        self.global.queue.extend(failed);
     }
 
-    fn deliver(&mut self, r: Replication, now: i64) {
+    /// Applies one replicated write (or drops it, last writer winning); gives it back when
+    /// storage refused it, to be tried again at the next call.
+    fn deliver(&mut self, r: Replication, now: i64) -> std::result::Result<(), Replication> {
         let Some(table) = self.tables.get(&r.target) else {
-            return;
+            return Ok(());
         };
         let held = table.get(&r.key).cloned();
         let current = self
@@ -477,7 +481,7 @@ impl Engine {
                 // An older write arriving after a newer one: it loses.
                 let c = conflict((cur.clone(), held), (r.stamp.clone(), r.item.clone()));
                 self.record_conflict(c);
-                return;
+                return Ok(());
             }
             // The version held here was written concurrently (its own replication to the
             // writer's region is still on the way): the arriving, later write wins.
@@ -508,9 +512,9 @@ impl Engine {
                     .or_default()
                     .insert(r.key.clone(), r.stamp.clone());
                 self.global.replicated += 1;
+                Ok(())
             }
-            // Storage refused it: try again at the next call.
-            Err(_) => self.global.queue.push(r),
+            Err(_) => Err(r),
         }
     }
 
@@ -522,7 +526,16 @@ impl Engine {
         }
     }
 
+    /// Logs a conflict once: the same pair of versions meets again in the other region.
     fn record_conflict(&mut self, c: Conflict) {
+        if self.global.conflicts.iter().any(|o| {
+            o.table == c.table
+                && o.key == c.key
+                && o.kept.0 == c.kept.0
+                && o.discarded.0 == c.discarded.0
+        }) {
+            return;
+        }
         if self.global.conflicts.len() >= MAX_CONFLICTS {
             self.global.conflicts.pop_front();
         }

@@ -220,6 +220,25 @@ fn same_millisecond_writes_break_the_tie_by_region() {
     // Same time: the larger region name wins, in both regions alike.
     assert_eq!(read(&mut engine, US, "k").as_deref(), Some("us"));
     assert_eq!(read(&mut engine, EU, "k").as_deref(), Some("us"));
+    let described = ok(&mut engine, US, "GlobalTables.Describe", json!({}));
+    let conflicts = described["Conflicts"].as_array().expect("a list");
+    assert_eq!(conflicts.len(), 1, "{described}");
+    assert_eq!(conflicts[0]["Winner"]["Region"], US);
+    assert_eq!(conflicts[0]["Loser"]["Item"]["v"]["S"], "eu");
+}
+
+#[test]
+fn a_write_that_saw_the_other_one_is_no_conflict() {
+    let (mut engine, clock) = engine();
+    add_replica(&mut engine, EU);
+    put(&mut engine, US, "k", "1");
+    clock.advance(1000);
+    assert_eq!(read(&mut engine, EU, "k").as_deref(), Some("1"));
+    put(&mut engine, EU, "k", "2");
+    clock.advance(1000);
+    assert_eq!(read(&mut engine, US, "k").as_deref(), Some("2"));
+    let described = ok(&mut engine, US, "GlobalTables.Describe", json!({}));
+    assert_eq!(described["Conflicts"], json!([]));
 }
 
 #[test]
