@@ -442,7 +442,7 @@ impl Engine {
         let mut failed = Vec::new();
         while self.global.queue.first().is_some_and(|r| r.due <= now) {
             let r = self.global.queue.remove(0);
-            if let Err(r) = self.deliver(r, now) {
+            if let Some(r) = self.deliver(r, now) {
                 failed.push(r);
             }
         }
@@ -451,9 +451,9 @@ impl Engine {
 
     /// Applies one replicated write (or drops it, last writer winning); gives it back when
     /// storage refused it, to be tried again at the next call.
-    fn deliver(&mut self, r: Replication, now: i64) -> std::result::Result<(), Replication> {
+    fn deliver(&mut self, r: Replication, now: i64) -> Option<Replication> {
         let Some(table) = self.tables.get(&r.target) else {
-            return Ok(());
+            return None;
         };
         let held = table.get(&r.key).cloned();
         let current = self
@@ -481,7 +481,7 @@ impl Engine {
                 // An older write arriving after a newer one: it loses.
                 let c = conflict((cur.clone(), held), (r.stamp.clone(), r.item.clone()));
                 self.record_conflict(c);
-                return Ok(());
+                return None;
             }
             // The version held here was written concurrently (its own replication to the
             // writer's region is still on the way): the arriving, later write wins.
@@ -512,9 +512,9 @@ impl Engine {
                     .or_default()
                     .insert(r.key.clone(), r.stamp.clone());
                 self.global.replicated += 1;
-                Ok(())
+                None
             }
-            Err(_) => Err(r),
+            Err(_) => Some(r),
         }
     }
 
