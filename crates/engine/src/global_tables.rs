@@ -958,3 +958,27 @@ pub(crate) fn keep_regional_streams(answer: &mut Value) {
         });
     }
 }
+
+/// UpdateTable without ReplicaUpdates on a global table: DynamoDB carries index, stream,
+/// billing and throughput changes to every replica; this simulation does not, so it refuses
+/// them rather than let the replicas silently differ. Table class, deletion protection and
+/// encryption are per replica in DynamoDB too, and pass.
+pub(crate) fn check_plain_update(engine: &Engine, req: &Req) -> Result<()> {
+    let name = req.str("TableName").unwrap_or_default();
+    if engine.replica_group(name).is_empty() {
+        return Ok(());
+    }
+    let shared = [
+        "GlobalSecondaryIndexUpdates",
+        "StreamSpecification",
+        "BillingMode",
+        "ProvisionedThroughput",
+    ];
+    match shared.iter().find(|m| req.has(m)) {
+        Some(member) => Err(ApiError::validation(format!(
+            "Simulation: Dynaplay does not carry {member} changes to the replicas of global table {}; remove its replicas first",
+            unscoped(name)
+        ))),
+        None => Ok(()),
+    }
+}

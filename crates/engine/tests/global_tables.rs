@@ -596,3 +596,50 @@ fn each_region_lists_its_own_streams() {
     );
     assert_eq!(records["Records"][0]["eventName"], "INSERT", "{records}");
 }
+
+#[test]
+fn shared_settings_of_a_global_table_are_not_changed_on_one_replica() {
+    let (mut engine, _clock) = engine();
+    add_replica(&mut engine, EU);
+    for region in [US, EU] {
+        let (kind, message) = error(
+            &mut engine,
+            region,
+            "UpdateTable",
+            json!({"TableName": "Music", "BillingMode": "PROVISIONED",
+                   "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}),
+        );
+        assert!(kind.ends_with("ValidationException"), "{kind}");
+        assert!(
+            message.starts_with("Simulation:") && message.contains("table Music;"),
+            "{message}"
+        );
+    }
+    // Per-replica settings pass.
+    let answer = ok(
+        &mut engine,
+        EU,
+        "UpdateTable",
+        json!({"TableName": "Music", "DeletionProtectionEnabled": true}),
+    );
+    assert_eq!(
+        answer["TableDescription"]["DeletionProtectionEnabled"],
+        true
+    );
+    let home = ok(
+        &mut engine,
+        US,
+        "DescribeTable",
+        json!({"TableName": "Music"}),
+    );
+    assert_eq!(home["Table"]["DeletionProtectionEnabled"], false);
+    // A protected replica is not deleted.
+    let (kind, message) = error(
+        &mut engine,
+        EU,
+        "DeleteTable",
+        json!({"TableName": "Music"}),
+    );
+    assert!(kind.ends_with("ValidationException"), "{kind}");
+    assert!(message.contains("protected against deletion"), "{message}");
+}

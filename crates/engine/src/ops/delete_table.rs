@@ -18,9 +18,6 @@ const FIELDS: &[crate::request::Field] = &[field(
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let name = Req(request).str("TableName").unwrap_or_default();
-    if let Some(result) = crate::global_tables::delete_table(engine, name) {
-        return result;
-    }
     let table = engine
         .tables
         .get(name)
@@ -30,6 +27,14 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
     }
+    // A global table's replicas go by the global tables simulation's rules.
+    if let Some(result) = crate::global_tables::delete_table(engine, name) {
+        return result;
+    }
+    let table = engine
+        .tables
+        .get(name)
+        .ok_or_else(|| ApiError::table_not_found(name))?;
     let now = engine.now_millis();
     super::shared::check_not_changing(table, now)?;
     let description = table_description(table, now, Some("DELETING"));

@@ -109,6 +109,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     }
     check(request, FIELDS)?;
     let req = Req(request);
+    crate::global_tables::check_plain_update(engine, &req)?;
     let gsi_updates: Vec<Value> = req
         .array("GlobalSecondaryIndexUpdates")
         .cloned()
