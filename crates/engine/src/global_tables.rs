@@ -116,6 +116,23 @@ thread_local! {
     static SCOPE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// The region scope of one request; leaving it (even by unwinding, which the server catches)
+/// puts the thread back in the home region.
+struct Scope;
+
+impl Scope {
+    fn enter(region: &str) -> Scope {
+        SCOPE.with(|s| *s.borrow_mut() = Some(region.to_string()));
+        Scope
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        SCOPE.with(|s| *s.borrow_mut() = None);
+    }
+}
+
 /// A table name as the user wrote it: `T@R` read as `T` while a request for region `R` runs.
 pub fn unscoped(name: &str) -> &str {
     SCOPE.with(|s| match &*s.borrow() {
@@ -213,9 +230,10 @@ impl Engine {
         } else {
             body.to_string()
         };
-        SCOPE.with(|s| *s.borrow_mut() = Some(region.to_string()));
-        let response = self.dispatch(operation, &mapped);
-        SCOPE.with(|s| *s.borrow_mut() = None);
+        let response = {
+            let _scope = Scope::enter(region);
+            self.dispatch(operation, &mapped)
+        };
         match serde_json::from_str::<Value>(&response.body) {
             Ok(mut value) => {
                 map_back(&mut value, region);
