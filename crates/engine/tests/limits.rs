@@ -330,6 +330,9 @@ fn nesting_depth_32() {
     );
 }
 
+/// A request built around one expression text.
+type RequestWith = Box<dyn Fn(String) -> Value>;
+
 // Why: every expression string is at most 4 KB (4096 bytes, counted as sent), and each kind says
 // which parameter it was.
 #[test]
@@ -341,7 +344,7 @@ fn expression_length_4_kb() {
         json!({"TableName": "Hash", "Item": {"pk": {"S": "x"}, "a": {"N": "1"}}}),
     );
     let padded = |text: &str, size: usize| format!("{text}{}", " ".repeat(size - text.len()));
-    let cases: [(&str, &str, Box<dyn Fn(String) -> Value>); 4] = [
+    let cases: [(&str, &str, RequestWith); 4] = [
         (
             "PutItem",
             "ConditionExpression",
