@@ -214,6 +214,13 @@ fn attribute_name_length() {
             "ExpressionAttributeValues": {":m": {"M": {over.clone(): {"N": "1"}}}}}),
         message,
     );
+    // A name written through an ExpressionAttributeNames placeholder is held to the same limit.
+    let set_name = |name: &str| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET #n = :v",
+            "ExpressionAttributeNames": {"#n": name}, "ExpressionAttributeValues": {":v": {"N": "1"}}})
+    };
+    ok(&mut e, "UpdateItem", set_name(&longest));
+    refused(&mut e, "UpdateItem", set_name(&over), message);
     // The stored item kept its 65,535-byte name.
     let got = ok(
         &mut e,

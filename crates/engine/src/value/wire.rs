@@ -100,12 +100,18 @@ fn check_attribute_names(value: &Value) -> Result<()> {
         return Ok(());
     };
     for (name, attribute) in map {
-        if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
-            return Err(ApiError::validation(
-                "1 validation error detected: Attribute name is too large, must be less than 65536 bytes",
-            ));
-        }
+        check_attribute_name(name)?;
         check_names_in_value(attribute)?;
+    }
+    Ok(())
+}
+
+/// One attribute name against the 64 KB limit, in Coral's words.
+pub fn check_attribute_name(name: &str) -> Result<()> {
+    if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+        return Err(ApiError::validation(
+            "1 validation error detected: Attribute name is too large, must be less than 65536 bytes",
+        ));
     }
     Ok(())
 }
