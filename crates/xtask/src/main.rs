@@ -2,6 +2,7 @@
 //! then build and serve the playground, run every check CI runs, in order, stopping at the first
 //! failure, or measure the playground and runtime in headless Chromium.
 
+mod fuzz;
 mod process;
 mod setup;
 mod stages;
@@ -21,6 +22,7 @@ commands:
   bench-browser      build the playground and runtime, then measure them in headless Chromium against
                      the native engine and raw IndexedDB; prints a table (BENCH_ITEMS=N, default 100000)
   runtime            build only the JavaScript runtime into dist/runtime (wasm-bindgen, esbuild)
+  fuzz [SECONDS]     run every cargo-fuzz target in fuzz/ for SECONDS each (default 60), seeded from the golden cases
   setup              only install missing tools";
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("setup") if args.len() == 1 => setup::install_all(),
         Some("bench-browser") if args.len() == 1 => stages::bench_browser(),
         Some("runtime") if args.len() == 1 => stages::runtime_build(),
+        Some("fuzz") => fuzz::command_line(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
