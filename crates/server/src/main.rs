@@ -11,18 +11,22 @@
 use std::net::{TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
 
-use dynaplay_engine::Engine;
+use dynaplay_engine::{Engine, EngineConfig, NullStorage};
 use dynaplay_server::{serve, SystemClock};
 
 const HELP: &str = "\
 dynaplay-server: a DynamoDB-compatible HTTP endpoint backed by the Dynaplay engine (in memory).
 
 USAGE:
-    dynaplay-server [--host HOST] [--port PORT]
+    dynaplay-server [--host HOST] [--port PORT] [--no-throttling]
 
 OPTIONS:
     --host HOST    Address to listen on (default 127.0.0.1)
     --port PORT    Port to listen on (default 8000; 0 picks a free port)
+    --no-throttling
+                   Never answer ProvisionedThroughputExceededException (as DynamoDB Local and
+                   dynalite never do); capacity is still counted. For load tests and benchmarks:
+                   by default a table throttles past its capacity, as DynamoDB's does
     -h, --help     Print this help
 
 Speaks DynamoDB's JSON 1.0 protocol (POST, X-Amz-Target: DynamoDB_20120810.<Operation>).
@@ -37,6 +41,7 @@ EXAMPLE:
 struct Options {
     host: String,
     port: u16,
+    throttling: bool,
 }
 
 /// Parses the command line; `Err` carries the text to print and the exit code.
@@ -44,6 +49,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, (String, u8
     let mut options = Options {
         host: "127.0.0.1".into(),
         port: 8000,
+        throttling: true,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -61,6 +67,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, (String, u8
         match flag.as_str() {
             "-h" | "--help" => return Err((HELP.to_string(), 0)),
             "--host" => options.host = value("--host")?,
+            "--no-throttling" => options.throttling = false,
             "--port" => {
                 let port = value("--port")?;
                 options.port = port
@@ -106,7 +113,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let engine = Engine::in_memory(Box::new(SystemClock));
+    let config = EngineConfig {
+        throttling: options.throttling,
+        ..EngineConfig::default()
+    };
+    let engine = match Engine::open(config, Box::new(SystemClock), Box::new(NullStorage)) {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match serve(listener, engine) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
