@@ -390,10 +390,7 @@ fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
 /// One pass, no collected pairs: every request pays for this check.
 fn auth_params(header: &str) -> [Option<&str>; 3] {
     let mut found = [None; 3];
-    let pieces = header
-        .split([',', ' '])
-        .skip(1)
-        .filter(|p| !p.is_empty());
+    let pieces = header.split([',', ' ']).skip(1).filter(|p| !p.is_empty());
     for piece in pieces {
         let mut kv = piece.split('=');
         let slot = match kv.next() {
