@@ -207,6 +207,15 @@ impl EngineHandle {
         self.engine.borrow_mut().advance_clock(ms);
     }
 
+    /// How long the engine's status changes take, in milliseconds (0: instant).
+    pub fn lifecycle_millis(&self) -> f64 {
+        self.engine.borrow().lifecycle_millis()
+    }
+
+    pub fn set_lifecycle_millis(&self, ms: f64) {
+        self.engine.borrow_mut().set_lifecycle_millis(ms);
+    }
+
     /// Runs the TTL sweeper now; how many expired items it deleted.
     pub fn sweep_ttl(&self) -> u32 {
         self.engine.borrow_mut().sweep_ttl()
