@@ -38,10 +38,10 @@ pub fn cost_view(props: &CostViewProps) -> Html {
         html! {
             <tr {id}>
                 <th scope="row">{ what }</th>
+                <td class="num total">{ dollars(total) }</td>
                 <td class="num">{ dollars(read) }</td>
                 <td class="num">{ dollars(write) }</td>
                 <td class="num">{ dollars(e.storage) }</td>
-                <td class="num total">{ dollars(total) }</td>
             </tr>
         }
     };
@@ -59,9 +59,10 @@ pub fn cost_view(props: &CostViewProps) -> Html {
             <div class="grid-scroll" tabindex="0" role="region" aria-label="Monthly cost estimate">
                 <table class="item-grid" id="cost-table">
                     <thead><tr>
-                        <th scope="col">{ "Mode" }</th><th scope="col">{ "Reads" }</th>
-                        <th scope="col">{ "Writes" }</th><th scope="col">{ "Storage" }</th>
-                        <th scope="col">{ "Month" }</th>
+                        // The month's total first, so a phone shows it without scrolling.
+                        <th scope="col">{ "Mode" }</th><th scope="col">{ "A month" }</th>
+                        <th scope="col">{ "Reads" }</th><th scope="col">{ "Writes" }</th>
+                        <th scope="col">{ "Storage" }</th>
                     </tr></thead>
                     <tbody>
                         { row("cost-on-demand", html! { { "On demand" } }, e.on_demand.read, e.on_demand.write, e.on_demand_total()) }

@@ -32,7 +32,7 @@ pub fn lifecycle_picker() -> Html {
         })
     };
     html! {
-        <div class="row">
+        <div class="row lifecycle">
             <div class="field">
                 <label for="lifecycle">{ "Status changes take" }</label>
                 <select id="lifecycle" onchange={on_change} aria-describedby="lifecycle-hint">
