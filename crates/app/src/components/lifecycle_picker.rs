@@ -18,7 +18,16 @@ const CHOICES: [(f64, &str); 4] = [
 #[function_component(LifecyclePicker)]
 pub fn lifecycle_picker() -> Html {
     let engine = use_context::<EngineHandle>();
-    let current = use_state(|| engine.as_ref().map_or(0.0, |e| e.lifecycle_millis()));
+    let current = use_state(|| 0.0);
+    {
+        let current = current.clone();
+        let engine = engine.clone();
+        use_effect_with((), move |_| {
+            if let Some(engine) = engine {
+                EngineHandle::spawn(async move { current.set(engine.lifecycle_millis().await) });
+            }
+        });
+    }
     let Some(engine) = engine else {
         return html! {};
     };
@@ -27,8 +36,12 @@ pub fn lifecycle_picker() -> Html {
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             let ms = select.value().parse::<f64>().unwrap_or(0.0);
-            engine.set_lifecycle_millis(ms);
-            current.set(ms);
+            let engine = engine.clone();
+            let current = current.clone();
+            EngineHandle::spawn(async move {
+                engine.set_lifecycle_millis(ms).await;
+                current.set(ms);
+            });
         })
     };
     html! {

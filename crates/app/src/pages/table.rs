@@ -66,31 +66,37 @@ pub fn table_page(props: &TablePageProps) -> Html {
         let tick = tick.clone();
         use_effect_with((props.name.clone(), *tick), move |(name, polls)| {
             let body = json!({ "TableName": name.as_str() });
-            // The first read is the learner's request (logged for the Code page); polls are not.
-            let described_now = if *polls == 0 {
-                engine.call("DescribeTable", &body)
-            } else {
-                engine.call_quietly("DescribeTable", &body)
-            };
-            if described_now
-                .as_ref()
-                .is_ok_and(|d| !pending_work(&d["Table"]).is_empty())
-            {
-                let tick = tick.clone();
-                let next = *polls + 1;
-                yew::platform::spawn_local(async move {
-                    yew::platform::time::sleep(std::time::Duration::from_secs(1)).await;
-                    tick.set(next);
-                });
-            }
-            let result = described_now.map(|d| Described {
-                table: d["Table"].clone(),
-                ttl: engine
-                    .call_quietly("DescribeTimeToLive", &body)
-                    .ok()
-                    .map(|t| t["TimeToLiveDescription"].clone()),
+            let polls = *polls;
+            EngineHandle::spawn(async move {
+                // The first read is the learner's request (logged for the Code page); polls are not.
+                let described_now = if polls == 0 {
+                    engine.call("DescribeTable", &body).await
+                } else {
+                    engine.call_quietly("DescribeTable", &body).await
+                };
+                if described_now
+                    .as_ref()
+                    .is_ok_and(|d| !pending_work(&d["Table"]).is_empty())
+                {
+                    let tick = tick.clone();
+                    EngineHandle::spawn(async move {
+                        yew::platform::time::sleep(std::time::Duration::from_secs(1)).await;
+                        tick.set(polls + 1);
+                    });
+                }
+                let result = match described_now {
+                    Ok(d) => Ok(Described {
+                        table: d["Table"].clone(),
+                        ttl: engine
+                            .call_quietly("DescribeTimeToLive", &body)
+                            .await
+                            .ok()
+                            .map(|t| t["TimeToLiveDescription"].clone()),
+                    }),
+                    Err(failure) => Err(failure),
+                };
+                described.set(Some(result));
             });
-            described.set(Some(result));
         });
     }
     let name = props.name.to_string();
@@ -103,10 +109,14 @@ pub fn table_page(props: &TablePageProps) -> Html {
                 confirming.set(true);
                 return;
             }
-            match engine.call("DeleteTable", &json!({ "TableName": name })) {
-                Ok(_) => navigate(&Route::Tables),
-                Err(failure) => delete_failure.set(Some(failure)),
-            }
+            let (engine, delete_failure) = (engine.clone(), delete_failure.clone());
+            let body = json!({ "TableName": name });
+            EngineHandle::spawn(async move {
+                match engine.call("DeleteTable", &body).await {
+                    Ok(_) => navigate(&Route::Tables),
+                    Err(failure) => delete_failure.set(Some(failure)),
+                }
+            });
         })
     };
     let on_cancel = {
