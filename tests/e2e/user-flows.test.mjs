@@ -240,6 +240,38 @@ test('keyboard: tab through the query form and run it with Enter', async () => {
   await page.locator('#clock-offset', { hasText: '1 h 1 min ahead of real time' }).waitFor();
 });
 
+// In a text area Enter is a new line; Ctrl+Enter runs the PartiQL statement and saves the item
+// being edited, as it runs the Console's request.
+test('keyboard: Ctrl+Enter runs PartiQL and saves an item', async () => {
+  const { page } = session;
+  await createTable(page, 'Notes');
+  await page.goto(site.url + '#/items/Notes');
+  await page.locator('#items-heading', { hasText: 'Notes' }).waitFor();
+  await page.locator('#item-new').focus();
+  await page.keyboard.press('Enter');
+  await page.check('#notation-dynamodb');
+  await page.focus('#item-text');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('{"id": {"S": "n1"},');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(' "text": {"S": "typed"}}');
+  assert.match(await page.inputValue('#item-text'), /,\n "text"/, 'Enter alone is a new line');
+  await page.keyboard.press('Control+Enter');
+  await page.locator('#item-status', { hasText: 'Saved' }).waitFor();
+  await page.locator('.item-grid td', { hasText: 'n1' }).waitFor();
+
+  await page.click('#nav-partiql');
+  await page.focus('#statement');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(`SELECT * FROM "Notes" WHERE id = ?`);
+  await page.focus('#parameters');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('[{"S": "n1"}]');
+  await page.keyboard.press('Control+Enter');
+  await page.locator('#partiql-result-heading').waitFor();
+  assert.match(await page.textContent('.page'), /typed/);
+});
+
 // Every page at 1280 and 375 pixels wide: nothing wider than the screen, and a screenshot of each
 // to look at (tests/e2e/screenshots/flow-<width>-<page>.png).
 test('every page at laptop and phone widths', async () => {

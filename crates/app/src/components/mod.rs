@@ -14,3 +14,4 @@ pub mod operation_picker;
 pub mod progress;
 pub mod request_editor;
 pub mod response_view;
+pub mod shortcut;
