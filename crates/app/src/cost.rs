@@ -11,6 +11,8 @@ pub const MONTH_HOURS: f64 = 30.0 * 24.0;
 pub const WINDOW_MINUTES: f64 = 60.0;
 const MINUTE_MILLIS: f64 = 60_000.0;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// The storage DynamoDB bills per item (and per index entry) beyond its attributes' bytes.
+pub const ITEM_OVERHEAD_BYTES: f64 = 100.0;
 
 /// One table class's prices in US dollars (us-east-1).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -249,8 +251,15 @@ pub fn estimate(metrics: &Value, table: &Value, now: f64) -> Estimate {
         }
     });
 
-    let storage_bytes =
-        num(&table["TableSizeBytes"]) + gsis.iter().map(|g| num(&g["IndexSizeBytes"])).sum::<f64>();
+    // DynamoDB bills each item's bytes plus 100 bytes of overhead, in the table and in each
+    // secondary index (local ones too); TableSizeBytes and IndexSizeBytes hold the bytes alone.
+    let billed = |v: &Value, size: &str| num(&v[size]) + ITEM_OVERHEAD_BYTES * num(&v["ItemCount"]);
+    let storage_bytes = billed(table, "TableSizeBytes")
+        + ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"]
+            .iter()
+            .flat_map(|kind| table[*kind].as_array().into_iter().flatten())
+            .map(|index| billed(index, "IndexSizeBytes"))
+            .sum::<f64>();
     let storage = storage_bytes / GIB * prices.storage_gb_month;
 
     let class_name = if prices.class == STANDARD.class {
@@ -268,7 +277,7 @@ pub fn estimate(metrics: &Value, table: &Value, now: f64) -> Estimate {
         ),
         "Provisioned for the peak: the busiest minute's units spread evenly over its 60 seconds, rounded up to whole units (at least 1) for the table and each global secondary index, held all month without auto scaling; burst capacity is ignored.".into(),
         "Provisioned as set: the table's and its indexes' current read and write capacity, held all month (720 hours).".into(),
-        "Storage: the table's and its global secondary indexes' sizes as DynamoDB reports them, for the whole month; backups, streams and data transfer are not counted.".into(),
+        "Storage: the table's and its secondary indexes' sizes plus DynamoDB's 100 bytes of overhead per item and index entry, held all month (1 GB = 2^30 bytes); backups, streams and data transfer are not counted.".into(),
     ];
 
     Estimate {
@@ -447,6 +456,20 @@ mod tests {
         // Half a GiB each: 1 GiB at $0.25.
         assert_eq!(e.storage_bytes, 1073741824.0);
         assert!(close(e.storage, 0.25));
+    }
+
+    // Storage counts 100 bytes of overhead per item and per index entry, LSIs included.
+    #[test]
+    fn storage_adds_the_per_item_overhead() {
+        let table = json!({
+            "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
+            "TableSizeBytes": 5000, "ItemCount": 10,
+            "GlobalSecondaryIndexes": [{"IndexSizeBytes": 800, "ItemCount": 4}],
+            "LocalSecondaryIndexes": [{"IndexSizeBytes": 300, "ItemCount": 2}]});
+        let e = estimate(&json!({}), &table, NOW);
+        // 5,000 + 1,000, 800 + 400, 300 + 200.
+        assert_eq!(e.storage_bytes, 7700.0);
+        assert!(close(e.storage, 7700.0 / GIB * 0.25));
     }
 
     // Standard-IA: cheaper storage, dearer throughput.
