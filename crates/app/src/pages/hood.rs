@@ -333,8 +333,9 @@ pub fn hood_page(props: &HoodPageProps) -> Html {
         return html! { <p role="alert">{ "The engine did not start." }</p> };
     };
     {
-        // The table list is a request (ListTables), which may run the engine's minutely TTL sweep;
-        // it is read when the page opens, not after each clock move, so a sweep is the learner's.
+        // The table list and the table's description (for the cost estimate) are requests, which
+        // may run the engine's minutely TTL sweep; they are read when the page opens, not after
+        // each clock move, so a sweep is the learner's.
         let state = state.dispatcher();
         let engine = engine.clone();
         use_effect_with(props.table.clone(), move |props_table| {
