@@ -39,8 +39,10 @@ pub fn lifecycle_picker() -> Html {
             let engine = engine.clone();
             let current = current.clone();
             EngineHandle::spawn(async move {
-                engine.set_lifecycle_millis(ms).await;
-                current.set(ms);
+                // A failure means the sandbox itself is gone; the choice shown stays what it was.
+                if engine.set_lifecycle_millis(ms).await.is_ok() {
+                    current.set(ms);
+                }
             });
         })
     };

@@ -5,6 +5,7 @@ pub mod hood;
 pub mod items;
 pub mod partiql;
 pub mod query;
+pub mod sandboxes;
 pub mod streams;
 pub mod table;
 pub mod tables;
