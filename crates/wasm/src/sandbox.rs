@@ -489,27 +489,34 @@ impl Sandbox {
 export function response_of(status, body) { return { status, body }; }
 const encoder = new TextEncoder();
 export function encode_into(text, memory, ptr, capacity) {
-  return encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, capacity)).written;
+  const done = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, capacity));
+  return done.read === text.length ? done.written : -1;
 }
 ")]
 extern "C" {
     fn response_of(status: u16, body: &str) -> JsValue;
-    fn encode_into(text: &JsString, memory: &JsValue, ptr: *mut u8, capacity: usize) -> usize;
+    fn encode_into(text: &JsString, memory: &JsValue, ptr: *mut u8, capacity: usize) -> f64;
 }
 
 /// A JavaScript string as Rust text, encoded by the browser (see `encode_into`).
 fn text_of(text: &JsString) -> String {
-    // UTF-16 to UTF-8 takes at most 3 bytes per code unit.
-    let mut bytes = vec![0u8; (text.length() as usize).saturating_mul(3)];
-    let written = encode_into(
-        text,
-        &wasm_bindgen::memory(),
-        bytes.as_mut_ptr(),
-        bytes.len(),
-    );
-    bytes.truncate(written);
-    // `encodeInto` writes well-formed UTF-8 (a lone surrogate becomes U+FFFD), so this holds.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let units = text.length() as usize;
+    // First as if ASCII (one byte per UTF-16 code unit, as request JSON nearly always is); if it
+    // did not fit, again with room for the worst case, 3 bytes per unit.
+    for capacity in [units, units.saturating_mul(3)] {
+        let mut bytes = vec![0u8; capacity];
+        let written = encode_into(text, &wasm_bindgen::memory(), bytes.as_mut_ptr(), capacity);
+        if written >= 0.0 {
+            bytes.truncate(written as usize);
+            // `encodeInto` writes well-formed UTF-8 (a lone surrogate becomes U+FFFD).
+            if let Ok(text) = String::from_utf8(bytes) {
+                return text;
+            }
+            break;
+        }
+    }
+    // Not reached in practice; wasm-bindgen's own conversion is the slower, sure way.
+    String::from(text)
 }
 
 fn response_object(response: &Response) -> JsValue {

@@ -201,8 +201,9 @@ pub fn runtime_build() -> Result<(), String> {
             &format!("target/wasm32-unknown-unknown/{RUNTIME_PROFILE}/dynaplay_wasm.wasm"),
         ],
     ))?;
-    // npm's wasm-opt (the one Trunk uses): about 1.5 MB down to 0.9 MB (350 KB gzipped) in ~30 s.
-    // The features are the ones rustc's wasm32 target emits, so wasm-opt accepts its output.
+    // npm's wasm-opt (the one Trunk uses): 1.9 MB down to 1.6 MB (610 KB gzipped). -Oz, not -O3:
+    // on this opt-level 3 module both gave the same size and calls/s (BENCHMARKS.md), and -O3 ran
+    // longer. The features are the ones rustc's wasm32 target emits, so wasm-opt accepts its output.
     run(command(
         "wasm-opt",
         &[
