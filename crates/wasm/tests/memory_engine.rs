@@ -22,7 +22,7 @@ fn answer(response: &JsValue) -> (u16, serde_json::Value) {
 /// A table of 1 read and 1 write capacity unit: a few hundred 4 KB writes are far past its burst.
 fn small_table() -> String {
     serde_json::json!({
-        "TableName": "T",
+        "TableName": "Tbl",
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
@@ -32,7 +32,7 @@ fn small_table() -> String {
 
 fn put(i: usize) -> String {
     serde_json::json!({
-        "TableName": "T",
+        "TableName": "Tbl",
         "Item": {"pk": {"S": format!("k{i}")}, "data": {"S": "x".repeat(4000)}},
     })
     .to_string()
@@ -64,7 +64,7 @@ fn dispatch_answers_status_and_body() {
     engine.dispatch("DynamoDB_20120810.PutItem", &put(7).into());
     let got = engine.dispatch(
         "DynamoDB_20120810.GetItem",
-        &r#"{"TableName":"T","Key":{"pk":{"S":"k7"}}}"#.into(),
+        &r#"{"TableName":"Tbl","Key":{"pk":{"S":"k7"}}}"#.into(),
     );
     let (status, body) = answer(&got);
     assert_eq!(status, 200);
@@ -113,6 +113,6 @@ async fn a_memory_sandbox_mirrors_each_write() {
     assert_eq!(answer(&call("PutItem", put(3)).await).0, 200);
     let export = db.export_sandbox().await.expect("export");
     let doc: serde_json::Value = serde_json::from_str(&export).expect("export is JSON");
-    let rows = doc["items"]["T"].as_array().map(Vec::len);
+    let rows = doc["items"]["Tbl"].as_array().map(Vec::len);
     assert_eq!(rows, Some(2), "{}", doc["items"]);
 }
