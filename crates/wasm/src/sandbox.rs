@@ -515,8 +515,9 @@ fn text_of(text: &JsString) -> String {
             break;
         }
     }
-    // Not reached in practice; wasm-bindgen's own conversion is the slower, sure way.
-    String::from(text)
+    // Reached only for a value that is not a string (a page calling `dispatch` by hand): its text
+    // if it has one, else an empty body, which the engine answers as DynamoDB answers bad JSON.
+    text.as_string().unwrap_or_default()
 }
 
 fn response_object(response: &Response) -> JsValue {
