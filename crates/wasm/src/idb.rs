@@ -227,6 +227,20 @@ pub async fn write(
         store(CONTINUOUS_BACKUPS)?,
         store(CHANGES)?,
     );
+    // A bulk load writes thousands of items of one table: its name crosses into JavaScript once
+    // per batch, not once per item.
+    let mut table_name: Option<(String, JsValue)> = None;
+    let mut item_key = |table: &str, key: &[u8]| -> JsValue {
+        let name = match &table_name {
+            Some((t, js)) if t == table => js.clone(),
+            _ => {
+                let js = JsValue::from(table);
+                table_name = Some((table.to_string(), js.clone()));
+                js
+            }
+        };
+        Array::of2(&name, &bytes(key)).into()
+    };
     for m in batch {
         match m {
             Mutation::PutTable { table, definition } => {
@@ -239,10 +253,10 @@ pub async fn write(
                 changes.delete(&prefix_range(table)?)?;
             }
             Mutation::PutItem { table, key, item } => {
-                items.put_with_key(&item.into(), &pair(table, &bytes(key)))?;
+                items.put_with_key(&item.into(), &item_key(table, key))?;
             }
             Mutation::DeleteItem { table, key } => {
-                items.delete(&pair(table, &bytes(key)))?;
+                items.delete(&item_key(table, key))?;
             }
             Mutation::PutStream { stream, definition } => {
                 streams.put_with_key(&definition.into(), &stream.into())?;
