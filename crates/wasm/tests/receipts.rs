@@ -44,7 +44,7 @@ async fn once(
 
 async fn plain(db: &Sandbox, op: &str, body: serde_json::Value) -> serde_json::Value {
     let (status, out) = read(
-        db.dispatch(format!("DynamoDB_20120810.{op}"), body.to_string())
+        db.dispatch(format!("DynamoDB_20120810.{op}"), body.to_string().into())
             .await,
     );
     assert_eq!(status, 200, "{op} failed: {out}");
