@@ -17,6 +17,7 @@ use crate::pages::code::CodePage;
 use crate::pages::console::Console;
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
+use crate::pages::lessons::{LessonPage, LessonsPage};
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
 use crate::pages::streams::StreamsPage;
@@ -37,6 +38,8 @@ pub enum Route {
     Streams(Option<String>),
     Code,
     Hood(Option<String>),
+    Lessons,
+    Lesson(String),
     NotFound(String),
 }
 
@@ -58,6 +61,8 @@ impl Route {
             ("streams", table) => Route::Streams(table),
             ("code", None) => Route::Code,
             ("hood", table) => Route::Hood(table),
+            ("lessons", None) => Route::Lessons,
+            ("lessons", Some(id)) => Route::Lesson(id),
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -77,6 +82,8 @@ impl Route {
             Route::Code => "#/code".into(),
             Route::Hood(None) => "#/hood".into(),
             Route::Hood(Some(name)) => format!("#/hood/{}", encode(name)),
+            Route::Lessons => "#/lessons".into(),
+            Route::Lesson(id) => format!("#/lessons/{}", encode(id)),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -92,6 +99,7 @@ impl Route {
             Route::Streams(_) => "streams",
             Route::Code => "code",
             Route::Hood(_) => "hood",
+            Route::Lessons | Route::Lesson(_) => "lessons",
         }
     }
 }
@@ -166,6 +174,10 @@ impl EngineHandle {
             operation,
             body: body.to_string(),
             status: response.status,
+            error: match Outcome::from_response(&response) {
+                Outcome::Failure { name, .. } => Some(name),
+                Outcome::Success(_) => None,
+            },
         });
         response
     }
@@ -354,6 +366,8 @@ pub fn app() -> Html {
         Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
+        Route::Lessons => html! { <LessonsPage /> },
+        Route::Lesson(id) => html! { <LessonPage id={id.clone()} log={(*log).clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>
