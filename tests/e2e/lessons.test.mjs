@@ -164,3 +164,27 @@ test('a step that copies from the previous answer says when there is nothing to 
   await page.click(`#load-step-${i}`);
   assert.match(await page.textContent('#lesson-notice'), /run that step first/);
 });
+
+// At phone width a lesson is one column, steps first, then the console, with nothing wider than
+// the screen, even with a long answer in it.
+test('phone width: a lesson fits the screen', async () => {
+  const phone = await openPlayground(site.url, { width: 390, height: 844 });
+  try {
+    const { page } = phone;
+    await openLesson(page, 'capacity-modes');
+    await page.click('#load-step-0');
+    await run(page);
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      screen: window.innerWidth,
+    }));
+    assert.ok(widths.page <= widths.screen, `page is ${widths.page}px wide on a ${widths.screen}px screen`);
+    const steps = await page.locator('.lesson-steps').boundingBox();
+    const console = await page.locator('.lesson-console').boundingBox();
+    assert.ok(console.y >= steps.y + steps.height, 'the console sits below the steps');
+    await screenshot(page, 'lessons-phone-width');
+    assert.deepEqual(phone.problems, [], 'the page logged errors');
+  } finally {
+    await phone.close();
+  }
+});

@@ -62,7 +62,7 @@ pub fn lessons_page() -> Html {
                         html! {
                             <li key={lesson.id.clone()} class={classes!("lesson-entry", mine.done.then_some("done"))}>
                                 <a id={format!("lesson-link-{}", lesson.id)} href={format!("#/lessons/{}", lesson.id)}>
-                                    { format!("{}. {}", i + 1, lesson.title) }
+                                    { &lesson.title }
                                 </a>
                                 <span class={classes!("badge", if mine.done { "ok" } else { "pending" })}
                                       id={format!("lesson-status-{}", lesson.id)}>{ status }</span>
