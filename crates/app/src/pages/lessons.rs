@@ -49,7 +49,7 @@ pub fn lessons_page() -> Html {
             <p class="hint">{ "Each lesson explains one part of DynamoDB in steps, with a request to run at each \
                 step, and ends in checks run against your tables and your requests. Progress is kept in this browser." }</p>
             <ol class="lesson-list" id="lesson-list">
-                { for lessons::all().into_iter().enumerate().map(|(i, lesson)| match lesson {
+                { for lessons::all().into_iter().map(|lesson| match lesson {
                     Ok(lesson) => {
                         let mine = progress.of(&lesson.id);
                         let status = if mine.done {
