@@ -152,6 +152,16 @@ test('a wrong attempt fails with its hint, and progress survives a reload', asyn
   await page.locator('#lesson-done').waitFor();
   await page.click('#nav-lessons');
   assert.equal(await page.textContent(`#lesson-status-${lesson.id}`), 'Done');
+
+  // "Next lesson" opens the next one with its own, fresh console and no results of this one.
+  await page.click(`#lesson-link-${lesson.id}`);
+  await page.locator('#lesson-done').waitFor();
+  await page.click('#next-lesson');
+  const next = lessons.find((l) => l.id === 'primary-keys');
+  await page.locator('#lesson-heading', { hasText: next.title }).waitFor();
+  assert.equal(await page.locator('#check-summary').count(), 0);
+  assert.equal(await page.inputValue('#request'), '');
+  assert.equal(await page.locator('#check-results li[data-state=unchecked]').count(), next.checks.length);
 });
 
 // A value a step copies from the answer before it cannot be copied when that step was not run:

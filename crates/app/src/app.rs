@@ -398,7 +398,10 @@ pub fn app() -> Html {
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
         Route::Lessons => html! { <LessonsPage /> },
-        Route::Lesson(id) => html! { <LessonPage id={id.clone()} log={(*log).clone()} /> },
+        // Keyed by id, so moving to the next lesson starts its console afresh.
+        Route::Lesson(id) => {
+            html! { <LessonPage key={id.clone()} id={id.clone()} log={(*log).clone()} /> }
+        }
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

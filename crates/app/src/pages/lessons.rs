@@ -147,8 +147,10 @@ impl Reducible for LessonState {
 }
 
 /// Runs the learner's request (logged, like every request the playground makes).
-fn run_request(engine: &EngineHandle, operation: &str, request: &str) -> LessonAction {
-    let response = engine.dispatch(&examples::target(operation.trim()), request);
+async fn run_request(engine: &EngineHandle, operation: &str, request: &str) -> LessonAction {
+    let response = engine
+        .dispatch(&examples::target(operation.trim()), request)
+        .await;
     let output = if response.status == 200 {
         serde_json::from_str(&response.body).ok()
     } else {
@@ -162,11 +164,12 @@ fn run_request(engine: &EngineHandle, operation: &str, request: &str) -> LessonA
 
 /// Reads what the checks need from the engine (quietly: checking is not the learner's request)
 /// and judges them against it and the request log.
-fn check_work(engine: &EngineHandle, lesson: &Lesson, log: &RequestLog) -> Vec<Outcome> {
+async fn check_work(engine: &EngineHandle, lesson: &Lesson, log: &RequestLog) -> Vec<Outcome> {
     let mut snapshot = Snapshot::default();
     for probe in lessons::probes(&lesson.checks) {
         let answer = engine
             .call_quietly(probe.operation, &probe.body)
+            .await
             .map_err(|failure| failure.name);
         snapshot.record(probe, answer);
     }
@@ -219,7 +222,15 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
         let state = state.clone();
         let engine = engine.clone();
         Callback::from(move |()| {
-            state.dispatch(run_request(&engine, &state.operation, &state.request));
+            let (engine, operation, request) = (
+                engine.clone(),
+                state.operation.clone(),
+                state.request.clone(),
+            );
+            let state = state.dispatcher();
+            EngineHandle::spawn(async move {
+                state.dispatch(run_request(&engine, &operation, &request).await);
+            });
         })
     };
     let on_run_click = {
@@ -243,12 +254,17 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
         let lesson = lesson.clone();
         let log = props.log.clone();
         Callback::from(move |_: MouseEvent| {
-            let outcomes = check_work(&engine, &lesson, &log);
-            let mut updated = (*progress).clone();
-            updated.record(&lesson.id, &outcomes);
-            save_progress(&updated);
-            progress.set(updated);
-            state.dispatch(LessonAction::Checked(outcomes));
+            let (engine, lesson, log) = (engine.clone(), lesson.clone(), log.clone());
+            let (state, progress) = (state.dispatcher(), progress.setter());
+            EngineHandle::spawn(async move {
+                let outcomes = check_work(&engine, &lesson, &log).await;
+                // Read afresh: another tab of this learner may have saved progress meanwhile.
+                let mut updated = load_progress();
+                updated.record(&lesson.id, &outcomes);
+                save_progress(&updated);
+                progress.set(updated);
+                state.dispatch(LessonAction::Checked(outcomes));
+            });
         })
     };
     let mine = progress.of(&lesson.id);
