@@ -188,9 +188,16 @@ impl EngineHandle {
     /// Runs one request and logs it: `target` is the whole `X-Amz-Target`.
     pub async fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
         let response = self.dispatch_quietly(target, body).await;
-        let operation = match target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX) {
-            Some(op) => format!("Streams.{op}"),
-            None => target
+        let dax = target
+            .strip_prefix(dynaplay_engine::DAX_SIMULATION_TARGET)
+            .and_then(|rest| rest.strip_prefix('.'));
+        let operation = match (
+            target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX),
+            dax,
+        ) {
+            (Some(op), _) => format!("Streams.{op}"),
+            (None, Some(op)) => format!("Dax.{op}"),
+            (None, None) => target
                 .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
                 .unwrap_or(target)
                 .to_string(),

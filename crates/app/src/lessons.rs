@@ -54,6 +54,7 @@ pub const FILES: &[(&str, &str)] = &[
         "backups-and-pitr",
         include_str!("../../../web/lessons/backups-and-pitr.json"),
     ),
+    ("dax", include_str!("../../../web/lessons/dax.json")),
 ];
 
 /// One lesson: text in steps, each with a request to try, and the checks that say it is done.
