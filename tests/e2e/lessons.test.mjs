@@ -198,3 +198,26 @@ test('phone width: a lesson fits the screen', async () => {
     await phone.close();
   }
 });
+
+// A learner who ran a step too often (the stock decrement twice) fails the exact-state check;
+// "Start over" deletes the lesson's tables, and doing the steps again passes.
+test('start over after a mistake', async () => {
+  const { page } = session;
+  const lesson = lessons.find((l) => l.id === 'writing-items');
+  await openLesson(page, lesson.id);
+  const decrement = lesson.steps.findIndex((s) => s.request?.body?.ReturnValues === 'UPDATED_NEW');
+  for (let i = 0; i < lesson.steps.length; i++) {
+    if (!lesson.steps[i].request) continue;
+    await doStep(page, lesson, i);
+    if (i === decrement) await run(page);
+  }
+  const states = await check(page);
+  assert.ok(states.includes('failed'));
+  assert.match(await page.textContent('#check-results li.failed .check-hint'), /Start over/);
+  await page.click('#reset-lesson');
+  await page.locator('#lesson-notice', { hasText: 'Deleted Inventory' }).waitFor();
+  for (let i = 0; i < lesson.steps.length; i++) {
+    if (lesson.steps[i].request) await doStep(page, lesson, i);
+  }
+  assert.deepEqual(await check(page), lesson.checks.map(() => 'passed'));
+});

@@ -879,6 +879,24 @@ pub fn prepare_solution(
     Some(prepare(&edited, previous))
 }
 
+/// The tables a lesson makes (created or restored into), in order: what "Start over" deletes.
+pub fn tables(lesson: &Lesson) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for request in lesson.steps.iter().filter_map(|s| s.request.as_ref()) {
+        let member = match request.operation.as_str() {
+            "CreateTable" => "TableName",
+            "RestoreTableFromBackup" | "RestoreTableToPointInTime" => "TargetTableName",
+            _ => continue,
+        };
+        if let Some(name) = request.body[member].as_str() {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
 /// The learner's progress: which checks of each lesson passed at their last check, and which
 /// lessons are done. Kept in localStorage as JSON; anything unreadable there is a fresh start.
 #[derive(Debug, Clone, Default, PartialEq)]

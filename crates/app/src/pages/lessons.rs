@@ -112,6 +112,7 @@ enum LessonAction {
         output: Option<Value>,
     },
     Checked(Vec<Outcome>),
+    Notice(String),
 }
 
 impl Reducible for LessonState {
@@ -141,6 +142,10 @@ impl Reducible for LessonState {
                 next.notice = None;
             }
             LessonAction::Checked(outcomes) => next.outcomes = Some(outcomes),
+            LessonAction::Notice(notice) => {
+                next.notice = Some(notice);
+                next.outcomes = None;
+            }
         }
         Rc::new(next)
     }
@@ -184,6 +189,25 @@ async fn check_work(engine: &EngineHandle, lesson: &Lesson, log: &RequestLog) ->
         })
         .collect();
     lessons::evaluate(&lesson.checks, &snapshot, &attempts)
+}
+
+/// Deletes the lesson's tables (logged: the learner asked for it), so its steps can run again from
+/// the start; a table already gone is fine.
+async fn start_over(engine: &EngineHandle, tables: &[String]) -> LessonAction {
+    let mut problems = Vec::new();
+    for table in tables {
+        let body = serde_json::json!({ "TableName": table });
+        match engine.call("DeleteTable", &body).await {
+            Ok(_) => {}
+            Err(failure) if failure.name == "ResourceNotFoundException" => {}
+            Err(failure) => problems.push(format!("{table}: {}", failure.name)),
+        }
+    }
+    LessonAction::Notice(if problems.is_empty() {
+        format!("Deleted {}: start again from step 1.", tables.join(", "))
+    } else {
+        format!("Could not delete {}.", problems.join("; "))
+    })
 }
 
 #[function_component(LessonPage)]
@@ -250,6 +274,7 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
     };
     let on_check = {
         let state = state.clone();
+        let engine = engine.clone();
         let progress = progress.clone();
         let lesson = lesson.clone();
         let log = props.log.clone();
@@ -264,6 +289,18 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                 save_progress(&updated);
                 progress.set(updated);
                 state.dispatch(LessonAction::Checked(outcomes));
+            });
+        })
+    };
+    let tables = lessons::tables(&lesson);
+    let on_reset = {
+        let state = state.clone();
+        let engine = engine.clone();
+        let tables = tables.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (engine, tables, state) = (engine.clone(), tables.clone(), state.dispatcher());
+            EngineHandle::spawn(async move {
+                state.dispatch(start_over(&engine, &tables).await);
             });
         })
     };
@@ -340,6 +377,11 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                 <LessonChecks checks={lesson.checks.clone()} outcomes={outcomes} />
                 <div class="actions">
                     <button id="check-work" class="primary" type="button" onclick={on_check}>{ "Check my work" }</button>
+                    if !tables.is_empty() {
+                        <button id="reset-lesson" type="button" onclick={on_reset}>
+                            { format!("Start over (delete {})", tables.join(", ")) }
+                        </button>
+                    }
                     if let Some(next) = next {
                         <a href={format!("#/lessons/{next}")} id="next-lesson">{ "Next lesson" }</a>
                     }
