@@ -1,9 +1,9 @@
 //! The Lessons pages: `#/lessons` lists the bundled lessons with the learner's progress, and
 //! `#/lessons/<id>` shows one lesson's steps beside a live console, each step's request one click
 //! away, and "Check my work", which judges the lesson's checks (`lessons::evaluate`) against the
-//! engine and the request log. Progress lives in localStorage. The engine is called in two places
-//! only: `run_request` (the learner's request, logged) and `check_work` (the checks' reads, not
-//! logged).
+//! engine and the request log. Progress lives in localStorage. The engine is called in three places
+//! only: `run_request` (the learner's request, logged), `check_work` (the checks' reads, not
+//! logged) and `start_over` (deleting the lesson's tables).
 
 use std::rc::Rc;
 
