@@ -7,6 +7,8 @@ mod codegen;
 #[cfg(not(target_arch = "wasm32"))]
 mod code_session;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod cost;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod datasets;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod examples;
@@ -20,6 +22,8 @@ mod json_view;
 mod lesson_text;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod lessons;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod pending;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
