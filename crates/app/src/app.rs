@@ -19,6 +19,7 @@ use crate::pages::code::CodePage;
 use crate::pages::console::Console;
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
+use crate::pages::lessons::{LessonPage, LessonsPage};
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
 use crate::pages::sandboxes::{self, Entry, SandboxesPage};
@@ -41,6 +42,8 @@ pub enum Route {
     Code,
     Hood(Option<String>),
     Sandboxes,
+    Lessons,
+    Lesson(String),
     NotFound(String),
 }
 
@@ -63,6 +66,8 @@ impl Route {
             ("code", None) => Route::Code,
             ("hood", table) => Route::Hood(table),
             ("sandboxes", None) => Route::Sandboxes,
+            ("lessons", None) => Route::Lessons,
+            ("lessons", Some(id)) => Route::Lesson(id),
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -83,6 +88,8 @@ impl Route {
             Route::Hood(None) => "#/hood".into(),
             Route::Hood(Some(name)) => format!("#/hood/{}", encode(name)),
             Route::Sandboxes => "#/sandboxes".into(),
+            Route::Lessons => "#/lessons".into(),
+            Route::Lesson(id) => format!("#/lessons/{}", encode(id)),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -99,6 +106,7 @@ impl Route {
             Route::Code => "code",
             Route::Hood(_) => "hood",
             Route::Sandboxes => "sandboxes",
+            Route::Lessons | Route::Lesson(_) => "lessons",
         }
     }
 }
@@ -195,9 +203,16 @@ impl EngineHandle {
     /// Runs one request and logs it: `target` is the whole `X-Amz-Target`.
     pub async fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
         let response = self.dispatch_quietly(target, body).await;
-        let operation = match target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX) {
-            Some(op) => format!("Streams.{op}"),
-            None => target
+        let dax = target
+            .strip_prefix(dynaplay_engine::DAX_SIMULATION_TARGET)
+            .and_then(|rest| rest.strip_prefix('.'));
+        let operation = match (
+            target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX),
+            dax,
+        ) {
+            (Some(op), _) => format!("Streams.{op}"),
+            (None, Some(op)) => format!("Dax.{op}"),
+            (None, None) => target
                 .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
                 .unwrap_or(target)
                 .to_string(),
@@ -206,6 +221,10 @@ impl EngineHandle {
             operation,
             body: body.to_string(),
             status: response.status,
+            error: match Outcome::from_response(&response) {
+                Outcome::Failure { name, .. } => Some(name),
+                Outcome::Success(_) => None,
+            },
         });
         response
     }
@@ -491,6 +510,11 @@ pub fn app() -> Html {
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
         Route::Sandboxes => html! { <SandboxesPage /> },
+        Route::Lessons => html! { <LessonsPage /> },
+        // Keyed by id, so moving to the next lesson starts its console afresh.
+        Route::Lesson(id) => {
+            html! { <LessonPage key={id.clone()} id={id.clone()} log={(*log).clone()} /> }
+        }
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

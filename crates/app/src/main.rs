@@ -19,6 +19,10 @@ mod item_json;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod json_view;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod lesson_text;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod lessons;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod pending;
 
 #[cfg(target_arch = "wasm32")]

@@ -8,6 +8,8 @@ pub mod history_list;
 pub mod item_editor;
 pub mod item_grid;
 pub mod item_size_view;
+pub mod lesson_checks;
+pub mod lesson_text;
 pub mod lifecycle_picker;
 pub mod nav;
 pub mod operation_picker;

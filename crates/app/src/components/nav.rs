@@ -20,6 +20,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("code", "#/code", "Code"),
     ("hood", "#/hood", "Under the hood"),
     ("sandboxes", "#/sandboxes", "Sandboxes"),
+    ("lessons", "#/lessons", "Lessons"),
 ];
 
 #[function_component(Nav)]
