@@ -15,6 +15,8 @@ use crate::components::nav::Nav;
 use crate::examples;
 use crate::pages::code::CodePage;
 use crate::pages::console::Console;
+use crate::pages::embed::EmbedPage;
+use crate::pages::share::{SharePage, SharedPage};
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
 use crate::pages::partiql::PartiqlPage;
@@ -37,6 +39,12 @@ pub enum Route {
     Streams(Option<String>),
     Code,
     Hood(Option<String>),
+    /// Share, open a shared file, export to DynamoDB.
+    Share,
+    /// A share link's payload (`#/shared/<base64url>`).
+    Shared(String),
+    /// The compact console for iframes (`#/embed/console?sandbox=...`): the query after `?`.
+    Embed(String),
     NotFound(String),
 }
 
@@ -44,6 +52,13 @@ impl Route {
     /// Reads a hash such as `#/items/Music`; the empty hash is the Console.
     pub fn from_hash(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
+        // These carry data that must reach their page as it is, not URI-decoded.
+        if let Some(payload) = path.strip_prefix("shared/") {
+            return Route::Shared(payload.to_string());
+        }
+        if let Some(rest) = path.strip_prefix("embed/console") {
+            return Route::Embed(rest.trim_start_matches('?').to_string());
+        }
         let (head, rest) = match path.split_once('/') {
             Some((head, rest)) => (head, Some(decode(rest)).filter(|r| !r.is_empty())),
             None => (path, None),
@@ -58,6 +73,7 @@ impl Route {
             ("streams", table) => Route::Streams(table),
             ("code", None) => Route::Code,
             ("hood", table) => Route::Hood(table),
+            ("share", None) => Route::Share,
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -77,6 +93,9 @@ impl Route {
             Route::Code => "#/code".into(),
             Route::Hood(None) => "#/hood".into(),
             Route::Hood(Some(name)) => format!("#/hood/{}", encode(name)),
+            Route::Share => "#/share".into(),
+            Route::Shared(payload) => format!("#/shared/{payload}"),
+            Route::Embed(query) => format!("#/embed/console?{query}"),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -92,6 +111,7 @@ impl Route {
             Route::Streams(_) => "streams",
             Route::Code => "code",
             Route::Hood(_) => "hood",
+            Route::Share | Route::Shared(_) | Route::Embed(_) => "share",
         }
     }
 }
@@ -194,6 +214,29 @@ impl EngineHandle {
             }),
             Outcome::Failure { name, message, .. } => Err(Failure { name, message }),
         }
+    }
+
+    /// The whole sandbox as the runtime's export document (format `dynaplay-sandbox`).
+    pub fn export_document(&self) -> Option<Value> {
+        self.engine.borrow().export_document()
+    }
+
+    /// Swaps the page's in-memory engine for a new one holding `document` (checked by the
+    /// runtime's `import_document`; on error nothing changes). See `pages::share::open_as_new_sandbox`.
+    pub fn replace_sandbox(&self, document: &Value) -> Result<(), String> {
+        let fresh = Dynaplay::from_document(document)
+            .map_err(|e| format!("This share's sandbox cannot be opened: {e}."))?;
+        *self.engine.borrow_mut() = fresh;
+        Ok(())
+    }
+
+    /// Puts a request into the log (the Code page) without running it: a shared sandbox's history.
+    pub fn record(&self, operation: &str, body: &str, status: u16) {
+        self.log.dispatch(LogAction::Record {
+            operation: operation.to_string(),
+            body: body.to_string(),
+            status,
+        });
     }
 
     /// The engine's clock: (now, how far it runs ahead of real time), in milliseconds.
@@ -317,7 +360,7 @@ fn use_hash_route() -> Route {
 #[function_component(App)]
 pub fn app() -> Html {
     let log = use_reducer(RequestLog::default);
-    let engine = use_memo((), |_| Rc::new(RefCell::new(Dynaplay::new())));
+    let engine = use_memo((), |_| Rc::new(RefCell::new(Dynaplay::exportable())));
     let handle = use_memo((), {
         let engine = (*engine).clone();
         let log = log.dispatcher();
@@ -354,6 +397,10 @@ pub fn app() -> Html {
         Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
+        Route::Share => html! { <SharePage log={(*log).clone()} /> },
+        Route::Shared(payload) => html! { <SharedPage payload={payload.clone()} /> },
+        // The embed is a page of its own: no masthead, no navigation, its own engine.
+        Route::Embed(query) => return html! { <EmbedPage query={query.clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

@@ -465,6 +465,7 @@ pub fn files(tables: &[TableExport]) -> Vec<(String, String)> {
     out
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn sorted_by(list: &Value, key: &str) -> Value {
     let mut list = list.as_array().cloned().unwrap_or_default();
     list.sort_by(|a, b| a[key].to_string().cmp(&b[key].to_string()));
@@ -474,6 +475,7 @@ fn sorted_by(list: &Value, key: &str) -> Value {
 /// What must be equal between two copies of a table for the export to have recreated it: keys,
 /// attribute definitions, billing, indexes, stream, class, protection, TTL, PITR, tags and items,
 /// each in an order of its own so that listing order does not matter.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn summary(table: &TableExport) -> Value {
     let d = &table.description;
     let index = |list: Vec<Value>| {
@@ -517,6 +519,7 @@ pub fn summary(table: &TableExport) -> Value {
 }
 
 /// A JSON value with every object's keys sorted, so equal items print equally.
+#[cfg(not(target_arch = "wasm32"))]
 fn canonical(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
@@ -536,6 +539,7 @@ fn canonical(value: &Value) -> Value {
 /// The sandbox `dynaplay-app emit-export` exports and the tests check: both sample designs, with a
 /// stream, TTL, point-in-time recovery and a tag on the shop, and beside them a provisioned table
 /// with an INCLUDE projection, another table class and enough items for two batches.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn build_sample(
     call: &mut dyn FnMut(&str, &Value) -> Result<Value, String>,
 ) -> Result<(), String> {
@@ -605,7 +609,7 @@ pub fn build_sample(
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use dynaplay_engine::{clock::ManualClock, Engine};

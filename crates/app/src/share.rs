@@ -41,6 +41,8 @@ pub struct SavedRequest {
     pub operation: String,
     /// The request's JSON text, as typed.
     pub body: String,
+    /// The HTTP status it got when it was run, if it was.
+    pub status: Option<u16>,
 }
 
 /// Everything a share carries.
@@ -125,7 +127,13 @@ pub fn to_json(shared: &Shared) -> Value {
     let requests: Vec<Value> = shared
         .requests
         .iter()
-        .map(|r| json!({ "operation": r.operation, "body": r.body }))
+        .map(|r| {
+            let mut request = json!({ "operation": r.operation, "body": r.body });
+            if let Some(status) = r.status {
+                request["status"] = json!(status);
+            }
+            request
+        })
         .collect();
     let mut doc = json!({
         "format": SHARE_FORMAT,
@@ -226,11 +234,21 @@ fn read_requests(list: &[Value]) -> Result<Vec<SavedRequest>, ShareError> {
         .map(|(i, r)| {
             let operation = r.get("operation").and_then(Value::as_str);
             let body = r.get("body").and_then(Value::as_str);
-            match (operation, body) {
-                (Some(op), Some(body)) if is_operation_name(op) && body.len() <= MAX_REQUEST_BYTES => {
+            let status = match r.get("status") {
+                None | Some(Value::Null) => Some(None),
+                Some(s) => s
+                    .as_u64()
+                    .filter(|s| (100..600).contains(s))
+                    .map(|s| Some(s as u16)),
+            };
+            match (operation, body, status) {
+                (Some(op), Some(body), Some(status))
+                    if is_operation_name(op) && body.len() <= MAX_REQUEST_BYTES =>
+                {
                     Ok(SavedRequest {
                         operation: op.to_string(),
                         body: body.to_string(),
+                        status,
                     })
                 }
                 _ => Err(ShareError::Invalid(format!(
@@ -395,6 +413,7 @@ mod tests {
             requests: vec![SavedRequest {
                 operation: "GetItem".into(),
                 body: r#"{"TableName":"Music","Key":{"pk":{"S":"item-1"}}}"#.into(),
+                status: Some(200),
             }],
             lesson: Some("single-table-1".into()),
         }
@@ -556,6 +575,11 @@ mod tests {
             (
                 json!({ "format": SHARE_FORMAT, "version": 1, "sandbox": sandbox(1),
                         "requests": [{ "operation": "<script>", "body": "{}" }] }),
+                "saved request 1",
+            ),
+            (
+                json!({ "format": SHARE_FORMAT, "version": 1, "sandbox": sandbox(1),
+                        "requests": [{ "operation": "GetItem", "body": "{}", "status": 99_999 }] }),
                 "saved request 1",
             ),
             (

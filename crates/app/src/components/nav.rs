@@ -19,6 +19,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("streams", "#/streams", "Streams"),
     ("code", "#/code", "Code"),
     ("hood", "#/hood", "Under the hood"),
+    ("share", "#/share", "Share & export"),
 ];
 
 #[function_component(Nav)]
