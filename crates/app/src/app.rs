@@ -159,6 +159,26 @@ impl Failure {
 
 /// The page's engine, shared, and the log every request made through it goes to. Two handles are
 /// equal when they hold the same engine.
+///
+/// Every engine call is an `async fn`: the engine answers only once a write is durable. A page
+/// clones the handle into a future, runs it with `spawn_local`, and dispatches the result into
+/// its reducer (or sets its state) when it arrives:
+///
+/// ```ignore
+/// let engine = use_context::<EngineHandle>()?;
+/// let onclick = {
+///     let (engine, state) = (engine.clone(), state.dispatcher());
+///     Callback::from(move |_| {
+///         let (engine, state) = (engine.clone(), state.clone());
+///         wasm_bindgen_futures::spawn_local(async move {
+///             let result = engine.call("PutItem", &body).await;
+///             state.dispatch(Action::Put(result));
+///         });
+///     })
+/// };
+/// ```
+///
+/// `EngineHandle::spawn(future)` is the same `spawn_local`, for brevity.
 #[derive(Clone)]
 pub struct EngineHandle {
     engine: Rc<RefCell<Dynaplay>>,
@@ -172,9 +192,14 @@ impl PartialEq for EngineHandle {
 }
 
 impl EngineHandle {
-    /// Runs one request: `target` is the whole `X-Amz-Target`.
-    pub fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
-        let response = self.engine.borrow_mut().dispatch(target, body);
+    /// Runs a page's engine work in the background (`wasm_bindgen_futures::spawn_local`).
+    pub fn spawn(work: impl std::future::Future<Output = ()> + 'static) {
+        wasm_bindgen_futures::spawn_local(work);
+    }
+
+    /// Runs one request and logs it: `target` is the whole `X-Amz-Target`.
+    pub async fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
+        let response = self.dispatch_quietly(target, body).await;
         let operation = match target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX) {
             Some(op) => format!("Streams.{op}"),
             None => target
@@ -190,18 +215,23 @@ impl EngineHandle {
         response
     }
 
+    async fn dispatch_quietly(&self, target: &str, body: &str) -> dynaplay_engine::Response {
+        self.engine.borrow_mut().dispatch(target, body)
+    }
+
     /// Runs `operation` with a JSON body and logs it; the output, or DynamoDB's error.
-    pub fn call(&self, operation: &str, body: &Value) -> Result<Value, Failure> {
-        let response = self.dispatch(&examples::target(operation), &body.to_string());
+    pub async fn call(&self, operation: &str, body: &Value) -> Result<Value, Failure> {
+        let response = self
+            .dispatch(&examples::target(operation), &body.to_string())
+            .await;
         Self::read(&response)
     }
 
     /// Like `call`, without logging: for the many requests of loading a sample dataset.
-    pub fn call_quietly(&self, operation: &str, body: &Value) -> Result<Value, Failure> {
+    pub async fn call_quietly(&self, operation: &str, body: &Value) -> Result<Value, Failure> {
         let response = self
-            .engine
-            .borrow_mut()
-            .dispatch(&examples::target(operation), &body.to_string());
+            .dispatch_quietly(&examples::target(operation), &body.to_string())
+            .await;
         Self::read(&response)
     }
 
@@ -240,23 +270,24 @@ impl EngineHandle {
     }
 
     /// The engine's clock: (now, how far it runs ahead of real time), in milliseconds.
-    pub fn clock(&self) -> (f64, f64) {
+    pub async fn clock(&self) -> (f64, f64) {
         let engine = self.engine.borrow();
         (engine.now_millis(), engine.clock_offset())
     }
 
-    /// Moves the engine's clock `ms` milliseconds ahead.
-    pub fn advance_clock(&self, ms: f64) {
+    /// Moves the engine's clock `ms` milliseconds ahead (saved with the sandbox).
+    pub async fn advance_clock(&self, ms: f64) -> Result<(), Failure> {
         self.engine.borrow_mut().advance_clock(ms);
+        Ok(())
     }
 
     /// Runs the TTL sweeper now; how many expired items it deleted.
-    pub fn sweep_ttl(&self) -> u32 {
-        self.engine.borrow_mut().sweep_ttl()
+    pub async fn sweep_ttl(&self) -> Result<u32, Failure> {
+        Ok(self.engine.borrow_mut().sweep_ttl())
     }
 
     /// The playground's capacity metrics of one table (`Engine::metrics`), or why there are none.
-    pub fn metrics(&self, table: &str) -> Result<Value, Failure> {
+    pub async fn metrics(&self, table: &str) -> Result<Value, Failure> {
         let text = self
             .engine
             .borrow()
@@ -270,7 +301,7 @@ impl EngineHandle {
     }
 
     /// The names of all tables (every page of ListTables), or the error.
-    pub fn table_names(&self) -> Result<Vec<String>, Failure> {
+    pub async fn table_names(&self) -> Result<Vec<String>, Failure> {
         let mut names = Vec::new();
         let mut start: Option<Value> = None;
         loop {
@@ -278,7 +309,7 @@ impl EngineHandle {
             if let Some(start) = start.take() {
                 body["ExclusiveStartTableName"] = start;
             }
-            let page = self.call_quietly("ListTables", &body)?;
+            let page = self.call_quietly("ListTables", &body).await?;
             names.extend(
                 page["TableNames"]
                     .as_array()

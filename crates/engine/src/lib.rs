@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod capacity;
 pub mod clock;
+pub mod dax;
 pub mod error;
 pub mod expr;
 pub mod index;
@@ -82,11 +83,16 @@ pub struct Engine {
     /// When the TTL sweeper last ran on its own (it runs at most once a simulated minute).
     pub(crate) last_ttl_sweep: Option<i64>,
     pub(crate) throughput: throughput::Throughput,
+    /// The simulated DAX cluster's caches (memory only; see `dax`).
+    pub(crate) dax: dax::Dax,
 }
 
 /// The `X-Amz-Target` prefixes the engine serves.
 pub const DYNAMODB_TARGET: &str = "DynamoDB_20120810";
 pub const STREAMS_TARGET: &str = "DynamoDBStreams_20120810";
+/// The simulated DAX cluster's target prefix (Dynaplay's own: real DAX clients speak another
+/// protocol); its operations are [`dax::OPERATIONS`].
+pub const DAX_SIMULATION_TARGET: &str = "DynaplayDaxSimulation";
 
 impl Engine {
     /// Opens an engine over a storage, loading whatever it already holds.
@@ -117,6 +123,7 @@ impl Engine {
             streams,
             last_ttl_sweep: None,
             throughput: throughput::Throughput::default(),
+            dax: dax::Dax::default(),
         })
     }
 
@@ -132,13 +139,14 @@ impl Engine {
             streams: streams::Streams::default(),
             last_ttl_sweep: None,
             throughput: throughput::Throughput::default(),
+            dax: dax::Dax::default(),
         }
     }
 
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after `DynamoDB_20120810.`;
     /// `body` is the request JSON text. Never panics on any input.
     pub fn dispatch(&mut self, operation: &str, body: &str) -> Response {
-        if operation.starts_with("Streams.") {
+        if operation.starts_with("Streams.") || operation.starts_with("Dax.") {
             return Self::respond(self.call(operation, body));
         }
         match self.call_output(operation, body) {
@@ -155,6 +163,9 @@ impl Engine {
     pub fn call(&mut self, operation: &str, body: &str) -> Result<Value, ApiError> {
         if let Some(op) = operation.strip_prefix("Streams.") {
             return self.call_streams(op, body);
+        }
+        if let Some(op) = operation.strip_prefix("Dax.") {
+            return self.call_dax(op, body);
         }
         match self.call_output(operation, body)? {
             ops::Output::Json(value) => Ok(value),
@@ -186,7 +197,7 @@ impl Engine {
     }
 
     /// Routes a whole `X-Amz-Target` value: `DynamoDB_20120810.<op>` or
-    /// `DynamoDBStreams_20120810.<op>`; anything else is UnknownOperationException.
+    /// `DynamoDBStreams_20120810.<op>` or `DynaplayDaxSimulation.<op>`; anything else is UnknownOperationException.
     pub fn dispatch_target(&mut self, target: &str, body: &str) -> Response {
         match target.split_once('.') {
             Some((DYNAMODB_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
@@ -194,6 +205,9 @@ impl Engine {
             }
             Some((STREAMS_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
                 self.dispatch_streams(op, body)
+            }
+            Some((DAX_SIMULATION_TARGET, op)) if dax::OPERATIONS.contains(&op) => {
+                Self::respond(self.call_dax(op, body))
             }
             _ => Self::respond(Err(ApiError::unknown_operation())),
         }

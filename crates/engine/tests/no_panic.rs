@@ -367,3 +367,43 @@ fn hostile_partiql_statements_get_errors() {
     }
     still_there(&mut engine);
 }
+
+#[test]
+fn mangled_dax_requests_get_errors() {
+    // Why: the DAX simulation reads keys, batches and transactions itself (to key its caches and
+    // refresh them after writes) before and after the table does; damage must not panic it.
+    let seeds: Vec<(&str, Value)> = vec![
+        (
+            "Dax.GetItem",
+            json!({"TableName": "Tbl", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "ProjectionExpression": "#v", "ExpressionAttributeNames": {"#v": "v"}}),
+        ),
+        (
+            "Dax.BatchGetItem",
+            json!({"RequestItems": {"Tbl": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "1"}}, {"pk": {"S": "b"}, "sk": {"N": "2"}}], "AttributesToGet": ["v"]}}}),
+        ),
+        (
+            "Dax.Query",
+            json!({"TableName": "Tbl", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "a"}}, "Limit": 2}),
+        ),
+        (
+            "Dax.BatchWriteItem",
+            json!({"RequestItems": {"Tbl": [{"PutRequest": {"Item": {"pk": {"S": "z"}, "sk": {"N": "9"}}}}, {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}}}]}}),
+        ),
+        (
+            "Dax.TransactWriteItems",
+            json!({"TransactItems": [{"Put": {"TableName": "Tbl", "Item": {"pk": {"S": "y"}, "sk": {"N": "8"}}}}, {"Update": {"TableName": "Tbl", "Key": {"pk": {"S": "b"}, "sk": {"N": "2"}}, "UpdateExpression": "SET v = :v", "ExpressionAttributeValues": {":v": {"S": "k"}}}}]}),
+        ),
+        (
+            "Dax.Configure",
+            json!({"ItemCacheTtlMillis": 5, "QueryCacheTtlMillis": 0}),
+        ),
+    ];
+    let mut engine = engine_with_table();
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    for _ in 0..300 {
+        for (op, seed) in &seeds {
+            let body = mutate(seed, &mut rng, 0).to_string();
+            assert_dynamodb_shaped(op, &body, &mut engine);
+        }
+    }
+}

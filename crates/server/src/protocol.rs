@@ -46,6 +46,12 @@ const ROUTES: &[Route] = &[
         operations: STREAMS_OPERATIONS,
         engine_prefix: "Streams.",
     },
+    // Dynaplay's DAX simulation (see crates/engine/src/dax.rs), for learners and tests.
+    Route {
+        api: dynaplay_engine::DAX_SIMULATION_TARGET,
+        operations: dynaplay_engine::dax::OPERATIONS,
+        engine_prefix: "Dax.",
+    },
 ];
 
 /// The operations of the DynamoDB_20120810 API. Those the engine does not implement yet reach it
@@ -481,6 +487,11 @@ mod tests {
             Some("Streams.ListStreams")
         );
         assert_eq!(route("DynamoDBStreams_20120810.PutItem"), None);
+        assert_eq!(
+            route("DynaplayDaxSimulation.GetItem").as_deref(),
+            Some("Dax.GetItem")
+        );
+        assert_eq!(route("DynaplayDaxSimulation.CreateTable"), None);
         assert_eq!(route(""), None);
     }
 

@@ -124,24 +124,30 @@ pub fn create_table_form(props: &CreateTableFormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let form = state.form.clone();
-            let created = engine
-                .call("CreateTable", &form.create_table())
-                .and_then(|_| match form.time_to_live() {
-                    Some(ttl) => engine.call("UpdateTimeToLive", &ttl).map(|_| ()),
-                    None => Ok(()),
-                });
-            match created {
-                Ok(()) => {
-                    state.dispatch(Change(Rc::new(|s: &mut FormState| {
-                        s.failure = None;
-                        s.form = TableForm::default();
-                    })));
-                    on_created.emit(form.name.trim().to_string());
+            let (engine, state, on_created) =
+                (engine.clone(), state.dispatcher(), on_created.clone());
+            EngineHandle::spawn(async move {
+                let created = async {
+                    engine.call("CreateTable", &form.create_table()).await?;
+                    if let Some(ttl) = form.time_to_live() {
+                        engine.call("UpdateTimeToLive", &ttl).await?;
+                    }
+                    Ok::<(), Failure>(())
                 }
-                Err(failure) => state.dispatch(Change(Rc::new(move |s: &mut FormState| {
-                    s.failure = Some(failure.clone())
-                }))),
-            }
+                .await;
+                match created {
+                    Ok(()) => {
+                        state.dispatch(Change(Rc::new(|s: &mut FormState| {
+                            s.failure = None;
+                            s.form = TableForm::default();
+                        })));
+                        on_created.emit(form.name.trim().to_string());
+                    }
+                    Err(failure) => state.dispatch(Change(Rc::new(move |s: &mut FormState| {
+                        s.failure = Some(failure.clone())
+                    }))),
+                }
+            });
         })
     };
 

@@ -152,19 +152,22 @@ pub fn item_editor(props: &ItemEditorProps) -> Html {
         let table = props.table.clone();
         let on_changed = props.on_changed.clone();
         Callback::from(move |_: MouseEvent| {
-            let result = parse(&state.text, state.plain).and_then(|item| {
-                engine.call(
-                    "PutItem",
-                    &serde_json::json!({ "TableName": table.as_str(), "Item": item }),
-                )
-            });
-            match result {
-                Ok(_) => {
-                    state.dispatch(EditorAction::Done("Saved with PutItem.".into()));
-                    on_changed.emit(());
+            let item = match parse(&state.text, state.plain) {
+                Ok(item) => item,
+                Err(failure) => return state.dispatch(EditorAction::Failed(failure)),
+            };
+            let body = serde_json::json!({ "TableName": table.as_str(), "Item": item });
+            let (engine, state, on_changed) =
+                (engine.clone(), state.dispatcher(), on_changed.clone());
+            EngineHandle::spawn(async move {
+                match engine.call("PutItem", &body).await {
+                    Ok(_) => {
+                        state.dispatch(EditorAction::Done("Saved with PutItem.".into()));
+                        on_changed.emit(());
+                    }
+                    Err(failure) => state.dispatch(EditorAction::Failed(failure)),
                 }
-                Err(failure) => state.dispatch(EditorAction::Failed(failure)),
-            }
+            });
         })
     };
     let on_duplicate = {
@@ -182,23 +185,26 @@ pub fn item_editor(props: &ItemEditorProps) -> Html {
         let key_names = props.key_names.clone();
         let on_changed = props.on_changed.clone();
         Callback::from(move |_: MouseEvent| {
-            let result = parse(&state.text, state.plain).and_then(|item| {
-                let key: Map<String, Value> = key_names
-                    .iter()
-                    .filter_map(|k| item.get(k).map(|v| (k.clone(), v.clone())))
-                    .collect();
-                engine.call(
-                    "DeleteItem",
-                    &serde_json::json!({ "TableName": table.as_str(), "Key": key }),
-                )
-            });
-            match result {
-                Ok(_) => {
-                    state.dispatch(EditorAction::Done("Deleted with DeleteItem.".into()));
-                    on_changed.emit(());
+            let item = match parse(&state.text, state.plain) {
+                Ok(item) => item,
+                Err(failure) => return state.dispatch(EditorAction::Failed(failure)),
+            };
+            let key: Map<String, Value> = key_names
+                .iter()
+                .filter_map(|k| item.get(k).map(|v| (k.clone(), v.clone())))
+                .collect();
+            let body = serde_json::json!({ "TableName": table.as_str(), "Key": key });
+            let (engine, state, on_changed) =
+                (engine.clone(), state.dispatcher(), on_changed.clone());
+            EngineHandle::spawn(async move {
+                match engine.call("DeleteItem", &body).await {
+                    Ok(_) => {
+                        state.dispatch(EditorAction::Done("Deleted with DeleteItem.".into()));
+                        on_changed.emit(());
+                    }
+                    Err(failure) => state.dispatch(EditorAction::Failed(failure)),
                 }
-                Err(failure) => state.dispatch(EditorAction::Failed(failure)),
-            }
+            });
         })
     };
 

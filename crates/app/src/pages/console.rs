@@ -23,11 +23,16 @@ pub fn console() -> Html {
     let run = {
         let state = state.clone();
         Callback::from(move |(operation, request): (String, String)| {
-            let response = engine.dispatch(&examples::target(&operation), &request);
-            state.dispatch(Action::Ran {
-                operation,
-                request,
-                answer: Answer::from_response(&response),
+            let (engine, state) = (engine.clone(), state.dispatcher());
+            EngineHandle::spawn(async move {
+                let response = engine
+                    .dispatch(&examples::target(&operation), &request)
+                    .await;
+                state.dispatch(Action::Ran {
+                    operation,
+                    request,
+                    answer: Answer::from_response(&response),
+                });
             });
         })
     };

@@ -331,24 +331,41 @@ pub fn hood_page(props: &HoodPageProps) -> Html {
         let state = state.dispatcher();
         let engine = engine.clone();
         use_effect_with(props.table.clone(), move |_| {
-            state.dispatch(Action::Tables(engine.table_names().unwrap_or_default()));
+            EngineHandle::spawn(async move {
+                state.dispatch(Action::Tables(
+                    engine.table_names().await.unwrap_or_default(),
+                ));
+            });
         });
     }
     {
         let state = state.dispatcher();
         let engine = engine.clone();
         use_effect_with((props.table.clone(), *version), move |(table, _)| {
-            let (now, offset) = engine.clock();
-            state.dispatch(Action::Clock { now, offset });
-            state.dispatch(Action::Metrics(table.as_ref().map(|t| engine.metrics(t))));
+            let table = table.clone();
+            EngineHandle::spawn(async move {
+                let (now, offset) = engine.clock().await;
+                state.dispatch(Action::Clock { now, offset });
+                let metrics = match &table {
+                    Some(t) => Some(engine.metrics(t).await),
+                    None => None,
+                };
+                state.dispatch(Action::Metrics(metrics));
+            });
         });
     }
     let on_advance = {
         let engine = engine.clone();
         let version = version.clone();
+        let state = state.dispatcher();
         Callback::from(move |ms: f64| {
-            engine.advance_clock(ms);
-            version.set(*version + 1);
+            let (engine, version, state) = (engine.clone(), version.clone(), state.clone());
+            EngineHandle::spawn(async move {
+                if let Err(failure) = engine.advance_clock(ms).await {
+                    state.dispatch(Action::Metrics(Some(Err(failure))));
+                }
+                version.set(*version + 1);
+            });
         })
     };
     let on_sweep = {
@@ -356,8 +373,14 @@ pub fn hood_page(props: &HoodPageProps) -> Html {
         let version = version.clone();
         let state = state.dispatcher();
         Callback::from(move |()| {
-            state.dispatch(Action::Swept(engine.sweep_ttl()));
-            version.set(*version + 1);
+            let (engine, version, state) = (engine.clone(), version.clone(), state.clone());
+            EngineHandle::spawn(async move {
+                match engine.sweep_ttl().await {
+                    Ok(swept) => state.dispatch(Action::Swept(swept)),
+                    Err(failure) => state.dispatch(Action::Metrics(Some(Err(failure)))),
+                }
+                version.set(*version + 1);
+            });
         })
     };
     let on_refresh = {
@@ -392,14 +415,16 @@ pub fn hood_page(props: &HoodPageProps) -> Html {
                 "TableName": table,
                 "TimeToLiveSpecification": { "Enabled": true, "AttributeName": attribute },
             });
-            state.dispatch(Action::Ttl(engine.call("UpdateTimeToLive", &body).map(
-                |_| {
+            let (engine, state) = (engine.clone(), state.dispatcher());
+            EngineHandle::spawn(async move {
+                let result = engine.call("UpdateTimeToLive", &body).await;
+                state.dispatch(Action::Ttl(result.map(|_| {
                     format!(
                         "TTL turned on: items expire at their {attribute} (epoch seconds). \
                          It is ENABLING until the change settles; move the clock on to get there."
                     )
-                },
-            )));
+                })));
+            });
         })
     };
 

@@ -102,11 +102,14 @@ pub fn items_page(props: &ItemsPageProps) -> Html {
         let engine = engine.clone();
         let state = state.clone();
         use_effect_with(props.table.clone(), move |_| {
-            match engine.table_names() {
-                Ok(names) => tables.set(names),
-                Err(failure) => state.dispatch(ItemsAction::Failed(failure)),
-            }
             state.dispatch(ItemsAction::Reset);
+            let state = state.dispatcher();
+            EngineHandle::spawn(async move {
+                match engine.table_names().await {
+                    Ok(names) => tables.set(names),
+                    Err(failure) => state.dispatch(ItemsAction::Failed(failure)),
+                }
+            });
         });
     }
     {
@@ -117,9 +120,12 @@ pub fn items_page(props: &ItemsPageProps) -> Html {
             let Some(table) = table.clone() else {
                 return;
             };
-            let read = engine
-                .call_quietly("DescribeTable", &json!({ "TableName": table }))
-                .and_then(|d| {
+            let state = state.dispatcher();
+            EngineHandle::spawn(async move {
+                let read = async {
+                    let d = engine
+                        .call_quietly("DescribeTable", &json!({ "TableName": table }))
+                        .await?;
                     let key_names: Vec<String> = d["Table"]["KeySchema"]
                         .as_array()
                         .into_iter()
@@ -130,7 +136,7 @@ pub fn items_page(props: &ItemsPageProps) -> Html {
                     if let Some(start) = start {
                         body["ExclusiveStartKey"] = start;
                     }
-                    let page = engine.call("Scan", &body)?;
+                    let page = engine.call("Scan", &body).await?;
                     let items = page["Items"]
                         .as_array()
                         .into_iter()
@@ -143,8 +149,10 @@ pub fn items_page(props: &ItemsPageProps) -> Html {
                         items,
                         last_key,
                     })
-                });
-            state.dispatch(read.unwrap_or_else(ItemsAction::Failed));
+                }
+                .await;
+                state.dispatch(read.unwrap_or_else(ItemsAction::Failed));
+            });
         });
     }
 

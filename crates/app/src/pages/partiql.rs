@@ -47,8 +47,11 @@ pub fn partiql_page() -> Html {
             e.prevent_default();
             match request(&statement, &parameters) {
                 Ok(body) => {
-                    let result = engine.call("ExecuteStatement", &body);
-                    answer.set(Some((body, result)));
+                    let (engine, answer) = (engine.clone(), answer.clone());
+                    EngineHandle::spawn(async move {
+                        let result = engine.call("ExecuteStatement", &body).await;
+                        answer.set(Some((body, result)));
+                    });
                 }
                 Err(failure) => answer.set(Some((Value::Null, Err(failure)))),
             }

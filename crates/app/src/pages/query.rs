@@ -136,31 +136,36 @@ pub fn query_page(props: &QueryPageProps) -> Html {
         let state = state.clone();
         let engine = engine.clone();
         use_effect_with(props.table.clone(), move |table| {
-            let tables = engine.table_names().unwrap_or_default();
             let table = table.clone().unwrap_or_default();
-            let mut indexes = Vec::new();
-            let mut key_names = Vec::new();
-            if !table.is_empty() {
-                if let Ok(d) = engine.call_quietly("DescribeTable", &json!({ "TableName": table }))
-                {
-                    key_names = keys_of(&d["Table"]["KeySchema"]);
-                    for field in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
-                        for index in d["Table"][field].as_array().into_iter().flatten() {
-                            indexes.push((
-                                index["IndexName"].as_str().unwrap_or_default().to_string(),
-                                keys_of(&index["KeySchema"]).join(", "),
-                            ));
+            let state = state.dispatcher();
+            EngineHandle::spawn(async move {
+                let tables = engine.table_names().await.unwrap_or_default();
+                let mut indexes = Vec::new();
+                let mut key_names = Vec::new();
+                if !table.is_empty() {
+                    if let Ok(d) = engine
+                        .call_quietly("DescribeTable", &json!({ "TableName": table }))
+                        .await
+                    {
+                        key_names = keys_of(&d["Table"]["KeySchema"]);
+                        for field in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+                            for index in d["Table"][field].as_array().into_iter().flatten() {
+                                indexes.push((
+                                    index["IndexName"].as_str().unwrap_or_default().to_string(),
+                                    keys_of(&index["KeySchema"]).join(", "),
+                                ));
+                            }
                         }
                     }
                 }
-            }
-            let suggestion = key_names.first().cloned();
-            state.dispatch(QueryAction::Described {
-                tables,
-                table,
-                indexes,
-                key_names,
-                suggestion,
+                let suggestion = key_names.first().cloned();
+                state.dispatch(QueryAction::Described {
+                    tables,
+                    table,
+                    indexes,
+                    key_names,
+                    suggestion,
+                });
             });
         });
     }
@@ -177,29 +182,38 @@ pub fn query_page(props: &QueryPageProps) -> Html {
                 None
             };
             let operation = state.form.operation().to_string();
-            let (body, result) = match state.form.request(start.as_ref()) {
-                Err(message) => (Value::Null, Err(Failure::local(message))),
-                Ok(body) => {
-                    let result = engine.call(&operation, &body).map(|out| ReadResult {
-                        items: out["Items"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|i| i.as_object().cloned())
-                            .collect(),
-                        count: out["Count"].clone(),
-                        scanned: out["ScannedCount"].clone(),
-                        consumed: out["ConsumedCapacity"].clone(),
-                        last_key: out.get("LastEvaluatedKey").cloned(),
+            let body = match state.form.request(start.as_ref()) {
+                Err(message) => {
+                    state.dispatch(QueryAction::Sent {
+                        operation,
+                        body: Value::Null,
+                        result: Box::new(Err(Failure::local(message))),
+                        next_page,
                     });
-                    (body, result)
+                    return;
                 }
+                Ok(body) => body,
             };
-            state.dispatch(QueryAction::Sent {
-                operation,
-                body,
-                result: Box::new(result),
-                next_page,
+            let (engine, state) = (engine.clone(), state.dispatcher());
+            EngineHandle::spawn(async move {
+                let result = engine.call(&operation, &body).await.map(|out| ReadResult {
+                    items: out["Items"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|i| i.as_object().cloned())
+                        .collect(),
+                    count: out["Count"].clone(),
+                    scanned: out["ScannedCount"].clone(),
+                    consumed: out["ConsumedCapacity"].clone(),
+                    last_key: out.get("LastEvaluatedKey").cloned(),
+                });
+                state.dispatch(QueryAction::Sent {
+                    operation,
+                    body,
+                    result: Box::new(result),
+                    next_page,
+                });
             });
         })
     };

@@ -31,8 +31,10 @@ enum StreamView {
 }
 
 /// Reads every record of the table's stream, oldest first.
-fn read_stream(engine: &EngineHandle, table: &str) -> Result<StreamView, Failure> {
-    let described = engine.call_quietly("DescribeTable", &json!({ "TableName": table }))?;
+async fn read_stream(engine: &EngineHandle, table: &str) -> Result<StreamView, Failure> {
+    let described = engine
+        .call_quietly("DescribeTable", &json!({ "TableName": table }))
+        .await?;
     let Some(arn) = described["Table"]["LatestStreamArn"].as_str() else {
         return Ok(StreamView::Off);
     };
@@ -43,7 +45,9 @@ fn read_stream(engine: &EngineHandle, table: &str) -> Result<StreamView, Failure
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let stream = engine.call("Streams.DescribeStream", &json!({ "StreamArn": arn }))?;
+    let stream = engine
+        .call("Streams.DescribeStream", &json!({ "StreamArn": arn }))
+        .await?;
     let shards: Vec<String> = stream["StreamDescription"]["Shards"]
         .as_array()
         .into_iter()
@@ -52,15 +56,18 @@ fn read_stream(engine: &EngineHandle, table: &str) -> Result<StreamView, Failure
         .collect();
     let mut records = Vec::new();
     for shard in &shards {
-        let iterator = engine.call(
-            "Streams.GetShardIterator",
-            &json!({ "StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON" }),
-        )?;
+        let iterator = engine
+            .call(
+                "Streams.GetShardIterator",
+                &json!({ "StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON" }),
+            )
+            .await?;
         let mut next = iterator["ShardIterator"].as_str().map(String::from);
         for _ in 0..MAX_READS_PER_SHARD {
             let Some(current) = next.take() else { break };
-            let page =
-                engine.call_quietly("Streams.GetRecords", &json!({ "ShardIterator": current }))?;
+            let page = engine
+                .call_quietly("Streams.GetRecords", &json!({ "ShardIterator": current }))
+                .await?;
             let got = page["Records"].as_array().cloned().unwrap_or_default();
             let empty = got.is_empty();
             records.extend(got);
@@ -114,8 +121,14 @@ pub fn streams_page(props: &StreamsPageProps) -> Html {
         let view = view.clone();
         let engine = engine.clone();
         use_effect_with((props.table.clone(), *version), move |(table, _)| {
-            tables.set(engine.table_names().unwrap_or_default());
-            view.set(table.as_ref().map(|t| read_stream(&engine, t)));
+            let table = table.clone();
+            EngineHandle::spawn(async move {
+                tables.set(engine.table_names().await.unwrap_or_default());
+                view.set(match &table {
+                    Some(t) => Some(read_stream(&engine, t).await),
+                    None => None,
+                });
+            });
         });
     }
     let on_table = Callback::from(|e: Event| {
@@ -133,10 +146,13 @@ pub fn streams_page(props: &StreamsPageProps) -> Html {
         let table = props.table.clone().unwrap_or_default();
         Callback::from(move |_: MouseEvent| {
             let body = json!({ "TableName": table, "StreamSpecification": { "StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES" } });
-            match engine.call("UpdateTable", &body) {
-                Ok(_) => version.set(*version + 1),
-                Err(failure) => view.set(Some(Err(failure))),
-            }
+            let (engine, version, view) = (engine.clone(), version.clone(), view.clone());
+            EngineHandle::spawn(async move {
+                match engine.call("UpdateTable", &body).await {
+                    Ok(_) => version.set(*version + 1),
+                    Err(failure) => view.set(Some(Err(failure))),
+                }
+            });
         })
     };
 

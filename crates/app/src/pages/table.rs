@@ -61,14 +61,20 @@ pub fn table_page(props: &TablePageProps) -> Html {
         let engine = engine.clone();
         use_effect_with(props.name.clone(), move |name| {
             let body = json!({ "TableName": name.as_str() });
-            let result = engine.call("DescribeTable", &body).map(|d| Described {
-                table: d["Table"].clone(),
-                ttl: engine
-                    .call_quietly("DescribeTimeToLive", &body)
-                    .ok()
-                    .map(|t| t["TimeToLiveDescription"].clone()),
+            EngineHandle::spawn(async move {
+                let result = match engine.call("DescribeTable", &body).await {
+                    Ok(d) => Ok(Described {
+                        table: d["Table"].clone(),
+                        ttl: engine
+                            .call_quietly("DescribeTimeToLive", &body)
+                            .await
+                            .ok()
+                            .map(|t| t["TimeToLiveDescription"].clone()),
+                    }),
+                    Err(failure) => Err(failure),
+                };
+                described.set(Some(result));
             });
-            described.set(Some(result));
         });
     }
     let name = props.name.to_string();
@@ -81,10 +87,14 @@ pub fn table_page(props: &TablePageProps) -> Html {
                 confirming.set(true);
                 return;
             }
-            match engine.call("DeleteTable", &json!({ "TableName": name })) {
-                Ok(_) => navigate(&Route::Tables),
-                Err(failure) => delete_failure.set(Some(failure)),
-            }
+            let (engine, delete_failure) = (engine.clone(), delete_failure.clone());
+            let body = json!({ "TableName": name });
+            EngineHandle::spawn(async move {
+                match engine.call("DeleteTable", &body).await {
+                    Ok(_) => navigate(&Route::Tables),
+                    Err(failure) => delete_failure.set(Some(failure)),
+                }
+            });
         })
     };
     let on_cancel = {

@@ -38,20 +38,23 @@ pub fn tables_page() -> Html {
         let tables = tables.clone();
         let engine = engine.clone();
         use_effect_with(*version, move |_| {
-            let described = engine.table_names().and_then(|names| {
-                names
-                    .iter()
-                    .map(|name| {
-                        engine
+            EngineHandle::spawn(async move {
+                let described = async {
+                    let mut list = Vec::new();
+                    for name in engine.table_names().await? {
+                        let d = engine
                             .call_quietly(
                                 "DescribeTable",
                                 &serde_json::json!({ "TableName": name }),
                             )
-                            .map(|d| d["Table"].clone())
-                    })
-                    .collect::<Result<Vec<_>, _>>()
+                            .await?;
+                        list.push(d["Table"].clone());
+                    }
+                    Ok(list)
+                }
+                .await;
+                tables.set(Some(described));
             });
-            tables.set(Some(described));
         });
     }
     let on_created = Callback::from(|name: String| navigate(&Route::Table(name)));
