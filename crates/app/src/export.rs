@@ -35,10 +35,13 @@ impl TableExport {
     }
 }
 
-/// Reads every table through `call` (operation, request → output or the error's text).
-pub fn collect(
-    call: &mut dyn FnMut(&str, &Value) -> Result<Value, String>,
-) -> Result<Vec<TableExport>, String> {
+/// Reads every table through `call` (operation, request → output or the error's text). Async, so
+/// the app can use its asynchronous engine; the host hands in ready futures (`block_on_ready`).
+pub async fn collect<F, Fut>(mut call: F) -> Result<Vec<TableExport>, String>
+where
+    F: FnMut(&'static str, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, String>>,
+{
     let mut names = Vec::new();
     let mut start: Option<Value> = None;
     loop {
@@ -46,7 +49,7 @@ pub fn collect(
         if let Some(start) = start.take() {
             body["ExclusiveStartTableName"] = start;
         }
-        let page = call("ListTables", &body)?;
+        let page = call("ListTables", body).await?;
         names.extend(
             page["TableNames"]
                 .as_array()
@@ -59,22 +62,27 @@ pub fn collect(
             _ => break,
         }
     }
-    names.iter().map(|name| collect_table(call, name)).collect()
+    let mut tables = Vec::new();
+    for name in &names {
+        tables.push(collect_table(&mut call, name).await?);
+    }
+    Ok(tables)
 }
 
-fn collect_table(
-    call: &mut dyn FnMut(&str, &Value) -> Result<Value, String>,
-    name: &str,
-) -> Result<TableExport, String> {
+async fn collect_table<F, Fut>(call: &mut F, name: &str) -> Result<TableExport, String>
+where
+    F: FnMut(&'static str, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, String>>,
+{
     let table = json!({ "TableName": name });
-    let description = call("DescribeTable", &table)?["Table"].clone();
-    let ttl = call("DescribeTimeToLive", &table)?;
+    let description = call("DescribeTable", table.clone()).await?["Table"].clone();
+    let ttl = call("DescribeTimeToLive", table.clone()).await?;
     let ttl = &ttl["TimeToLiveDescription"];
     let ttl_attribute = match ttl["TimeToLiveStatus"].as_str() {
         Some("ENABLED" | "ENABLING") => ttl["AttributeName"].as_str().map(String::from),
         _ => None,
     };
-    let backups = call("DescribeContinuousBackups", &table)?;
+    let backups = call("DescribeContinuousBackups", table).await?;
     let pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
         ["PointInTimeRecoveryStatus"]
         .as_str()
@@ -87,7 +95,7 @@ fn collect_table(
         if let Some(token) = next.take() {
             body["NextToken"] = token;
         }
-        let page = call("ListTagsOfResource", &body)?;
+        let page = call("ListTagsOfResource", body).await?;
         tags.extend(read_tags(&page["Tags"]));
         match page.get("NextToken") {
             Some(token) if !token.is_null() => next = Some(token.clone()),
@@ -101,7 +109,7 @@ fn collect_table(
         if let Some(key) = start.take() {
             body["ExclusiveStartKey"] = key;
         }
-        let page = call("Scan", &body)?;
+        let page = call("Scan", body).await?;
         items.extend(page["Items"].as_array().into_iter().flatten().cloned());
         match page.get("LastEvaluatedKey") {
             Some(key) if !key.is_null() => start = Some(key.clone()),
@@ -115,6 +123,18 @@ fn collect_table(
         tags,
         items,
     })
+}
+
+/// Runs a future whose every await is already ready (the host's synchronous engine); an await
+/// that would wait is an error rather than a hang.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn block_on_ready<T>(future: impl std::future::Future<Output = T>) -> Result<T, String> {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(value) => Ok(value),
+        std::task::Poll::Pending => Err("an engine call did not answer at once".into()),
+    }
 }
 
 fn read_tags(tags: &Value) -> Vec<(String, String)> {
@@ -626,11 +646,14 @@ mod tests {
     }
 
     fn exported(engine: &mut Engine) -> Vec<TableExport> {
-        collect(&mut |op, body| {
-            engine
-                .call(op, &body.to_string())
-                .map_err(|e| format!("{e:?}"))
-        })
+        block_on_ready(collect(|op, body| {
+            std::future::ready(
+                engine
+                    .call(op, &body.to_string())
+                    .map_err(|e| format!("{e:?}")),
+            )
+        }))
+        .and_then(|r| r)
         .unwrap_or_else(|e| panic!("collect failed: {e}"))
     }
 

@@ -101,7 +101,9 @@ fn emit_export(dir: &std::path::Path) -> Result<(), String> {
             .map_err(|e| format!("{op}: {e:?}"))
     };
     export::build_sample(&mut call)?;
-    let tables = export::collect(&mut call)?;
+    let tables = export::block_on_ready(export::collect(|op, body| {
+        std::future::ready(call(op, &body))
+    }))??;
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(|e| e.to_string())?;
     }
@@ -153,16 +155,16 @@ fn check_export(dir: &std::path::Path) -> Result<(), String> {
             answers.insert(operation, actual(what)?);
         }
         // The CLI has already followed every page, so each answer is a single page here.
-        let mut call = |op: &str, _: &Value| -> Result<Value, String> {
-            match op {
+        let call = |op: &str, _: Value| {
+            std::future::ready(match op {
                 "ListTables" => Ok(serde_json::json!({ "TableNames": [name] })),
                 other => answers
                     .get(other)
                     .cloned()
                     .ok_or_else(|| format!("no answer for {other}")),
-            }
+            })
         };
-        let tables = export::collect(&mut call)?;
+        let tables = export::block_on_ready(export::collect(call))??;
         let got = tables
             .first()
             .map(export::summary)

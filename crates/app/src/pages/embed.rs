@@ -41,8 +41,8 @@ fn param(query: &str, name: &str) -> Option<String> {
 async fn fetch_sandbox(src: &str) -> Result<share::Shared, String> {
     let window = web_sys::window().ok_or("no window")?;
     let here = window.location().href().map_err(|_| "no location")?;
-    let url = web_sys::Url::new_with_base(src, &here)
-        .map_err(|_| format!("{src} is not a URL."))?;
+    let url =
+        web_sys::Url::new_with_base(src, &here).map_err(|_| format!("{src} is not a URL."))?;
     let origin = window.location().origin().map_err(|_| "no origin")?;
     if url.origin() != origin {
         return Err(format!(

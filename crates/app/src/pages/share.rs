@@ -93,9 +93,10 @@ pub fn share_page(props: &SharePageProps) -> Html {
             let opened = opened.clone();
             let engine = engine.clone();
             if file.size() > share::MAX_DOCUMENT_BYTES as f64 {
-                opened.set(Some(Err(
-                    share::ShareError::FileTooLarge(file.size() as usize).to_string()
-                )));
+                opened.set(Some(Err(share::ShareError::FileTooLarge(
+                    file.size() as usize
+                )
+                .to_string())));
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {
@@ -122,13 +123,20 @@ pub fn share_page(props: &SharePageProps) -> Html {
         let exported = exported.clone();
         let engine = engine.clone();
         Callback::from(move |_: MouseEvent| {
-            let result = export::collect(&mut |op, body| {
-                engine.call_quietly(op, body).map_err(|f| {
-                    format!("{op}: {} {}", f.name, f.message.unwrap_or_default())
+            let (engine, exported) = (engine.clone(), exported.clone());
+            EngineHandle::spawn(async move {
+                let result = export::collect(|op, body| {
+                    let engine = engine.clone();
+                    async move {
+                        engine.call_quietly(op, &body).await.map_err(|f| {
+                            format!("{op}: {} {}", f.name, f.message.unwrap_or_default())
+                        })
+                    }
                 })
-            })
-            .map(|tables| export::files(&tables));
-            exported.set(Some(result));
+                .await
+                .map(|tables| export::files(&tables));
+                exported.set(Some(result));
+            });
         })
     };
 
@@ -238,13 +246,22 @@ fn files_text(files: &[(String, String)], name: &str) -> String {
 pub fn open_as_new_sandbox(engine: &EngineHandle, shared: &Shared) -> Result<String, String> {
     engine.replace_sandbox(&shared.sandbox)?;
     for request in shared.requests.iter().rev() {
-        engine.record(&request.operation, &request.body, request.status.unwrap_or(0));
+        engine.record(
+            &request.operation,
+            &request.body,
+            request.status.unwrap_or(0),
+        );
     }
     let tables = share::table_names(&shared.sandbox);
     let counts = share::item_counts(&shared.sandbox);
     let listed: Vec<String> = tables
         .iter()
-        .map(|t| format!("{t}: {} items", counts.get(t).and_then(|c| c.as_u64()).unwrap_or(0)))
+        .map(|t| {
+            format!(
+                "{t}: {} items",
+                counts.get(t).and_then(|c| c.as_u64()).unwrap_or(0)
+            )
+        })
         .collect();
     Ok(format!(
         "Opened a new sandbox with {} table{} ({}) and {} saved request{}.",
