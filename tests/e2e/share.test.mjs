@@ -18,7 +18,24 @@ after(async () => {
   await site?.close();
 });
 
-/** Runs one request on the page's engine (window.dynaplay) and returns the parsed answer. */
+/** The sandboxes the page knows (its registry in localStorage). */
+async function sandboxList(page) {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('dynaplay.sandboxes') ?? '[]'));
+}
+
+/** Waits until window.dynaplay is the sandbox holding `table` (a switch reopens it). */
+async function waitForTable(page, table) {
+  for (let i = 0; i < 100; i++) {
+    const names = await page.evaluate(() =>
+      window.dynaplay?.send('ListTables', {}).then((r) => r.TableNames, () => []) ?? [],
+    );
+    if (names.includes(table)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`no sandbox with table ${table} appeared`);
+}
+
+/** Runs one request on the page's sandbox (window.dynaplay) and returns the parsed answer. */
 async function call(page, operation, input) {
   const { status, body } = await page.evaluate(
     ([op, text]) => window.dynaplay.dispatch('DynamoDB_20120810.' + op, text),
@@ -124,10 +141,21 @@ test('a shared link opens the same sandbox in a fresh profile, beside nothing of
     receiver = await openPlayground(site.url);
     const other = receiver.page;
     assert.deepEqual(await contents(other), {}, 'a fresh profile starts empty');
+    const mine = await sandboxList(other);
     await other.goto(link);
     await other.locator('#shared-result').waitFor();
     assert.match(await other.textContent('#shared-result'), /Opened a new sandbox with 1 table \(Notes: 12 items\) and \d+ saved request/);
+    // A new sandbox, beside the receiver's own (which is still there).
+    const now = await sandboxList(other);
+    assert.equal(now.length, mine.length + 1);
+    assert.ok(mine.every((m) => now.some((n) => n.id === m.id)));
+    await waitForTable(other, 'Notes');
     assert.deepEqual(await contents(other), before);
+    assert.match(await other.textContent('#current-sandbox'), /Shared/);
+    // A reload shows the opened sandbox, and does not open the link a second time.
+    await other.reload();
+    await waitForTable(other, 'Notes');
+    assert.equal((await sandboxList(other)).length, mine.length + 1);
     // The console request came along to the Code page.
     await other.click('#nav-code');
     assert.match(await other.textContent('#request-log'), /GetItem/);
@@ -148,15 +176,16 @@ test('a sandbox too large for a link becomes a file that opens the same way', as
     const { page } = sender;
     await makeTable(page, 'Bulk');
     // Random text does not compress, so 300 items of 200 characters pass the 32 KB link limit.
-    await page.evaluate(() => {
+    await page.evaluate(async () => {
       const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+      const writes = [];
       for (let i = 0; i < 300; i++) {
         let text = '';
         for (let j = 0; j < 200; j++) text += alphabet[Math.floor(Math.random() * alphabet.length)];
         const item = { pk: { S: 'p' + (i % 7) }, sk: { N: String(i) }, kind: { S: 'k' + (i % 3) }, text: { S: text } };
-        const r = window.dynaplay.dispatch('DynamoDB_20120810.PutItem', JSON.stringify({ TableName: 'Bulk', Item: item }));
-        if (r.status !== 200) throw new Error(r.body);
+        writes.push(window.dynaplay.send('PutItem', { TableName: 'Bulk', Item: item }));
       }
+      await Promise.all(writes);
     });
     const before = await contents(page);
     const shared = await share(page, dir);
@@ -169,6 +198,7 @@ test('a sandbox too large for a link becomes a file that opens the same way', as
     await other.click('#nav-share');
     await other.setInputFiles('#open-file', shared.file);
     await other.locator('#tables-heading').waitFor();
+    await waitForTable(other, 'Bulk');
     assert.deepEqual(await contents(other), before);
     assert.deepEqual(sender.problems, []);
     assert.deepEqual(receiver.problems, []);
@@ -197,6 +227,7 @@ test('damaged, oversized and invalid links are refused with a reason and change 
     await makeTable(page, 'Mine');
     await call(page, 'PutItem', { TableName: 'Mine', Item: { pk: { S: 'a' }, sk: { N: '1' }, kind: { S: 'x' } } });
     const mine = await contents(page);
+    const sandboxes = await sandboxList(page);
     const { link } = await share(page);
     const good = link.split('#/shared/')[1];
     const cases = [
@@ -220,6 +251,7 @@ test('damaged, oversized and invalid links are refused with a reason and change 
       assert.match(await result.textContent(), message, `payload ${bad.slice(0, 30)}...`);
       assert.match(await page.textContent('.panel'), /Nothing was created/);
       assert.deepEqual(await contents(page), mine, 'the sandbox changed');
+      assert.deepEqual(await sandboxList(page), sandboxes, 'a sandbox was created');
     }
     // Nothing of a share is ever run: the alert() in the hostile table definition never fired.
     assert.deepEqual(dialogs, []);

@@ -33,7 +33,21 @@ mod state;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    // An embed must not open (and lock) the visitor's own sandboxes, so it never mounts `App`.
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    match app::Route::from_hash(&hash) {
+        app::Route::Embed(query) => {
+            yew::Renderer::<pages::embed::EmbedPage>::with_props(pages::embed::EmbedPageProps {
+                query,
+            })
+            .render();
+        }
+        _ => {
+            yew::Renderer::<app::App>::new().render();
+        }
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

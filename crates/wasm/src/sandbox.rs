@@ -11,7 +11,7 @@
 //! durable. Requests arriving during the reopen wait for it.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,7 +43,27 @@ impl Clock for OffsetClock {
 #[derive(Default)]
 struct Queue {
     pending: Vec<Mutation>,
+    /// Receipts of forwarded writes (`dispatchOnce`) to store with `pending`: (id, Some(answer)),
+    /// or (id, None) to forget an old one.
+    receipts: Vec<(String, Option<String>)>,
     initial: Snapshot,
+}
+
+/// How many receipts of forwarded writes a sandbox keeps: enough to cover every write in flight
+/// during a hand-over between tabs, which is all they are for.
+const RECEIPTS_KEPT: usize = 256;
+
+/// A response as a receipt stores it.
+fn receipt_text(response: &Response) -> String {
+    serde_json::json!([response.status, response.body]).to_string()
+}
+
+fn receipt_response(text: &str) -> Option<Response> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    Some(Response {
+        status: u16::try_from(value.get(0)?.as_u64()?).ok()?,
+        body: value.get(1)?.as_str()?.to_string(),
+    })
 }
 
 /// The engine's `Storage`: `commit` queues; durability is the flusher's job.
@@ -85,9 +105,14 @@ impl Clone for Backend {
 }
 
 impl Backend {
-    async fn write(&self, batch: &[Mutation], fail: bool) -> Result<(), idb::IdbError> {
+    async fn write(
+        &self,
+        batch: &[Mutation],
+        receipts: &[(String, Option<String>)],
+        fail: bool,
+    ) -> Result<(), idb::IdbError> {
         match self {
-            Backend::IndexedDb(db) => idb::write(db, batch, fail).await,
+            Backend::IndexedDb(db) => idb::write(db, batch, receipts, fail).await,
             Backend::Memory(m) => {
                 if fail {
                     m.borrow_mut().fail_next_commit();
@@ -163,6 +188,9 @@ struct State {
     /// Why the engine could not be reopened, if it could not.
     broken: Option<String>,
     config: EngineConfig,
+    /// Answers of the forwarded writes stored as receipts, by request id, oldest first in `order`.
+    answered: HashMap<String, Response>,
+    answered_order: VecDeque<String>,
 }
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
@@ -238,10 +266,24 @@ impl Sandbox {
             .map_err(|e| js_error(&format!("cannot load the sandbox: {e}")))?;
         let queue = Arc::new(Mutex::new(Queue {
             pending: Vec::new(),
+            receipts: Vec::new(),
             initial: snapshot,
         }));
         let offset = Arc::new(AtomicI64::new(offset_millis));
         let engine = engine_over(&config, &queue, &offset).map_err(|e| js_error(&e))?;
+        let mut answered = HashMap::new();
+        let mut answered_order = VecDeque::new();
+        if let Backend::IndexedDb(db) = &backend {
+            let receipts = idb::load_receipts(db)
+                .await
+                .map_err(|e| js_error(&format!("cannot load the sandbox: {e}")))?;
+            for (id, text) in receipts {
+                if let Some(response) = receipt_response(&text) {
+                    answered.insert(id.clone(), response);
+                    answered_order.push_back(id);
+                }
+            }
+        }
         Ok(Sandbox {
             state: Rc::new(RefCell::new(State {
                 engine: Some(engine),
@@ -255,6 +297,8 @@ impl Sandbox {
                 fail_next: false,
                 broken: None,
                 config,
+                answered,
+                answered_order,
             })),
             persistence: persistence.to_string(),
             reason,
@@ -328,12 +372,21 @@ impl Sandbox {
     /// The single flusher: writes everything queued in one transaction per round.
     async fn flush(state: Rc<RefCell<State>>) {
         loop {
-            let (batch, barrier, backend, fail) = {
+            let (batch, receipts, barrier, backend, fail) = {
                 let mut s = state.borrow_mut();
-                let batch = s
+                let (batch, receipts) = s
                     .queue
                     .lock()
-                    .map(|mut q| std::mem::take(&mut q.pending))
+                    .map(|mut q| {
+                        let pending = std::mem::take(&mut q.pending);
+                        // Receipts only travel with writes (a lone "forget" waits for the next).
+                        let receipts = if pending.is_empty() {
+                            Vec::new()
+                        } else {
+                            std::mem::take(&mut q.receipts)
+                        };
+                        (pending, receipts)
+                    })
                     .unwrap_or_default();
                 let barrier = s.open_batch.take();
                 if batch.is_empty() {
@@ -347,9 +400,9 @@ impl Sandbox {
                 }
                 s.in_flight = barrier.clone();
                 let fail = std::mem::take(&mut s.fail_next);
-                (batch, barrier, s.backend.clone(), fail)
+                (batch, receipts, barrier, s.backend.clone(), fail)
             };
-            let result = backend.write(&batch, fail).await;
+            let result = backend.write(&batch, &receipts, fail).await;
             match result {
                 Ok(()) => {
                     state.borrow_mut().in_flight = None;
@@ -358,6 +411,15 @@ impl Sandbox {
                     }
                 }
                 Err(e) => {
+                    // The failed batch's receipts were not stored: those writes never happened.
+                    {
+                        let mut s = state.borrow_mut();
+                        for (id, answer) in &receipts {
+                            if answer.is_some() {
+                                s.answered.remove(id);
+                            }
+                        }
+                    }
                     let message = storage_message(&e);
                     Self::reopen(&state, &backend, barrier, &message).await;
                     return;
@@ -380,8 +442,18 @@ impl Sandbox {
             s.reopening = Some(reopening.clone());
             s.engine = None;
             s.in_flight = None;
-            if let Ok(mut q) = s.queue.lock() {
-                q.pending.clear();
+            let dropped = s
+                .queue
+                .lock()
+                .map(|mut q| {
+                    q.pending.clear();
+                    std::mem::take(&mut q.receipts)
+                })
+                .unwrap_or_default();
+            for (id, answer) in dropped {
+                if answer.is_some() {
+                    s.answered.remove(&id);
+                }
             }
             s.open_batch.take()
         };
@@ -613,6 +685,7 @@ pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), Strin
     // Refuse a document the engine cannot open before anything stored is replaced.
     let probe = Arc::new(Mutex::new(Queue {
         pending: Vec::new(),
+        receipts: Vec::new(),
         initial: snapshot.clone(),
     }));
     engine_over(
@@ -707,6 +780,67 @@ impl Sandbox {
             Ok(response) => response_object(&response),
             Err(message) => response_object(&internal_error(&message)),
         }
+    }
+
+    /// `dispatch` for a call forwarded from another tab, run at most once per `id`: a write's
+    /// answer is stored as a receipt in the same IndexedDB transaction as the write, so when a
+    /// call is resent after a hand-over (the old owner made it durable but closed before
+    /// answering), the new owner answers from the receipt instead of running it again.
+    #[wasm_bindgen(js_name = dispatchOnce)]
+    pub async fn dispatch_once(&self, id: String, target: String, body: String) -> JsValue {
+        Self::ready(&self.state).await;
+        let known = self.state.borrow().answered.get(&id).cloned();
+        if let Some(response) = known {
+            // The write may still be in flight here; answer once it is durable.
+            return match Self::settle(&self.state).await {
+                Ok(()) => response_object(&response),
+                Err(message) => response_object(&internal_error(&message)),
+            };
+        }
+        let queue = self.state.borrow().queue.clone();
+        let wrote = std::cell::Cell::new(false);
+        let result = Self::run(&self.state, |e| {
+            let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
+            let response = e.dispatch_target(&target, &body);
+            if let Ok(mut q) = queue.lock() {
+                if q.pending.len() > before {
+                    q.receipts.push((id.clone(), Some(receipt_text(&response))));
+                    wrote.set(true);
+                }
+            }
+            response
+        });
+        match result.await {
+            Ok(response) => {
+                if wrote.get() {
+                    // Old receipts are forgotten with the next write, which keeps them bounded.
+                    let mut s = self.state.borrow_mut();
+                    s.answered.insert(id.clone(), response.clone());
+                    s.answered_order.push_back(id);
+                    while s.answered_order.len() > RECEIPTS_KEPT {
+                        if let Some(old) = s.answered_order.pop_front() {
+                            s.answered.remove(&old);
+                            if let Ok(mut q) = queue.lock() {
+                                q.receipts.push((old, None));
+                            }
+                        }
+                    }
+                }
+                response_object(&response)
+            }
+            Err(message) => response_object(&internal_error(&message)),
+        }
+    }
+
+    /// The playground's capacity metrics of one table as JSON text, or None for an unknown table
+    /// (memory only: a reopened sandbox starts counting again).
+    pub fn metrics(&self, table: &str) -> Option<String> {
+        self.state
+            .borrow()
+            .engine
+            .as_ref()
+            .and_then(|e| e.metrics(table))
+            .map(|v| v.to_string())
     }
 
     /// The sandbox clock: real time plus the learner's offset, in epoch milliseconds.

@@ -227,6 +227,7 @@ pub fn runtime_build() -> Result<(), String> {
     ))?;
     let copies = [
         ("crates/wasm/js/dynaplay.js", "dynaplay.js"),
+        ("crates/wasm/js/database.js", "database.js"),
         ("web/runtime/index.html", "index.html"),
         ("web/runtime/sdk-example.html", "sdk-example.html"),
         ("web/runtime/bench.html", "bench.html"),

@@ -19,6 +19,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("streams", "#/streams", "Streams"),
     ("code", "#/code", "Code"),
     ("hood", "#/hood", "Under the hood"),
+    ("sandboxes", "#/sandboxes", "Sandboxes"),
     ("share", "#/share", "Share & export"),
 ];
 

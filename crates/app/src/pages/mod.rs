@@ -6,6 +6,7 @@ pub mod hood;
 pub mod items;
 pub mod partiql;
 pub mod query;
+pub mod sandboxes;
 pub mod share;
 pub mod streams;
 pub mod table;

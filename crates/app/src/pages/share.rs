@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use crate::app::{navigate, EngineHandle, Route};
 use crate::export;
+use crate::pages::sandboxes;
 use crate::request_log::RequestLog;
 use crate::share::{self, SavedRequest, ShareOutput, Shared};
 
@@ -62,23 +63,33 @@ pub fn share_page(props: &SharePageProps) -> Html {
         let engine = engine.clone();
         let log = props.log.clone();
         Callback::from(move |_: MouseEvent| {
-            let result = engine
-                .export_document()
-                .map(|sandbox| {
-                    let shared = Shared {
-                        sandbox,
-                        requests: saved_requests(&log),
-                        lesson: None,
-                    };
-                    share::share(&shared, "sandbox")
-                })
-                .ok_or_else(|| "This page's engine cannot be exported.".to_string());
-            if let Ok(ShareOutput::File { name, text, .. }) = &result {
-                if let Err(e) = download(name, text, "application/json") {
-                    web_sys::console::warn_2(&"download failed:".into(), &e);
+            let (engine, output, log) = (engine.clone(), output.clone(), log.clone());
+            EngineHandle::spawn(async move {
+                let result = match engine.export_sandbox().await {
+                    Err(f) => Err(format!(
+                        "The sandbox could not be exported: {}",
+                        f.message.unwrap_or(f.name)
+                    )),
+                    Ok(text) => serde_json::from_str(&text)
+                        .map_err(|e| {
+                            format!("The sandbox export is not JSON ({e}); please report this.")
+                        })
+                        .map(|sandbox| {
+                            let shared = Shared {
+                                sandbox,
+                                requests: saved_requests(&log),
+                                lesson: None,
+                            };
+                            share::share(&shared, "sandbox")
+                        }),
+                };
+                if let Ok(ShareOutput::File { name, text, .. }) = &result {
+                    if let Err(e) = download(name, text, "application/json") {
+                        web_sys::console::warn_2(&"download failed:".into(), &e);
+                    }
                 }
-            }
-            output.set(Some(result));
+                output.set(Some(result));
+            });
         })
     };
 
@@ -104,11 +115,10 @@ pub fn share_page(props: &SharePageProps) -> Html {
                     .await
                     .ok()
                     .and_then(|t| t.as_string());
-                let result = match text {
+                let result = match text.map(|t| share::decode_file(&t)) {
                     None => Err("The file could not be read.".to_string()),
-                    Some(text) => share::decode_file(&text)
-                        .map_err(|e| e.to_string())
-                        .and_then(|shared| open_as_new_sandbox(&engine, &shared)),
+                    Some(Err(e)) => Err(e.to_string()),
+                    Some(Ok(shared)) => open_as_new_sandbox(&engine, &shared).await,
                 };
                 let ok = result.is_ok();
                 opened.set(Some(result));
@@ -238,13 +248,14 @@ fn files_text(files: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Opens a share as a new sandbox and carries its requests into the log; returns what was opened.
-///
-/// This is the one place the lead wires to the persisted sandboxes (branch `sandboxes`): until
-/// then the page has one in-memory engine, which `EngineHandle::replace_sandbox` swaps for a new one
-/// built from the share (the old one was never persisted, so nothing stored is overwritten).
-pub fn open_as_new_sandbox(engine: &EngineHandle, shared: &Shared) -> Result<String, String> {
-    engine.replace_sandbox(&shared.sandbox)?;
+/// Opens a share as a new sandbox (a persisted one, named "Shared", "Shared 2"...: the user's own
+/// sandboxes are never touched), switches to it and carries its requests into the log; returns
+/// what was opened. The runtime's `import_document` checks the sandbox document first; if it
+/// refuses, no sandbox is created.
+pub async fn open_as_new_sandbox(engine: &EngineHandle, shared: &Shared) -> Result<String, String> {
+    sandboxes::open_imported("Shared", &shared.sandbox.to_string())
+        .await
+        .map_err(|f| f.message.unwrap_or(f.name))?;
     for request in shared.requests.iter().rev() {
         engine.record(
             &request.operation,
@@ -290,10 +301,25 @@ pub fn shared_page(props: &SharedPageProps) -> Html {
     {
         let result = result.clone();
         use_effect_with(props.payload.clone(), move |payload| {
-            let opened = share::decode_payload(payload)
-                .map_err(|e| e.to_string())
-                .and_then(|shared| open_as_new_sandbox(&engine, &shared));
-            result.set(Some(opened));
+            let decoded = share::decode_payload(payload);
+            EngineHandle::spawn(async move {
+                let opened = match decoded {
+                    Err(e) => Err(e.to_string()),
+                    Ok(shared) => open_as_new_sandbox(&engine, &shared).await,
+                };
+                if opened.is_ok() {
+                    // A reload must not open the share a second time: the address becomes the
+                    // tables page without leaving this one (replaceState fires no hashchange).
+                    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                        let _ = history.replace_state_with_url(
+                            &wasm_bindgen::JsValue::NULL,
+                            "",
+                            Some(&Route::Tables.href()),
+                        );
+                    }
+                }
+                result.set(Some(opened));
+            });
         });
     }
     html! {
