@@ -232,7 +232,7 @@ test('damaged, oversized and invalid links are refused with a reason and change 
     const good = link.split('#/shared/')[1];
     const cases = [
       // A character changed in the middle of the compressed data.
-      [good.slice(0, 40) + (good[40] === 'A' ? 'B' : 'A') + good.slice(41), /damaged|not valid JSON|not a Dynaplay share|cannot be opened/],
+      [good.slice(0, 40) + (good[40] === 'A' ? 'B' : 'A') + good.slice(41), /damaged|not valid JSON|not a Dynaplay share|cannot be imported/],
       [good.slice(0, Math.floor(good.length / 2)), /damaged/],
       ['A'.repeat(40000), /at most 32768/],
       ['!!!', /not base64url/],
@@ -240,8 +240,8 @@ test('damaged, oversized and invalid links are refused with a reason and change 
       // A zip bomb: 20 MB of spaces, a few KB compressed.
       [Buffer.concat([Buffer.from([1]), deflateRawSync(Buffer.alloc(20 * 1024 * 1024, 32))]).toString('base64url'), /expands to more than/],
       // Well-formed, but the sandbox inside is not one the engine can open.
-      [payload({ format: 'dynaplay-share', version: 1, sandbox: { format: 'dynaplay-sandbox', version: 1, tables: { Evil: '<script>alert(1)</script>' } } }), /cannot be opened/],
-      [payload({ format: 'dynaplay-share', version: 1, sandbox: { format: 'dynaplay-sandbox', version: 9 } }), /cannot be opened: unsupported sandbox export version/],
+      [payload({ format: 'dynaplay-share', version: 1, sandbox: { format: 'dynaplay-sandbox', version: 1, tables: { Evil: '<script>alert(1)</script>' } } }), /cannot be imported: .*unreadable/],
+      [payload({ format: 'dynaplay-share', version: 1, sandbox: { format: 'dynaplay-sandbox', version: 9 } }), /cannot be imported: unsupported sandbox export version/],
     ];
     for (const [bad, message] of cases) {
       await page.goto(site.url + '#/console');

@@ -3,6 +3,8 @@
 //! script, items as DynamoDB JSON). Also the page a share link lands on (`#/shared/<payload>`).
 //! Shared content is only ever shown as text: Yew escapes every string it renders.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -290,6 +292,16 @@ pub struct SharedPageProps {
     pub payload: String,
 }
 
+type Opened = Option<Result<String, String>>;
+
+thread_local! {
+    /// The link being opened (or opened) in this page: its payload, the result once there is
+    /// one, and the landing page's state to report it to. Opening switches sandboxes, which
+    /// unmounts and remounts the landing page; this is how the remounted page knows the link was
+    /// already opened (and must not be imported twice) and still learns the result.
+    static OPENING: RefCell<Option<(String, Opened, UseStateHandle<Opened>)>> = const { RefCell::new(None) };
+}
+
 /// Where a share link lands: the share is read and opened as a new sandbox, or refused with the
 /// reason (and nothing is created).
 #[function_component(SharedPage)]
@@ -301,25 +313,49 @@ pub fn shared_page(props: &SharedPageProps) -> Html {
     {
         let result = result.clone();
         use_effect_with(props.payload.clone(), move |payload| {
-            let decoded = share::decode_payload(payload);
-            EngineHandle::spawn(async move {
-                let opened = match decoded {
-                    Err(e) => Err(e.to_string()),
-                    Ok(shared) => open_as_new_sandbox(&engine, &shared).await,
-                };
-                if opened.is_ok() {
-                    // A reload must not open the share a second time: the address becomes the
-                    // tables page without leaving this one (replaceState fires no hashchange).
-                    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                        let _ = history.replace_state_with_url(
-                            &wasm_bindgen::JsValue::NULL,
-                            "",
-                            Some(&Route::Tables.href()),
-                        );
+            let seen = OPENING.with(|o| {
+                let mut o = o.borrow_mut();
+                match &mut *o {
+                    Some((p, done, handle)) if p == payload => {
+                        *handle = result.clone();
+                        if let Some(done) = done {
+                            result.set(Some(done.clone()));
+                        }
+                        true
+                    }
+                    slot => {
+                        *slot = Some((payload.clone(), None, result.clone()));
+                        false
                     }
                 }
-                result.set(Some(opened));
             });
+            if !seen {
+                let decoded = share::decode_payload(payload);
+                EngineHandle::spawn(async move {
+                    let opened = match decoded {
+                        Err(e) => Err(e.to_string()),
+                        Ok(shared) => open_as_new_sandbox(&engine, &shared).await,
+                    };
+                    if opened.is_ok() {
+                        // A reload must not open the share a second time: the address becomes
+                        // the tables page without leaving this one (replaceState fires no
+                        // hashchange).
+                        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                            let _ = history.replace_state_with_url(
+                                &wasm_bindgen::JsValue::NULL,
+                                "",
+                                Some(&Route::Tables.href()),
+                            );
+                        }
+                    }
+                    OPENING.with(|o| {
+                        if let Some((_, done, handle)) = &mut *o.borrow_mut() {
+                            *done = Some(opened.clone());
+                            handle.set(Some(opened));
+                        }
+                    });
+                });
+            }
         });
     }
     html! {
