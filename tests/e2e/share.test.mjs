@@ -152,13 +152,13 @@ test('a shared link opens the same sandbox in a fresh profile, beside nothing of
     await waitForTable(other, 'Notes');
     assert.deepEqual(await contents(other), before);
     assert.match(await other.textContent('#current-sandbox'), /Shared/);
+    // The console request came along to the Code page.
+    await other.click('#nav-code');
+    assert.match(await other.textContent('#request-log'), /GetItem/);
     // A reload shows the opened sandbox, and does not open the link a second time.
     await other.reload();
     await waitForTable(other, 'Notes');
     assert.equal((await sandboxList(other)).length, mine.length + 1);
-    // The console request came along to the Code page.
-    await other.click('#nav-code');
-    assert.match(await other.textContent('#request-log'), /GetItem/);
     await screenshot(other, 'share-opened');
     assert.deepEqual(sender.problems, []);
     assert.deepEqual(receiver.problems, []);
