@@ -1,6 +1,7 @@
 //! Durability, injected. The engine keeps its working set in memory and hands every change to a
 //! `Storage` as one batch before it becomes visible; if the batch fails, nothing changes.
-//! The browser implements this on IndexedDB, the server on memory (and later files).
+//! The browser implements this on IndexedDB, the server on memory or, with `--data-dir`, on files
+//! (`crates/server/src/file_storage.rs`).
 
 use std::collections::BTreeMap;
 
@@ -96,6 +97,81 @@ pub struct Snapshot {
     pub changes: BTreeMap<String, BTreeMap<u64, String>>,
 }
 
+impl Snapshot {
+    /// Applies one mutation, exactly as a storage must: what `MemoryStorage` commits and what a
+    /// file storage replays from its log.
+    pub fn apply(&mut self, m: &Mutation) {
+        match m {
+            Mutation::PutTable { table, definition } => {
+                self.tables.insert(table.clone(), definition.clone());
+            }
+            Mutation::DeleteTable { table } => {
+                self.tables.remove(table);
+                self.items.remove(table);
+                self.continuous_backups.remove(table);
+                self.changes.remove(table);
+            }
+            Mutation::PutItem { table, key, item } => {
+                self.items
+                    .entry(table.clone())
+                    .or_default()
+                    .insert(key.clone(), item.clone());
+            }
+            Mutation::DeleteItem { table, key } => {
+                if let Some(items) = self.items.get_mut(table) {
+                    items.remove(key);
+                }
+            }
+            Mutation::PutStream { stream, definition } => {
+                self.streams.insert(stream.clone(), definition.clone());
+            }
+            Mutation::DeleteStream { stream } => {
+                self.streams.remove(stream);
+                self.stream_records.remove(stream);
+            }
+            Mutation::PutStreamRecord {
+                stream,
+                sequence,
+                record,
+            } => {
+                self.stream_records
+                    .entry(stream.clone())
+                    .or_default()
+                    .insert(sequence.clone(), record.clone());
+            }
+            Mutation::TrimStreamRecords { stream, through } => {
+                if let Some(records) = self.stream_records.get_mut(stream) {
+                    records.retain(|seq, _| seq > through);
+                }
+            }
+            Mutation::PutBackup { arn, backup } => {
+                self.backups.insert(arn.clone(), backup.clone());
+            }
+            Mutation::DeleteBackup { arn } => {
+                self.backups.remove(arn);
+            }
+            Mutation::PutContinuousBackups { table, settings } => {
+                self.continuous_backups
+                    .insert(table.clone(), settings.clone());
+            }
+            Mutation::DeleteContinuousBackups { table } => {
+                self.continuous_backups.remove(table);
+            }
+            Mutation::PutChange { table, seq, change } => {
+                self.changes
+                    .entry(table.clone())
+                    .or_default()
+                    .insert(*seq, change.clone());
+            }
+            Mutation::TrimChanges { table, below_seq } => {
+                if let Some(log) = self.changes.get_mut(table) {
+                    *log = log.split_off(below_seq);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageError(pub String);
 
@@ -145,82 +221,7 @@ impl Storage for MemoryStorage {
             return Err(StorageError("storage failure injected by a test".into()));
         }
         for m in batch {
-            match m {
-                Mutation::PutTable { table, definition } => {
-                    self.snapshot
-                        .tables
-                        .insert(table.clone(), definition.clone());
-                }
-                Mutation::DeleteTable { table } => {
-                    self.snapshot.tables.remove(table);
-                    self.snapshot.items.remove(table);
-                    self.snapshot.continuous_backups.remove(table);
-                    self.snapshot.changes.remove(table);
-                }
-                Mutation::PutItem { table, key, item } => {
-                    self.snapshot
-                        .items
-                        .entry(table.clone())
-                        .or_default()
-                        .insert(key.clone(), item.clone());
-                }
-                Mutation::DeleteItem { table, key } => {
-                    if let Some(items) = self.snapshot.items.get_mut(table) {
-                        items.remove(key);
-                    }
-                }
-                Mutation::PutStream { stream, definition } => {
-                    self.snapshot
-                        .streams
-                        .insert(stream.clone(), definition.clone());
-                }
-                Mutation::DeleteStream { stream } => {
-                    self.snapshot.streams.remove(stream);
-                    self.snapshot.stream_records.remove(stream);
-                }
-                Mutation::PutStreamRecord {
-                    stream,
-                    sequence,
-                    record,
-                } => {
-                    self.snapshot
-                        .stream_records
-                        .entry(stream.clone())
-                        .or_default()
-                        .insert(sequence.clone(), record.clone());
-                }
-                Mutation::TrimStreamRecords { stream, through } => {
-                    if let Some(records) = self.snapshot.stream_records.get_mut(stream) {
-                        records.retain(|seq, _| seq > through);
-                    }
-                }
-                Mutation::PutBackup { arn, backup } => {
-                    self.snapshot.backups.insert(arn.clone(), backup.clone());
-                }
-                Mutation::DeleteBackup { arn } => {
-                    self.snapshot.backups.remove(arn);
-                }
-                Mutation::PutContinuousBackups { table, settings } => {
-                    self.snapshot
-                        .continuous_backups
-                        .insert(table.clone(), settings.clone());
-                }
-                Mutation::DeleteContinuousBackups { table } => {
-                    self.snapshot.continuous_backups.remove(table);
-                }
-                Mutation::PutChange { table, seq, change } => {
-                    self.snapshot
-                        .changes
-                        .entry(table.clone())
-                        .or_default()
-                        .insert(*seq, change.clone());
-                }
-                Mutation::TrimChanges { table, below_seq } => {
-                    if let Some(log) = self.snapshot.changes.get_mut(table) {
-                        *log = log.split_off(below_seq);
-                    }
-                }
-            }
+            self.snapshot.apply(m);
         }
         Ok(())
     }

@@ -1,6 +1,9 @@
 //! The native DynamoDB endpoint as a library: [`serve`] runs the HTTP server around an engine,
-//! [`protocol`] holds the wire rules, [`SystemClock`] gives the engine real time.
+//! [`protocol`] holds the wire rules, [`SystemClock`] gives the engine real time, and
+//! [`file_storage`] (with its byte layout in [`file_format`]) keeps data in a `--data-dir`.
 
+pub mod file_format;
+pub mod file_storage;
 pub mod protocol;
 
 use std::convert::Infallible;
@@ -9,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use dynaplay_engine::{Clock, Engine};
+use file_storage::LogSync;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
@@ -43,6 +47,16 @@ impl Headers for HeaderMap {
 /// Requests run on a multi-threaded tokio runtime (one worker per core); the engine, which is
 /// `Send` but not `Sync`, sits behind one mutex held only for the `dispatch` call.
 pub fn serve(listener: TcpListener, engine: Engine) -> std::io::Result<()> {
+    serve_with_sync(listener, engine, None)
+}
+
+/// [`serve`] for an engine over a `FileStorage` opened with `Options::group_commit`: every answer
+/// waits on `sync` (outside the engine mutex) until what it may depend on is on disk.
+pub fn serve_with_sync(
+    listener: TcpListener,
+    engine: Engine,
+    sync: Option<Arc<LogSync>>,
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .build()?;
@@ -63,10 +77,12 @@ pub fn serve(listener: TcpListener, engine: Engine) -> std::io::Result<()> {
             // Answers are small and written in one go; Nagle would only add latency.
             let _ = stream.set_nodelay(true);
             let engine = Arc::clone(&engine);
+            let sync = sync.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| {
                     let engine = Arc::clone(&engine);
-                    async move { Ok::<_, Infallible>(handle(&engine, req).await) }
+                    let sync = sync.clone();
+                    async move { Ok::<_, Infallible>(handle(&engine, sync.as_deref(), req).await) }
                 });
                 // A client that hangs up mid-request is its own problem; nothing to report.
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -78,7 +94,11 @@ pub fn serve(listener: TcpListener, engine: Engine) -> std::io::Result<()> {
 }
 
 /// Reads the body (up to the limit), runs the protocol and turns its answer into a response.
-async fn handle(engine: &Mutex<Engine>, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    engine: &Mutex<Engine>,
+    sync: Option<&LogSync>,
+    req: hyper::Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     // A declared length over the limit is refused without reading a byte of it.
     let declared = parts
@@ -102,7 +122,26 @@ async fn handle(engine: &Mutex<Engine>, req: hyper::Request<Incoming>) -> Respon
         headers: &parts.headers,
         body: body.as_deref(),
     };
-    build(protocol::respond(engine, REGION, &request))
+    let answer = protocol::respond(engine, REGION, &request);
+    if let Some(sync) = sync {
+        wait_durable(sync);
+    }
+    build(answer)
+}
+
+/// Group commit's barrier: nothing is answered before the log records it may depend on are on
+/// disk. The sync blocks, so the worker hands its other tasks over while it waits.
+fn wait_durable(sync: &LogSync) {
+    if sync.is_durable() {
+        return;
+    }
+    if let Err(e) = tokio::task::block_in_place(|| sync.wait()) {
+        // The engine already shows writes the disk may not hold, and after a failed fsync the
+        // kernel may have dropped them: no answer from this memory can be trusted. Stop, like a
+        // database does on a failed fsync; the next start recovers exactly what is on disk.
+        eprintln!("error: {e}; stopping so that a restart recovers what is on disk");
+        std::process::exit(70);
+    }
 }
 
 /// A 400 with an empty body and a closed connection, for bodies that could not be read.

@@ -11,23 +11,33 @@
 use std::net::{TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
 
-use dynaplay_engine::Engine;
-use dynaplay_server::{serve, SystemClock};
+use dynaplay_engine::{Engine, EngineConfig};
+use dynaplay_server::file_storage::LogSync;
+use dynaplay_server::file_storage::{self, FileStorage};
+use dynaplay_server::{serve_with_sync, SystemClock};
+use std::sync::Arc;
 
 const HELP: &str = "\
-dynaplay-server: a DynamoDB-compatible HTTP endpoint backed by the Dynaplay engine (in memory).
+dynaplay-server: a DynamoDB-compatible HTTP endpoint backed by the Dynaplay engine.
 
 USAGE:
-    dynaplay-server [--host HOST] [--port PORT]
+    dynaplay-server [--host HOST] [--port PORT] [--data-dir DIR]
 
 OPTIONS:
-    --host HOST    Address to listen on (default 127.0.0.1)
-    --port PORT    Port to listen on (default 8000; 0 picks a free port)
-    -h, --help     Print this help
+    --host HOST        Address to listen on (default 127.0.0.1)
+    --port PORT        Port to listen on (default 8000; 0 picks a free port)
+    --data-dir DIR     Keep the data in DIR (created if missing) and load it at start. Every
+                       write is synced to disk before it is acknowledged, so it survives kill -9
+                       and power loss. One server per directory. Without it: memory only.
+    --compact-after-bytes N
+                       With --data-dir: fold the write-ahead log into the snapshot once it
+                       holds N bytes (default 67108864)
+    -h, --help         Print this help
 
 Speaks DynamoDB's JSON 1.0 protocol (POST, X-Amz-Target: DynamoDB_20120810.<Operation>).
 Requests must carry SigV4 credentials, as DynamoDB requires, but the signature is NOT verified:
-any access key and secret work. Data lives in memory and is gone when the process exits.
+any access key and secret work. Without --data-dir, data lives in memory and is gone when the
+process exits.
 
 EXAMPLE:
     AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1 \\
@@ -37,6 +47,8 @@ EXAMPLE:
 struct Options {
     host: String,
     port: u16,
+    data_dir: Option<String>,
+    storage: file_storage::Options,
 }
 
 /// Parses the command line; `Err` carries the text to print and the exit code.
@@ -44,6 +56,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, (String, u8
     let mut options = Options {
         host: "127.0.0.1".into(),
         port: 8000,
+        data_dir: None,
+        storage: file_storage::Options::default(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -67,6 +81,13 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, (String, u8
                     .parse()
                     .map_err(|_| (format!("error: invalid port '{port}'\n"), 2))?;
             }
+            "--data-dir" => options.data_dir = Some(value("--data-dir")?),
+            "--compact-after-bytes" => {
+                let n = value("--compact-after-bytes")?;
+                options.storage.compact_after_bytes = n
+                    .parse()
+                    .map_err(|_| (format!("error: invalid byte count '{n}'\n"), 2))?;
+            }
             other => return Err((format!("error: unknown argument '{other}'\n\n{HELP}"), 2)),
         }
     }
@@ -84,6 +105,18 @@ fn main() -> ExitCode {
             eprint!("{text}");
             return ExitCode::from(code);
         }
+    };
+    // The data first: a directory that is locked or damaged must stop the server before it
+    // listens, so nothing ever talks to a server that has not got its data.
+    let (engine, sync) = match &options.data_dir {
+        None => (Engine::in_memory(Box::new(SystemClock)), None),
+        Some(dir) => match open_data_dir(dir, options.storage) {
+            Ok((engine, sync)) => (engine, Some(sync)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     let listener = (options.host.as_str(), options.port)
         .to_socket_addrs()
@@ -106,12 +139,33 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let engine = Engine::in_memory(Box::new(SystemClock));
-    match serve(listener, engine) {
+    match serve_with_sync(listener, engine, sync) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The engine over a data directory (locked, recovered and compacted by `FileStorage::open_with`)
+/// with group commit: requests share syncs, waited on outside the engine mutex.
+fn open_data_dir(
+    dir: &str,
+    options: file_storage::Options,
+) -> Result<(Engine, Arc<LogSync>), String> {
+    let options = file_storage::Options {
+        group_commit: true,
+        ..options
+    };
+    let storage = FileStorage::open_with(dir, options)
+        .map_err(|e| format!("cannot open the data directory {dir}: {e}"))?;
+    let sync = storage.log_sync();
+    let engine = Engine::open(
+        EngineConfig::default(),
+        Box::new(SystemClock),
+        Box::new(storage),
+    )
+    .map_err(|e| format!("cannot load the data in {dir}: {e}"))?;
+    Ok((engine, sync))
 }
