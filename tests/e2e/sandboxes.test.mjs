@@ -294,3 +294,25 @@ test('a write in flight when the owner tab goes is run exactly once', async () =
     await b.close();
   }
 });
+
+test('without IndexedDB the sandbox lives in memory and the nav says so', async () => {
+  const b = await browser();
+  try {
+    const page = await b.page('#/console');
+    // A browser with storage blocked, from the first script on: IndexedDB is not there.
+    await page.context().addInitScript(() => {
+      Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+    });
+    await page.reload();
+    await ready(page);
+    assert.match(await page.textContent('#sandbox-persistence'), /^memory only: IndexedDB is not available here/);
+    assert.equal(await page.evaluate(() => window.dynaplay.persistence), 'memory');
+    // It still works, for this page's life.
+    await page.evaluate((t) => window.dynaplay.send('CreateTable', t), TABLE('Fleeting'));
+    assert.deepEqual((await page.evaluate(() => window.dynaplay.send('ListTables', {}))).TableNames, ['Fleeting']);
+    await screenshot(page, 'sandboxes-memory-only');
+    assert.deepEqual(b.problems, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -371,19 +371,38 @@ impl Sandbox {
     }
 }
 
-/// Opens the current sandbox (closing `previous` first), then shows it.
-fn open_current(state: UseStateHandle<Sandbox>, previous: Rc<RefCell<Option<Rc<Database>>>>) {
+/// The sandbox this tab has open or is opening: its id, and its `Database` once open.
+#[derive(Default)]
+struct Opened {
+    id: Option<String>,
+    db: Option<Rc<Database>>,
+}
+
+/// Opens the current sandbox (closing the one open first), then shows it.
+fn open_current(state: UseStateHandle<Sandbox>, opened: Rc<RefCell<Opened>>) {
     let entry = sandboxes::current();
-    if let Some(old) = previous.borrow_mut().take() {
-        old.close();
+    {
+        let mut opened = opened.borrow_mut();
+        if let Some(old) = opened.db.take() {
+            old.close();
+        }
+        opened.id = Some(entry.id.clone());
     }
     state.set(Sandbox::Opening(entry.clone()));
     wasm_bindgen_futures::spawn_local(async move {
-        match database::open(&entry.id).await {
+        let result = database::open(&entry.id).await;
+        // A switch made while this one was opening wins: this one is closed again.
+        if opened.borrow().id.as_deref() != Some(entry.id.as_str()) {
+            if let Ok(db) = result {
+                db.close();
+            }
+            return;
+        }
+        match result {
             Ok(db) => {
                 let db = Rc::new(db);
                 expose_on_window(&db);
-                *previous.borrow_mut() = Some(db.clone());
+                opened.borrow_mut().db = Some(db.clone());
                 state.set(Sandbox::Open(entry, db));
             }
             Err(message) => state.set(Sandbox::Failed(entry, message)),
@@ -446,7 +465,7 @@ fn use_hash_route() -> Route {
 pub fn app() -> Html {
     let log = use_reducer(RequestLog::default);
     let sandbox = use_state(|| Sandbox::Opening(sandboxes::current()));
-    let opened = use_mut_ref(|| None::<Rc<Database>>);
+    let opened = use_mut_ref(Opened::default);
     // Bumped when a sandbox is renamed, so the nav shows the new name.
     let names = use_state(|| 0u32);
     {
@@ -454,17 +473,12 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             open_current(sandbox.clone(), opened.clone());
             sandboxes::listen(Callback::from(move |()| {
-                let open_id = match &*sandbox {
-                    Sandbox::Open(e, _) | Sandbox::Opening(e) | Sandbox::Failed(e, _) => {
-                        e.id.clone()
-                    }
-                };
                 let wanted = sandboxes::current();
-                let open_now = opened.borrow().is_some();
-                if wanted.id != open_id || !open_now {
+                if opened.borrow().id.as_deref() != Some(wanted.id.as_str()) {
                     open_current(sandbox.clone(), opened.clone());
                 } else {
-                    names.set(*names + 1);
+                    // A rename: the same sandbox, a new label to show.
+                    names.set(names.wrapping_add(1));
                 }
             }));
         });

@@ -72,6 +72,8 @@ class Database {
   #offset = 0;
   #release;
   #openSandbox;
+  #queued;
+  #closed = false;
   // Test hook (`_dropRepliesForTest`): run forwarded calls but never answer, as a tab that closes
   // between making a write durable and replying would.
   #silent = false;
@@ -118,8 +120,11 @@ class Database {
     }
     this.role = 'follower';
     this.persistence = 'indexeddb';
-    // Queued for the lock: granted when the owner goes, which promotes this tab.
-    navigator.locks.request(lockName, () => {
+    // Queued for the lock: granted when the owner goes, which promotes this tab. close() withdraws
+    // it: a closed follower (the playground switched sandboxes) must not take over later.
+    this.#queued = new AbortController();
+    navigator.locks.request(lockName, { signal: this.#queued.signal }, () => {
+      if (this.#closed) return undefined;
       const held = holdUntilClosed();
       this.#promote(name).catch((e) => {
         for (const [id, call] of this.#pending) {
@@ -128,7 +133,7 @@ class Database {
         }
       });
       return held;
-    });
+    }).catch(() => {}); // AbortError once close() withdrew the request
     // The owner's clock offset; waiting for it also proves the owner answers (a tab paused in a
     // debugger would not, and open() should say so rather than hang).
     let timer;
@@ -289,6 +294,8 @@ class Database {
 
   /** Stops the TTL timer and closes the IndexedDB connection. */
   close() {
+    this.#closed = true;
+    this.#queued?.abort();
     clearInterval(this.#timer);
     this.#sandbox?.close();
     this.#sandbox = undefined;
