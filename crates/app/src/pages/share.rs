@@ -196,8 +196,9 @@ pub fn share_page(props: &SharePageProps) -> Html {
                 { for files.iter().map(|(name, text)| {
                     let (name, text) = (name.clone(), text.clone());
                     let file_name = name.rsplit('/').next().unwrap_or(&name).to_string();
+                    let mime = if file_name.ends_with(".sh") { "text/x-shellscript" } else { "application/json" };
                     let onclick = Callback::from(move |_: MouseEvent| {
-                        if let Err(e) = download(&file_name, &text, "application/json") {
+                        if let Err(e) = download(&file_name, &text, mime) {
                             web_sys::console::warn_2(&"download failed:".into(), &e);
                         }
                     });
