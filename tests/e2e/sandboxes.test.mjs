@@ -316,3 +316,31 @@ test('without IndexedDB the sandbox lives in memory and the nav says so', async 
     await b.close();
   }
 });
+
+test('a tab that switched to another sandbox does not take the old one over later', async () => {
+  const b = await browser();
+  try {
+    const first = await b.page('#/sandboxes');
+    await first.evaluate((t) => window.dynaplay.send('CreateTable', t), TABLE('Left'));
+    const second = await b.page('#/sandboxes');
+    assert.equal(await second.evaluate(() => window.dynaplay.role), 'follower');
+    // The follower moves to a sandbox of its own...
+    await second.fill('#new-sandbox-name', 'Elsewhere');
+    await second.click('#create-sandbox');
+    await second.locator('#current-sandbox', { hasText: 'Elsewhere' }).waitFor();
+    await ready(second);
+    // ...so when the owner goes, nobody holds "My sandbox": a new tab owns it and finds its table.
+    // (The new tab reads the current sandbox from localStorage, which the switch changed: put it back.)
+    await first.close();
+    const third = await b.page('#/sandboxes');
+    await third.getByRole('button', { name: 'Switch to My sandbox' }).click();
+    await third.locator('#current-sandbox', { hasText: 'My sandbox' }).waitFor();
+    await ready(third);
+    assert.equal(await third.evaluate(() => window.dynaplay.role), 'owner');
+    assert.deepEqual((await third.evaluate(() => window.dynaplay.send('ListTables', {}))).TableNames, ['Left']);
+    assert.equal(await second.evaluate(() => window.dynaplay.role), 'owner', 'the second tab owns Elsewhere');
+    assert.deepEqual(b.problems, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -1,7 +1,7 @@
-//! The Dynaplay engine for the browser: the `Dynaplay` class JavaScript sees, and the same engine as a
-//! Rust API for the Yew app (in memory, synchronous), and `Sandbox` (`sandbox.rs`): the
-//! persisted, asynchronous runtime behind the JavaScript module `js/dynaplay.js`; `database.rs`
-//! gives Rust callers (the playground) the same sandbox shared between tabs.
+//! The Dynaplay engine for the browser: the `Dynaplay` class JavaScript sees (in memory,
+//! synchronous, with a Rust API too), and `Sandbox` (`sandbox.rs`): the persisted, asynchronous
+//! runtime behind the JavaScript module `js/dynaplay.js`; `database.rs` gives Rust callers (the
+//! playground) that sandbox shared between tabs.
 #![cfg(target_arch = "wasm32")]
 
 pub mod database;

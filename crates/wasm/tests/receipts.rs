@@ -56,7 +56,7 @@ async fn counter_table(db: &Sandbox) {
         db,
         "CreateTable",
         serde_json::json!({
-            "TableName": "C",
+            "TableName": "Counters",
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "BillingMode": "PAY_PER_REQUEST",
@@ -67,7 +67,7 @@ async fn counter_table(db: &Sandbox) {
 
 fn increment() -> serde_json::Value {
     serde_json::json!({
-        "TableName": "C", "Key": {"id": {"S": "n"}},
+        "TableName": "Counters", "Key": {"id": {"S": "n"}},
         "UpdateExpression": "ADD n :one",
         "ExpressionAttributeValues": {":one": {"N": "1"}},
         "ReturnValues": "UPDATED_NEW",
@@ -78,7 +78,7 @@ async fn count(db: &Sandbox) -> serde_json::Value {
     plain(
         db,
         "GetItem",
-        serde_json::json!({"TableName": "C", "Key": {"id": {"S": "n"}}}),
+        serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "n"}}}),
     )
     .await["Item"]["n"]["N"]
         .clone()
@@ -129,7 +129,7 @@ async fn reads_leave_no_receipt_and_old_receipts_are_forgotten() {
     let name = unique("receipts-bounded");
     let db = open_sandbox(Some(name.clone()), true).await.expect("open");
     counter_table(&db).await;
-    let get = serde_json::json!({"TableName": "C", "Key": {"id": {"S": "n"}}});
+    let get = serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "n"}}});
     assert_eq!(once(&db, "read", "GetItem", get).await.0, 200);
     for i in 0..300 {
         assert_eq!(

@@ -196,7 +196,7 @@ async fn import_new(label_hint: &str, doc: &str) -> Result<Entry, Failure> {
     let imported = db.import(doc).await;
     db.close();
     if let Err(message) = imported {
-        delete_database(&entry.id).await;
+        let _ = delete_database(&entry.id).await;
         return Err(Failure::local(format!(
             "This sandbox cannot be imported: {message}"
         )));
@@ -230,14 +230,21 @@ pub async fn duplicate(engine: Option<&EngineHandle>, source: &Entry) -> Result<
     import_new(&format!("{} copy", source.label), &doc).await
 }
 
-async fn delete_database(id: &str) {
+/// Deletes a sandbox's IndexedDB database; false while another tab still holds it open (the
+/// browser then deletes it once that tab lets go).
+async fn delete_database(id: &str) -> bool {
     let name = dynaplay_wasm::idb::database_name(id);
-    let _ =
+    let outcome =
         wasm_bindgen_futures::JsFuture::from(dynaplay_wasm::database::delete_database(&name)).await;
+    !matches!(
+        outcome.ok().and_then(|o| o.as_string()).as_deref(),
+        Some("blocked")
+    )
 }
 
-/// Deletes a sandbox that is not the current one: its name and its IndexedDB database.
-pub async fn delete(id: &str) -> Result<(), Failure> {
+/// Deletes a sandbox that is not the current one: its name and its IndexedDB database. Ok(false)
+/// when another tab still has it open, so its data goes only once that tab lets go.
+pub async fn delete(id: &str) -> Result<bool, Failure> {
     if current().id == id {
         return Err(Failure::local(
             "Switch to another sandbox before deleting this one.",
@@ -245,9 +252,9 @@ pub async fn delete(id: &str) -> Result<(), Failure> {
     }
     let list: Vec<Entry> = list().into_iter().filter(|e| e.id != id).collect();
     write_list(&list);
-    delete_database(id).await;
+    let gone = delete_database(id).await;
     changed();
-    Ok(())
+    Ok(gone)
 }
 
 #[derive(Clone, PartialEq)]
@@ -398,7 +405,11 @@ pub fn sandboxes_page() -> Html {
                 busy.set(true);
                 EngineHandle::spawn(async move {
                     match delete(&entry.id).await {
-                        Ok(()) => notice.set(Notice::Ok(format!("Deleted {}.", entry.label))),
+                        Ok(true) => notice.set(Notice::Ok(format!("Deleted {}.", entry.label))),
+                        Ok(false) => notice.set(Notice::Ok(format!(
+                            "Deleted {}; another tab still has it open, so its data goes when that tab closes or switches.",
+                            entry.label
+                        ))),
                         Err(failure) => notice.set(Notice::Failed(failure)),
                     }
                     busy.set(false);
