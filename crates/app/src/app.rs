@@ -17,12 +17,14 @@ use crate::components::nav::Nav;
 use crate::examples;
 use crate::pages::code::CodePage;
 use crate::pages::console::Console;
+use crate::pages::embed::EmbedPage;
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
 use crate::pages::lessons::{LessonPage, LessonsPage};
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
 use crate::pages::sandboxes::{self, Entry, SandboxesPage};
+use crate::pages::share::{SharePage, SharedPage};
 use crate::pages::streams::StreamsPage;
 use crate::pages::table::TablePage;
 use crate::pages::tables::TablesPage;
@@ -44,6 +46,12 @@ pub enum Route {
     Sandboxes,
     Lessons,
     Lesson(String),
+    /// Share, open a shared file, export to DynamoDB.
+    Share,
+    /// A share link's payload (`#/shared/<base64url>`).
+    Shared(String),
+    /// The compact console for iframes (`#/embed/console?sandbox=...`): the query after `?`.
+    Embed(String),
     NotFound(String),
 }
 
@@ -51,6 +59,13 @@ impl Route {
     /// Reads a hash such as `#/items/Music`; the empty hash is the Console.
     pub fn from_hash(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
+        // These carry data that must reach their page as it is, not URI-decoded.
+        if let Some(payload) = path.strip_prefix("shared/") {
+            return Route::Shared(payload.to_string());
+        }
+        if let Some(rest) = path.strip_prefix("embed/console") {
+            return Route::Embed(rest.trim_start_matches('?').to_string());
+        }
         let (head, rest) = match path.split_once('/') {
             Some((head, rest)) => (head, Some(decode(rest)).filter(|r| !r.is_empty())),
             None => (path, None),
@@ -68,6 +83,7 @@ impl Route {
             ("sandboxes", None) => Route::Sandboxes,
             ("lessons", None) => Route::Lessons,
             ("lessons", Some(id)) => Route::Lesson(id),
+            ("share", None) => Route::Share,
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -90,6 +106,9 @@ impl Route {
             Route::Sandboxes => "#/sandboxes".into(),
             Route::Lessons => "#/lessons".into(),
             Route::Lesson(id) => format!("#/lessons/{}", encode(id)),
+            Route::Share => "#/share".into(),
+            Route::Shared(payload) => format!("#/shared/{payload}"),
+            Route::Embed(query) => format!("#/embed/console?{query}"),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -107,6 +126,7 @@ impl Route {
             Route::Hood(_) => "hood",
             Route::Sandboxes => "sandboxes",
             Route::Lessons | Route::Lesson(_) => "lessons",
+            Route::Share | Route::Shared(_) | Route::Embed(_) => "share",
         }
     }
 }
@@ -269,6 +289,17 @@ impl EngineHandle {
             }),
             Outcome::Failure { name, message, .. } => Err(Failure { name, message }),
         }
+    }
+
+    /// Puts a request into the log (the Code page) without running it: a shared sandbox's history.
+    pub fn record(&self, operation: &str, body: &str, status: u16) {
+        self.log.dispatch(LogAction::Record {
+            operation: operation.to_string(),
+            body: body.to_string(),
+            status,
+            // A shared history keeps statuses, not answers: the exception name is not known.
+            error: None,
+        });
     }
 
     /// The engine's clock: (now, how far it runs ahead of real time), in milliseconds.
@@ -515,6 +546,10 @@ pub fn app() -> Html {
         Route::Lesson(id) => {
             html! { <LessonPage key={id.clone()} id={id.clone()} log={(*log).clone()} /> }
         }
+        Route::Share => html! { <SharePage log={(*log).clone()} /> },
+        Route::Shared(payload) => html! { <SharedPage payload={payload.clone()} /> },
+        // The embed is a page of its own: no masthead, no navigation, its own engine.
+        Route::Embed(query) => return html! { <EmbedPage query={query.clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

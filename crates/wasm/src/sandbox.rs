@@ -750,7 +750,7 @@ pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), Strin
 }
 
 /// The mutations that build `snapshot` from nothing (an import into a memory sandbox).
-fn snapshot_mutations(snapshot: &Snapshot) -> Vec<Mutation> {
+pub(crate) fn snapshot_mutations(snapshot: &Snapshot) -> Vec<Mutation> {
     let mut batch = Vec::new();
     for (table, definition) in &snapshot.tables {
         batch.push(Mutation::PutTable {

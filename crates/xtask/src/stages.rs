@@ -376,7 +376,12 @@ fn client_tests() -> Result<(), String> {
         eprintln!("generated code failed: {e}");
         failed.push("generated code");
     }
-    let total = 4;
+    println!("\n--> the playground's export to DynamoDB (AWS CLI)");
+    if let Err(e) = exported_tables(&endpoint) {
+        eprintln!("export failed: {e}");
+        failed.push("export");
+    }
+    let total = 5;
     println!(
         "clients: {} passed, {} failed",
         total - failed.len(),
@@ -431,6 +436,71 @@ fn generated_code(endpoint: &str) -> Result<(), String> {
         println!("ok {} {language} scripts", scripts.len());
     }
     Ok(())
+}
+
+/// Runs the playground's "Export to DynamoDB" AWS CLI script for a sample sandbox against the server,
+/// reads every table back with the CLI and has `dynaplay-app check-export` compare it with the
+/// sandbox it came from (keys, indexes, billing, stream, TTL, PITR, tags, every item).
+fn exported_tables(endpoint: &str) -> Result<(), String> {
+    let dir = root().join("target/export");
+    let app = |args: &[&str]| {
+        let mut all = vec!["run", "--quiet", "-p", "dynaplay-app", "--"];
+        all.extend_from_slice(args);
+        run(command("cargo", &all))
+    };
+    app(&["emit-export", &dir.to_string_lossy()])?;
+    let mut script = command("bash", &[&dir.join("create-tables.sh").to_string_lossy()]);
+    client_env(&mut script, endpoint);
+    run(script)?;
+    let names = std::fs::read_to_string(dir.join("tables.txt"))
+        .map_err(|e| format!("cannot read the exported table names: {e}"))?;
+    std::fs::create_dir_all(dir.join("actual")).map_err(|e| e.to_string())?;
+    let aws = |args: &[&str]| -> Result<Vec<u8>, String> {
+        let mut cmd = Command::new("aws");
+        cmd.args(["dynamodb", "--endpoint-url", endpoint, "--output", "json"])
+            .args(args)
+            .stdin(Stdio::null());
+        client_env(&mut cmd, endpoint);
+        let out = cmd.output().map_err(|e| format!("cannot run aws: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "aws dynamodb {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(out.stdout)
+    };
+    for table in names.lines().filter(|l| !l.is_empty()) {
+        let arn = aws(&[
+            "describe-table",
+            "--table-name",
+            table,
+            "--query",
+            "Table.TableArn",
+            "--output",
+            "text",
+        ])?;
+        let arn = String::from_utf8_lossy(&arn).trim().to_string();
+        for (what, args) in [
+            ("describe", vec!["describe-table", "--table-name", table]),
+            ("ttl", vec!["describe-time-to-live", "--table-name", table]),
+            (
+                "backups",
+                vec!["describe-continuous-backups", "--table-name", table],
+            ),
+            (
+                "tags",
+                vec!["list-tags-of-resource", "--resource-arn", &arn],
+            ),
+            ("scan", vec!["scan", "--table-name", table]),
+        ] {
+            let out = aws(&args)?;
+            std::fs::write(dir.join(format!("actual/{table}.{what}.json")), out)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    app(&["check-export", &dir.to_string_lossy()])
 }
 
 /// The environment every client runs in: the server's endpoint and throwaway credentials.

@@ -21,6 +21,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("hood", "#/hood", "Under the hood"),
     ("sandboxes", "#/sandboxes", "Sandboxes"),
     ("lessons", "#/lessons", "Lessons"),
+    ("share", "#/share", "Share & export"),
 ];
 
 #[function_component(Nav)]
