@@ -2,6 +2,7 @@
 // engine calls in wasm, bulk load through a persisted sandbox against raw IndexedDB, and reopening.
 // Every function resolves a plain object of numbers; nothing here asserts a target.
 import { open } from './dynaplay.js';
+import init, { MemoryEngine } from './dynaplay_wasm.js';
 
 const TABLE = 'bench';
 /** `pk` + "p000…" , `sk` + "s000" (6), `data` (4) and the padding make about 1,024 bytes. */
@@ -23,7 +24,7 @@ const CREATE = {
 const key = (i) => ({ pk: { S: `p${String(Math.floor(i / 10)).padStart(3, '0')}` }, sk: { S: `s${String(i % 10).padStart(3, '0')}` } });
 const item = (i) => ({ ...key(i), data: { S: PAD } });
 
-/** Calls per second of `call(request)` over `requests`, cycled, for about `millis`. */
+/** Calls per second of `call(request)` over `requests`, cycled, for about `millis`, awaiting each. */
 async function rate(call, requests, millis) {
   let calls = 0;
   let bad = 0;
@@ -38,22 +39,82 @@ async function rate(call, requests, millis) {
   return { rate: calls / ((performance.now() - started) / 1000), bad };
 }
 
+/** The same, for a synchronous `call`: no promise, no await. */
+function syncRate(call, requests, millis) {
+  let calls = 0;
+  let bad = 0;
+  const started = performance.now();
+  while (performance.now() - started < millis) {
+    for (const r of requests) {
+      if (call(r).status !== 200) bad++;
+    }
+    calls += requests.length;
+  }
+  return { rate: calls / ((performance.now() - started) / 1000), bad };
+}
+
+const requestTexts = () => ({
+  puts: Array.from({ length: 1000 }, (_, i) => JSON.stringify({ TableName: TABLE, Item: item(i) })),
+  gets: Array.from({ length: 1000 }, (_, i) => JSON.stringify({ TableName: TABLE, Key: key(i) })),
+});
+
 /**
  * PutItem and GetItem per second on 1,000 1 KB items, the loop crates/engine/examples/calls.rs runs
- * natively, through a memory sandbox's `dispatch` (throttling off, as natively). Not through the
- * synchronous `Dynaplay` class: it always throttles, and at these rates most calls would be
- * ProvisionedThroughputExceededException answers, not the work measured natively.
+ * natively (throttling off, as natively), each the best of 5 windows of `millis / 5`, three ways:
+ * - `sync`: the engine's synchronous entry, `MemoryEngine.dispatch` (one call into wasm, the body
+ *   text in and `{status, body}` out), driven from JavaScript: what a page calling the engine pays.
+ * - `inWasm`: the same loop run inside wasm (`MemoryEngine.loopRate`): the compiled engine alone.
+ * - `sandbox`: a memory sandbox's async `db.dispatch` (a promise per call, writes through the group
+ *   commit's barrier), the runtime's own path.
  */
 export async function calls(millis = 2000) {
-  const puts = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ TableName: TABLE, Item: item(i) }));
-  const gets = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ TableName: TABLE, Key: key(i) }));
+  const { puts, gets } = requestTexts();
   const db = await open(undefined, { throttling: false, ttlSweep: false });
+  // open() has instantiated the module; init() then returns the same instance.
+  await init();
+  const out = {};
+
+  const engine = new MemoryEngine(false);
+  const put = (body) => engine.dispatch('DynamoDB_20120810.PutItem', body);
+  const get = (body) => engine.dispatch('DynamoDB_20120810.GetItem', body);
+  if (engine.dispatch('DynamoDB_20120810.CreateTable', JSON.stringify(CREATE)).status !== 200) throw new Error('CreateTable');
+  syncRate(put, puts, 300);
+  const loop = (target, bodies) => () => ({ rate: engine.loopRate(target, bodies, millis / WINDOWS), bad: 0 });
+  out.sync = {
+    put: await best(() => syncRate(put, puts, millis / WINDOWS)),
+    get: await best(() => syncRate(get, gets, millis / WINDOWS)),
+  };
+  out.inWasm = {
+    put: await best(loop('DynamoDB_20120810.PutItem', puts)),
+    get: await best(loop('DynamoDB_20120810.GetItem', gets)),
+  };
+  engine.free();
+
   await db.send('CreateTable', CREATE);
   const call = (op) => (body) => db.dispatch(`DynamoDB_20120810.${op}`, body);
   await rate(call('PutItem'), puts, 300);
-  const out = { put: await rate(call('PutItem'), puts, millis), get: await rate(call('GetItem'), gets, millis) };
+  out.sandbox = {
+    put: await best(() => rate(call('PutItem'), puts, millis / WINDOWS)),
+    get: await best(() => rate(call('GetItem'), gets, millis / WINDOWS)),
+  };
   db.close();
   return out;
+}
+
+/**
+ * The machine is shared, so a measurement runs in WINDOWS windows and keeps the fastest: the one
+ * least disturbed by other processes (calls.rs does the same natively).
+ */
+const WINDOWS = 5;
+
+async function best(measure) {
+  let top;
+  for (let i = 0; i < WINDOWS; i++) {
+    const r = await measure();
+    if (!top || r.rate > top.rate) top = { rate: r.rate, bad: (top?.bad ?? 0) + r.bad };
+    else top.bad += r.bad;
+  }
+  return top;
 }
 
 /** `n` items as BatchWriteItem bodies of 25, keys unique across the whole load. */
@@ -107,9 +168,11 @@ function done(tx) {
 
 /**
  * The floor: the same `n` items (as the JSON text a store of DynamoDB items would hold) put into one
- * object store of a raw IndexedDB database `name`, 10 transactions of n/10 puts each.
+ * object store of a raw IndexedDB database `name`, 10 transactions of n/10 puts each, with the
+ * transaction durability hint `durability`: "default" is what the sandbox's own transactions use
+ * (Chromium's default is "relaxed" since version 121), "strict" waits for the disk's flush.
  */
-export async function bulkRaw(name, n) {
+export async function bulkRaw(name, n, durability = 'default') {
   const idb = indexedDB.open(name, 1);
   idb.onupgradeneeded = () => idb.result.createObjectStore('items');
   const conn = await request(idb);
@@ -117,7 +180,7 @@ export async function bulkRaw(name, n) {
   const started = performance.now();
   const per = Math.ceil(n / 10);
   for (let t = 0; t < n; t += per) {
-    const tx = conn.transaction('items', 'readwrite', { durability: 'strict' });
+    const tx = conn.transaction('items', 'readwrite', { durability });
     const store = tx.objectStore('items');
     for (let i = t; i < Math.min(n, t + per); i++) store.put(texts[i], `p${i}`);
     await done(tx);

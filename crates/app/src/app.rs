@@ -1,12 +1,14 @@
-//! The app shell: the `Route` enum and its hash router, the navigation, and the page's one engine,
-//! shared with the pages through a context (every request through it is logged for the Code page) and
-//! exposed to scripts as `window.dynaplay` so tests and the devtools drive the same tables.
+//! The app shell: the `Route` enum and its hash router, the navigation, and the current sandbox
+//! (persisted in IndexedDB and shared with other tabs by `dynaplay_wasm::database`), handed to the
+//! pages through a context (every request through it is logged for the Code page) and exposed to
+//! scripts as `window.dynaplay` so tests and the devtools drive the same tables.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use dynaplay_wasm::{Dynaplay, Outcome};
-use js_sys::{Object, Reflect};
+use dynaplay_wasm::database::{self, Database};
+use dynaplay_wasm::Outcome;
+use js_sys::Reflect;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -15,10 +17,14 @@ use crate::components::nav::Nav;
 use crate::examples;
 use crate::pages::code::CodePage;
 use crate::pages::console::Console;
+use crate::pages::embed::EmbedPage;
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
+use crate::pages::lessons::{LessonPage, LessonsPage};
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
+use crate::pages::sandboxes::{self, Entry, SandboxesPage};
+use crate::pages::share::{SharePage, SharedPage};
 use crate::pages::streams::StreamsPage;
 use crate::pages::table::TablePage;
 use crate::pages::tables::TablesPage;
@@ -37,6 +43,15 @@ pub enum Route {
     Streams(Option<String>),
     Code,
     Hood(Option<String>),
+    Sandboxes,
+    Lessons,
+    Lesson(String),
+    /// Share, open a shared file, export to DynamoDB.
+    Share,
+    /// A share link's payload (`#/shared/<base64url>`).
+    Shared(String),
+    /// The compact console for iframes (`#/embed/console?sandbox=...`): the query after `?`.
+    Embed(String),
     NotFound(String),
 }
 
@@ -44,6 +59,13 @@ impl Route {
     /// Reads a hash such as `#/items/Music`; the empty hash is the Console.
     pub fn from_hash(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
+        // These carry data that must reach their page as it is, not URI-decoded.
+        if let Some(payload) = path.strip_prefix("shared/") {
+            return Route::Shared(payload.to_string());
+        }
+        if let Some(rest) = path.strip_prefix("embed/console") {
+            return Route::Embed(rest.trim_start_matches('?').to_string());
+        }
         let (head, rest) = match path.split_once('/') {
             Some((head, rest)) => (head, Some(decode(rest)).filter(|r| !r.is_empty())),
             None => (path, None),
@@ -58,6 +80,10 @@ impl Route {
             ("streams", table) => Route::Streams(table),
             ("code", None) => Route::Code,
             ("hood", table) => Route::Hood(table),
+            ("sandboxes", None) => Route::Sandboxes,
+            ("lessons", None) => Route::Lessons,
+            ("lessons", Some(id)) => Route::Lesson(id),
+            ("share", None) => Route::Share,
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -77,6 +103,12 @@ impl Route {
             Route::Code => "#/code".into(),
             Route::Hood(None) => "#/hood".into(),
             Route::Hood(Some(name)) => format!("#/hood/{}", encode(name)),
+            Route::Sandboxes => "#/sandboxes".into(),
+            Route::Lessons => "#/lessons".into(),
+            Route::Lesson(id) => format!("#/lessons/{}", encode(id)),
+            Route::Share => "#/share".into(),
+            Route::Shared(payload) => format!("#/shared/{payload}"),
+            Route::Embed(query) => format!("#/embed/console?{query}"),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -92,6 +124,9 @@ impl Route {
             Route::Streams(_) => "streams",
             Route::Code => "code",
             Route::Hood(_) => "hood",
+            Route::Sandboxes => "sandboxes",
+            Route::Lessons | Route::Lesson(_) => "lessons",
+            Route::Share | Route::Shared(_) | Route::Embed(_) => "share",
         }
     }
 }
@@ -161,13 +196,21 @@ impl Failure {
 /// `EngineHandle::spawn(future)` is the same `spawn_local`, for brevity.
 #[derive(Clone)]
 pub struct EngineHandle {
-    engine: Rc<RefCell<Dynaplay>>,
+    engine: Rc<Database>,
     log: UseReducerDispatcher<RequestLog>,
 }
 
 impl PartialEq for EngineHandle {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.engine, &other.engine)
+    }
+}
+
+/// A failure of the sandbox itself (not DynamoDB's answer), as the pages show it.
+fn sandbox_failure(message: String) -> Failure {
+    Failure {
+        name: "InternalServerError".into(),
+        message: Some(message),
     }
 }
 
@@ -180,9 +223,16 @@ impl EngineHandle {
     /// Runs one request and logs it: `target` is the whole `X-Amz-Target`.
     pub async fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
         let response = self.dispatch_quietly(target, body).await;
-        let operation = match target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX) {
-            Some(op) => format!("Streams.{op}"),
-            None => target
+        let dax = target
+            .strip_prefix(dynaplay_engine::DAX_SIMULATION_TARGET)
+            .and_then(|rest| rest.strip_prefix('.'));
+        let operation = match (
+            target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX),
+            dax,
+        ) {
+            (Some(op), _) => format!("Streams.{op}"),
+            (None, Some(op)) => format!("Dax.{op}"),
+            (None, None) => target
                 .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
                 .unwrap_or(target)
                 .to_string(),
@@ -191,12 +241,27 @@ impl EngineHandle {
             operation,
             body: body.to_string(),
             status: response.status,
+            error: match Outcome::from_response(&response) {
+                Outcome::Failure { name, .. } => Some(name),
+                Outcome::Success(_) => None,
+            },
         });
         response
     }
 
     async fn dispatch_quietly(&self, target: &str, body: &str) -> dynaplay_engine::Response {
-        self.engine.borrow_mut().dispatch(target, body)
+        match self.engine.dispatch(target, body).await {
+            Ok(response) => response,
+            // The tab that owns the sandbox went away and none took over, say: DynamoDB's shape.
+            Err(message) => dynaplay_engine::Response {
+                status: 500,
+                body: serde_json::json!({
+                    "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                    "message": message,
+                })
+                .to_string(),
+            },
+        }
     }
 
     /// Runs `operation` with a JSON body and logs it; the output, or DynamoDB's error.
@@ -226,29 +291,62 @@ impl EngineHandle {
         }
     }
 
+    /// Puts a request into the log (the Code page) without running it: a shared sandbox's history.
+    pub fn record(&self, operation: &str, body: &str, status: u16) {
+        self.log.dispatch(LogAction::Record {
+            operation: operation.to_string(),
+            body: body.to_string(),
+            status,
+            // A shared history keeps statuses, not answers: the exception name is not known.
+            error: None,
+        });
+    }
+
     /// The engine's clock: (now, how far it runs ahead of real time), in milliseconds.
     pub async fn clock(&self) -> (f64, f64) {
-        let engine = self.engine.borrow();
-        (engine.now_millis(), engine.clock_offset())
+        let now = self.engine.now();
+        (now, now - js_sys::Date::now())
     }
 
     /// Moves the engine's clock `ms` milliseconds ahead (saved with the sandbox).
     pub async fn advance_clock(&self, ms: f64) -> Result<(), Failure> {
-        self.engine.borrow_mut().advance_clock(ms);
-        Ok(())
+        self.engine
+            .advance_clock(ms)
+            .await
+            .map(|_| ())
+            .map_err(sandbox_failure)
+    }
+
+    /// How long the engine's status changes take, in milliseconds (0: instant).
+    pub async fn lifecycle_millis(&self) -> f64 {
+        self.engine.lifecycle_millis().await.unwrap_or_default()
+    }
+
+    /// Sets how long status changes take (the owner tab's engine; memory only).
+    pub async fn set_lifecycle_millis(&self, ms: f64) -> Result<(), Failure> {
+        self.engine
+            .set_lifecycle_millis(ms)
+            .await
+            .map_err(sandbox_failure)
     }
 
     /// Runs the TTL sweeper now; how many expired items it deleted.
     pub async fn sweep_ttl(&self) -> Result<u32, Failure> {
-        Ok(self.engine.borrow_mut().sweep_ttl())
+        self.engine.sweep_ttl().await.map_err(sandbox_failure)
+    }
+
+    /// The whole sandbox as an export document (JSON text, format "dynaplay-sandbox").
+    pub async fn export_sandbox(&self) -> Result<String, Failure> {
+        self.engine.export().await.map_err(sandbox_failure)
     }
 
     /// The playground's capacity metrics of one table (`Engine::metrics`), or why there are none.
     pub async fn metrics(&self, table: &str) -> Result<Value, Failure> {
         let text = self
             .engine
-            .borrow()
             .metrics(table)
+            .await
+            .map_err(sandbox_failure)?
             .ok_or_else(|| Failure::local(format!("There is no table named {table}.")))?;
         serde_json::from_str(&text).map_err(|e| {
             Failure::local(format!(
@@ -282,29 +380,81 @@ impl EngineHandle {
     }
 }
 
-/// Sets `window.dynaplay = { dispatch(target, body), send(operation, input), nowMillis() }`.
-fn expose_on_window(engine: &Rc<RefCell<Dynaplay>>) -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let api = Object::new();
+/// Sets `window.dynaplay` to the current sandbox: the runtime's `Database` (send, dispatch, now,
+/// advanceClock, sweepTtl, exportSandbox, importSandbox, requestHandler), so scripts and tests
+/// change what the pages show.
+fn expose_on_window(db: &Database) {
+    if let Some(window) = web_sys::window() {
+        let _ = Reflect::set(&window, &"dynaplay".into(), db);
+    }
+}
 
-    let db = engine.clone();
-    let dispatch =
-        Closure::<dyn Fn(String, String) -> JsValue>::new(move |target: String, body: String| {
-            db.borrow_mut().dispatch_js(&target, &body)
-        });
-    let db = engine.clone();
-    let send = Closure::<dyn Fn(String, JsValue) -> JsValue>::new(
-        move |operation: String, input: JsValue| db.borrow_mut().send(&operation, input).into(),
-    );
-    let db = engine.clone();
-    let now = Closure::<dyn Fn() -> f64>::new(move || db.borrow().now_millis());
+/// Where the current sandbox stands.
+#[derive(Clone)]
+enum Sandbox {
+    Opening(Entry),
+    Open(Entry, Rc<Database>),
+    Failed(Entry, String),
+}
 
-    // The closures live as long as the page, so handing them to JS for good is what we want.
-    Reflect::set(&api, &"dispatch".into(), &dispatch.into_js_value())?;
-    Reflect::set(&api, &"send".into(), &send.into_js_value())?;
-    Reflect::set(&api, &"nowMillis".into(), &now.into_js_value())?;
-    Reflect::set(&window, &"dynaplay".into(), &api)?;
-    Ok(())
+impl Sandbox {
+    fn entry(&self) -> &Entry {
+        match self {
+            Sandbox::Opening(e) | Sandbox::Open(e, _) | Sandbox::Failed(e, _) => e,
+        }
+    }
+}
+
+/// The sandbox this tab has open or is opening: its id, and its `Database` once open.
+#[derive(Default)]
+struct Opened {
+    id: Option<String>,
+    db: Option<Rc<Database>>,
+}
+
+/// Opens the current sandbox (closing the one open first), then shows it.
+fn open_current(state: UseStateHandle<Sandbox>, opened: Rc<RefCell<Opened>>) {
+    let entry = sandboxes::current();
+    {
+        let mut opened = opened.borrow_mut();
+        if let Some(old) = opened.db.take() {
+            old.close();
+        }
+        opened.id = Some(entry.id.clone());
+    }
+    state.set(Sandbox::Opening(entry.clone()));
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = database::open(&entry.id).await;
+        // A switch made while this one was opening wins: this one is closed again.
+        if opened.borrow().id.as_deref() != Some(entry.id.as_str()) {
+            if let Ok(db) = result {
+                db.close();
+            }
+            return;
+        }
+        match result {
+            Ok(db) => {
+                let db = Rc::new(db);
+                expose_on_window(&db);
+                opened.borrow_mut().db = Some(db.clone());
+                state.set(Sandbox::Open(entry, db));
+            }
+            Err(message) => state.set(Sandbox::Failed(entry, message)),
+        }
+    });
+}
+
+/// What the nav says about the current sandbox's storage.
+fn persistence_text(db: &Database) -> String {
+    if db.persistence() == "indexeddb" {
+        "saved in this browser".into()
+    } else {
+        format!(
+            "memory only: {}",
+            db.reason()
+                .unwrap_or_else(|| "a reload empties it".to_string())
+        )
+    }
 }
 
 /// Keeps `route` in step with the URL's hash while the app lives.
@@ -348,18 +498,23 @@ fn use_hash_route() -> Route {
 #[function_component(App)]
 pub fn app() -> Html {
     let log = use_reducer(RequestLog::default);
-    let engine = use_memo((), |_| Rc::new(RefCell::new(Dynaplay::new())));
-    let handle = use_memo((), {
-        let engine = (*engine).clone();
-        let log = log.dispatcher();
-        move |_| EngineHandle { engine, log }
-    });
+    let sandbox = use_state(|| Sandbox::Opening(sandboxes::current()));
+    let opened = use_mut_ref(Opened::default);
+    // Bumped when a sandbox is renamed, so the nav shows the new name.
+    let names = use_state(|| 0u32);
     {
-        let engine = (*engine).clone();
+        let (sandbox, opened, names) = (sandbox.clone(), opened.clone(), names.clone());
         use_effect_with((), move |_| {
-            if let Err(err) = expose_on_window(&engine) {
-                web_sys::console::warn_2(&"window.dynaplay is unavailable:".into(), &err);
-            }
+            open_current(sandbox.clone(), opened.clone());
+            sandboxes::listen(Callback::from(move |()| {
+                let wanted = sandboxes::current();
+                if opened.borrow().id.as_deref() != Some(wanted.id.as_str()) {
+                    open_current(sandbox.clone(), opened.clone());
+                } else {
+                    // A rename: the same sandbox, a new label to show.
+                    names.set(names.wrapping_add(1));
+                }
+            }));
         });
     }
     let route = use_hash_route();
@@ -385,6 +540,16 @@ pub fn app() -> Html {
         Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
+        Route::Sandboxes => html! { <SandboxesPage /> },
+        Route::Lessons => html! { <LessonsPage /> },
+        // Keyed by id, so moving to the next lesson starts its console afresh.
+        Route::Lesson(id) => {
+            html! { <LessonPage key={id.clone()} id={id.clone()} log={(*log).clone()} /> }
+        }
+        Route::Share => html! { <SharePage log={(*log).clone()} /> },
+        Route::Shared(payload) => html! { <SharedPage payload={payload.clone()} /> },
+        // The embed is a page of its own: no masthead, no navigation, its own engine.
+        Route::Embed(query) => return html! { <EmbedPage query={query.clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>
@@ -393,19 +558,64 @@ pub fn app() -> Html {
         },
     };
 
+    // The label as the registry has it now (a rename changes it without reopening).
+    let label = sandboxes::list()
+        .into_iter()
+        .find(|e| e.id == sandbox.entry().id)
+        .map_or_else(|| sandbox.entry().label.clone(), |e| e.label);
+    let (status, main) = match &*sandbox {
+        Sandbox::Opening(_) => (
+            "opening...".to_string(),
+            html! { <p class="placeholder" id="sandbox-opening">{ format!("Opening the sandbox {label}...") }</p> },
+        ),
+        Sandbox::Failed(_, message) => (
+            "not open".to_string(),
+            html! {
+                <section class="panel" role="alert">
+                    <h2>{ "The sandbox did not open" }</h2>
+                    <p>{ message }</p>
+                    <p>{ "Choose another sandbox below, or reload the page." }</p>
+                    <SandboxesPage />
+                </section>
+            },
+        ),
+        Sandbox::Open(entry, db) => {
+            let handle = EngineHandle {
+                engine: db.clone(),
+                log: log.dispatcher(),
+            };
+            (
+                persistence_text(db),
+                // Keyed by sandbox: a switch remounts the page, so nothing of the old one lingers.
+                html! {
+                    <ContextProvider<EngineHandle> context={handle}>
+                        <div key={entry.id.clone()} class="page-host">{ page }</div>
+                    </ContextProvider<EngineHandle>>
+                },
+            )
+        }
+    };
+    let memory = matches!(&*sandbox, Sandbox::Open(_, db) if db.persistence() != "indexeddb");
+
     html! {
-        <ContextProvider<EngineHandle> context={(*handle).clone()}>
+        <>
             <a class="skip-link" href="#main" onclick={skip}>{ "Skip to the page" }</a>
             <header class="masthead">
                 <h1>{ "Dynaplay" }</h1>
                 <p class="tagline">
                     { "DynamoDB in your browser tab: a Rust engine compiled to WebAssembly. Nothing leaves the page." }
                 </p>
+                <p class="sandbox-line" id="sandbox-line">
+                    { "Sandbox: " }
+                    <a href="#/sandboxes" id="current-sandbox">{ label }</a>
+                    { " — " }
+                    <span id="sandbox-persistence" class={classes!(memory.then_some("warning"))}>{ status }</span>
+                </p>
                 <Nav current={route.section()} requests={log.entries.len()} />
             </header>
             <main id="main" tabindex="-1">
-                { page }
+                { main }
             </main>
-        </ContextProvider<EngineHandle>>
+        </>
     }
 }

@@ -70,6 +70,26 @@ pub fn generate(
     let Value::Object(map) = value else {
         return Err(NotAnObject);
     };
+    // The engine's DAX simulation has no AWS client of its own: say so rather than invent a command.
+    if let Some(op) = operation.strip_prefix("Dax.") {
+        let comment = match language {
+            Language::JavaScript => "//",
+            Language::Cli | Language::Python => "#",
+        };
+        let real = if ["Configure", "Describe", "Flush"].contains(&op) {
+            format!(
+                "{comment} Dax.{op} controls the simulation itself; real DAX has no such call.\n"
+            )
+        } else {
+            format!(
+                "{comment} Against a real DAX cluster, send {op} with the same parameters through a DAX client\n\
+                 {comment} (the DAX SDK for your language), which speaks DAX's own protocol, not this one.\n"
+            )
+        };
+        return Ok(format!(
+            "{comment} Dax.{op} ran on Dynaplay's DAX simulation, not an AWS service.\n{real}"
+        ));
+    }
     Ok(match language {
         Language::Cli => cli(operation, &map, target),
         Language::JavaScript => javascript(operation, &map, target),
@@ -359,6 +379,18 @@ fn python(operation: &str, body: &Map<String, Value>, target: &Target) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The DAX simulation has no AWS client: its code is a note saying so, never an invented command.
+    #[test]
+    fn dax_simulation_requests_are_a_note() {
+        let body = r#"{"TableName": "T", "Key": {"k": {"S": "a"}}}"#;
+        let target = Target::default();
+        let cli = generate(Language::Cli, "Dax.GetItem", body, &target).unwrap_or_default();
+        assert!(cli.starts_with("# Dax.GetItem ran on Dynaplay's DAX simulation"));
+        assert!(cli.contains("send GetItem with the same parameters through a DAX client"));
+        let js = generate(Language::JavaScript, "Dax.Describe", "{}", &target).unwrap_or_default();
+        assert!(js.contains("// Dax.Describe controls the simulation itself"));
+    }
 
     fn code(language: Language, operation: &str, body: &str) -> String {
         generate(language, operation, body, &Target::default()).unwrap()

@@ -14,7 +14,11 @@ pub struct Example {
 
 /// The `X-Amz-Target` header value for an operation.
 pub fn target(operation: &str) -> String {
-    // The app names the Streams API's operations `Streams.<op>`; they have their own prefix.
+    // The app names the Streams API's operations `Streams.<op>`, and the engine's DAX simulation's
+    // `Dax.<op>`; each has its own prefix.
+    if let Some(op) = operation.strip_prefix("Dax.") {
+        return format!("{}.{op}", dynaplay_engine::DAX_SIMULATION_TARGET);
+    }
     match operation.strip_prefix("Streams.") {
         Some(op) => format!("DynamoDBStreams_20120810.{op}"),
         None => format!("DynamoDB_20120810.{operation}"),
@@ -222,6 +226,12 @@ mod tests {
             find("Scan").map(|e| target(e.operation)).as_deref(),
             Some("DynamoDB_20120810.Scan")
         );
+        // The lessons send the Streams API and the DAX simulation through the same page engine.
+        assert_eq!(
+            target("Streams.GetRecords"),
+            "DynamoDBStreams_20120810.GetRecords"
+        );
+        assert_eq!(target("Dax.GetItem"), "DynaplayDaxSimulation.GetItem");
     }
 
     // An example that is not a JSON object would greet the user with a SerializationException.

@@ -1,5 +1,6 @@
 //! Every request the UI made, newest first, for the Code page: the operation, its body and the status
-//! it got. A pure `Reducible`; the engine handle records into it after each call.
+//! it got (and the exception's name, for the lessons). A pure `Reducible`; the engine handle records
+//! into it after each call.
 
 use std::rc::Rc;
 
@@ -12,6 +13,8 @@ pub struct LoggedRequest {
     pub operation: String,
     pub body: String,
     pub status: u16,
+    /// The exception's name when the request failed (the lessons' checks look for it).
+    pub error: Option<String>,
 }
 
 /// The most requests kept; older ones fall off the end.
@@ -28,6 +31,7 @@ pub enum LogAction {
         operation: String,
         body: String,
         status: u16,
+        error: Option<String>,
     },
 }
 
@@ -41,6 +45,7 @@ impl Reducible for RequestLog {
                 operation,
                 body,
                 status,
+                error,
             } => {
                 next.next_id += 1;
                 next.entries.insert(
@@ -50,6 +55,7 @@ impl Reducible for RequestLog {
                         operation,
                         body,
                         status,
+                        error,
                     },
                 );
                 next.entries.truncate(LOG_LIMIT);

@@ -202,7 +202,15 @@ fn prefix_through(prefix: &str, last: &JsValue, open_end: bool) -> Result<JsValu
 /// Writes a batch in ONE readwrite transaction and resolves only when IndexedDB reports it
 /// committed (durable). `abort` is a test hook: the requests go out and the transaction is then
 /// aborted, which is exactly what a quota failure looks like to the caller.
-pub async fn write(db: &Database, batch: &[Mutation], abort: bool) -> Result<(), IdbError> {
+///
+/// `receipts` ride in the same transaction: `(request id, Some(answer))` records that a forwarded
+/// write ran (see `sandbox.rs`, `dispatchOnce`), `(id, None)` forgets an old record.
+pub async fn write(
+    db: &Database,
+    batch: &[Mutation],
+    receipts: &[(String, Option<String>)],
+    abort: bool,
+) -> Result<(), IdbError> {
     let tx = db
         .transaction(STORES)
         .with_mode(TransactionMode::Readwrite)
@@ -219,6 +227,20 @@ pub async fn write(db: &Database, batch: &[Mutation], abort: bool) -> Result<(),
         store(CONTINUOUS_BACKUPS)?,
         store(CHANGES)?,
     );
+    // A bulk load writes thousands of items of one table: its name crosses into JavaScript once
+    // per batch, not once per item.
+    let mut table_name: Option<(String, JsValue)> = None;
+    let mut item_key = |table: &str, key: &[u8]| -> JsValue {
+        let name = match &table_name {
+            Some((t, js)) if t == table => js.clone(),
+            _ => {
+                let js = JsValue::from(table);
+                table_name = Some((table.to_string(), js.clone()));
+                js
+            }
+        };
+        Array::of2(&name, &bytes(key)).into()
+    };
     for m in batch {
         match m {
             Mutation::PutTable { table, definition } => {
@@ -231,10 +253,10 @@ pub async fn write(db: &Database, batch: &[Mutation], abort: bool) -> Result<(),
                 changes.delete(&prefix_range(table)?)?;
             }
             Mutation::PutItem { table, key, item } => {
-                items.put_with_key(&item.into(), &pair(table, &bytes(key)))?;
+                items.put_with_key(&item.into(), &item_key(table, key))?;
             }
             Mutation::DeleteItem { table, key } => {
-                items.delete(&pair(table, &bytes(key)))?;
+                items.delete(&item_key(table, key))?;
             }
             Mutation::PutStream { stream, definition } => {
                 streams.put_with_key(&definition.into(), &stream.into())?;
@@ -273,6 +295,7 @@ pub async fn write(db: &Database, batch: &[Mutation], abort: bool) -> Result<(),
             }
         }
     }
+    put_receipts(&store(META)?, receipts)?;
     if abort {
         tx.abort().await?;
         return Err(IdbError::new(
@@ -289,6 +312,50 @@ pub async fn write(db: &Database, batch: &[Mutation], abort: bool) -> Result<(),
         return Err(IdbError::new(reason.unwrap_or_else(|| e.to_string())));
     }
     Ok(())
+}
+
+/// The `meta` key prefix of a forwarded write's receipt: `request:<id>` → its answer.
+pub const RECEIPT_PREFIX: &str = "request:";
+
+fn receipt_key(id: &str) -> JsValue {
+    JsValue::from(format!("{RECEIPT_PREFIX}{id}"))
+}
+
+fn put_receipts(
+    meta: &web_sys::IdbObjectStore,
+    receipts: &[(String, Option<String>)],
+) -> Result<(), IdbError> {
+    for (id, answer) in receipts {
+        match answer {
+            Some(answer) => meta.put_with_key(&answer.into(), &receipt_key(id))?,
+            None => meta.delete(&receipt_key(id))?,
+        };
+    }
+    Ok(())
+}
+
+/// Every stored receipt, as (request id, answer).
+pub async fn load_receipts(db: &Database) -> Result<Vec<(String, String)>, IdbError> {
+    let tx = db.transaction(META).build()?;
+    let meta = tx.object_store(META)?;
+    // Every receipt key starts with the prefix; `\u{10FFFF}` sorts after any id character.
+    let range = web_sys::IdbKeyRange::bound(
+        &RECEIPT_PREFIX.into(),
+        &format!("{RECEIPT_PREFIX}\u{10FFFF}").into(),
+    )?;
+    let keys = meta.as_sys().get_all_keys_with_key(&range)?;
+    let values = meta.as_sys().get_all_with_key(&range)?;
+    let keys: Array = request(keys).await?.unchecked_into();
+    let values: Array = request(values).await?.unchecked_into();
+    let mut out = Vec::new();
+    for (key, value) in keys.iter().zip(values.iter()) {
+        if let (Some(key), Some(value)) = (key.as_string(), value.as_string()) {
+            if let Some(id) = key.strip_prefix(RECEIPT_PREFIX) {
+                out.push((id.to_string(), value));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Saves the clock offset (the learner's moves of the clock) on its own.

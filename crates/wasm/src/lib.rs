@@ -1,15 +1,18 @@
-//! The Dynaplay engine for the browser: the `Dynaplay` class JavaScript sees, and the same engine as a
-//! Rust API for the Yew app (in memory, synchronous), and `Sandbox` (`sandbox.rs`): the
-//! persisted, asynchronous runtime behind the JavaScript module `js/dynaplay.js`.
+//! The Dynaplay engine for the browser: the `Dynaplay` class JavaScript sees (in memory,
+//! synchronous, with a Rust API too), and `Sandbox` (`sandbox.rs`): the persisted, asynchronous
+//! runtime behind the JavaScript module `js/dynaplay.js`; `database.rs` gives Rust callers (the
+//! playground) that sandbox shared between tabs.
 #![cfg(target_arch = "wasm32")]
 
+pub mod database;
 pub mod idb;
 pub mod sandbox;
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use dynaplay_engine::{Clock, Engine, Response};
+use dynaplay_engine::storage::{Snapshot, StorageError};
+use dynaplay_engine::{Clock, Engine, EngineConfig, MemoryStorage, Mutation, Response, Storage};
 use js_sys::{Error, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -36,6 +39,27 @@ pub struct Dynaplay {
     engine: Engine,
     /// Shared with the engine's clock: how far it runs ahead of `Date.now()`, in milliseconds.
     offset: Arc<AtomicI64>,
+    /// What the engine has stored, for `export_document`; None for an engine that keeps nothing.
+    mirror: Option<Arc<Mutex<MemoryStorage>>>,
+}
+
+/// A `MemoryStorage` the engine writes through while its owner can still read it (for export).
+struct SharedMemory(Arc<Mutex<MemoryStorage>>);
+
+impl Storage for SharedMemory {
+    fn load(&self) -> Result<Snapshot, StorageError> {
+        self.0
+            .lock()
+            .map_err(|_| StorageError("memory storage poisoned".into()))?
+            .load()
+    }
+
+    fn commit(&mut self, batch: &[Mutation]) -> Result<(), StorageError> {
+        self.0
+            .lock()
+            .map_err(|_| StorageError("memory storage poisoned".into()))?
+            .commit(batch)
+    }
 }
 
 impl Default for Dynaplay {
@@ -55,6 +79,7 @@ impl Dynaplay {
                 offset: offset.clone(),
             })),
             offset,
+            mirror: None,
         }
     }
 
@@ -132,6 +157,23 @@ impl Dynaplay {
         u32::try_from(self.engine.sweep_ttl()).unwrap_or(u32::MAX)
     }
 
+    /// How long status changes (CREATING, UPDATING, DELETING, a GSI backfill, TTL ENABLING) take
+    /// from now on, in milliseconds of the engine's clock; 0 makes them instant (the default).
+    #[wasm_bindgen(js_name = setLifecycleMillis)]
+    pub fn set_lifecycle_millis(&mut self, ms: f64) {
+        let ms = if ms.is_finite() && ms > 0.0 {
+            ms as i64
+        } else {
+            0
+        };
+        self.engine.set_lifecycle_millis(ms);
+    }
+
+    #[wasm_bindgen(js_name = lifecycleMillis)]
+    pub fn lifecycle_millis(&self) -> f64 {
+        self.engine.lifecycle_millis() as f64
+    }
+
     /// The playground's capacity metrics of one table as JSON text (per-minute consumed and
     /// throttled units, partitions, hottest keys), or null for an unknown table.
     #[wasm_bindgen(js_name = metrics)]
@@ -144,6 +186,50 @@ impl Dynaplay {
 }
 
 impl Dynaplay {
+    /// An empty engine in memory whose contents can be exported (`export_document`). Every write
+    /// is also kept in a `MemoryStorage`, which `new()` skips.
+    pub fn exportable() -> Dynaplay {
+        Self::from_snapshot(Snapshot::default(), 0).unwrap_or_default()
+    }
+
+    /// A new engine holding a sandbox export (format `dynaplay-sandbox`), checked by
+    /// `sandbox::import_document`; the error says what is wrong with the document.
+    pub fn from_document(doc: &serde_json::Value) -> Result<Dynaplay, String> {
+        let (snapshot, offset) = sandbox::import_document(doc)?;
+        Self::from_snapshot(snapshot, offset)
+    }
+
+    fn from_snapshot(snapshot: Snapshot, offset_millis: i64) -> Result<Dynaplay, String> {
+        let mut storage = MemoryStorage::new();
+        storage
+            .commit(&sandbox::snapshot_mutations(&snapshot))
+            .map_err(|e| e.to_string())?;
+        let mirror = Arc::new(Mutex::new(storage));
+        let offset = Arc::new(AtomicI64::new(offset_millis));
+        let engine = Engine::open(
+            EngineConfig::default(),
+            Box::new(BrowserClock {
+                offset: offset.clone(),
+            }),
+            Box::new(SharedMemory(mirror.clone())),
+        )
+        .map_err(|e| format!("the sandbox cannot be opened: {e}"))?;
+        Ok(Dynaplay {
+            engine,
+            offset,
+            mirror: Some(mirror),
+        })
+    }
+
+    /// The whole sandbox as the runtime's export document, or None for an engine made by `new()`.
+    pub fn export_document(&self) -> Option<serde_json::Value> {
+        let snapshot = self.mirror.as_ref()?.lock().ok()?.load().ok()?;
+        Some(sandbox::export_document(
+            &snapshot,
+            self.offset.load(Ordering::SeqCst),
+        ))
+    }
+
     /// The Rust side of `dispatch`: a whole `X-Amz-Target` and a body in, status and body out.
     pub fn dispatch(&mut self, target: &str, body: &str) -> Response {
         // Both APIs, by their own prefixes; anything else is UnknownOperationException, as

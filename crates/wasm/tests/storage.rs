@@ -23,7 +23,7 @@ async fn call(db: &Sandbox, op: &str, body: serde_json::Value) -> (u16, serde_js
     } else {
         format!("DynamoDB_20120810.{op}")
     };
-    let response = db.dispatch(target, body.to_string()).await;
+    let response = db.dispatch(target, body.to_string().into()).await;
     let status = Reflect::get(&response, &"status".into())
         .ok()
         .and_then(|s| s.as_f64())
@@ -267,7 +267,7 @@ async fn concurrent_writes_are_all_durable() {
                 "Item": {"Artist": {"S": "Many"}, "Song": {"S": format!("s{i}")}},
             });
             Ok::<JsValue, JsValue>(
-                db.dispatch("DynamoDB_20120810.PutItem".into(), body.to_string())
+                db.dispatch("DynamoDB_20120810.PutItem".into(), body.to_string().into())
                     .await,
             )
         }));

@@ -59,6 +59,9 @@ const STAGES: &[Stage] = &[
     ("native tests", || {
         run(command("cargo", &["test", "--workspace", "--no-fail-fast"]))
     }),
+    ("fuzz targets, briefly (cargo-fuzz)", || {
+        crate::fuzz::fuzz_all(crate::fuzz::TEST_SECONDS)
+    }),
     ("engine builds for wasm32", || {
         run(command(
             "cargo",
@@ -168,6 +171,10 @@ fn wasm_browser_tests() -> Result<(), String> {
     run(cmd)
 }
 
+/// The cargo profile of the runtime's wasm (Cargo.toml): opt-level 3, where the playground's is
+/// "z". The engine runs 2-3x faster in wasm at opt-level 3 for a larger module (BENCHMARKS.md).
+const RUNTIME_PROFILE: &str = "wasm-speed";
+
 /// Builds the JavaScript runtime into `dist/runtime/` (after Trunk, which empties `dist/`): the
 /// `dynaplay-wasm` cdylib through wasm-bindgen (`--target web`, an ES module) and wasm-opt, the wrapper module
 /// `crates/wasm/js/dynaplay.js`, the AWS SDK bundled for the browser by esbuild from npm, and the
@@ -179,7 +186,8 @@ pub fn runtime_build() -> Result<(), String> {
             "build",
             "-p",
             "dynaplay-wasm",
-            "--release",
+            "--profile",
+            RUNTIME_PROFILE,
             "--target",
             "wasm32-unknown-unknown",
         ],
@@ -193,11 +201,12 @@ pub fn runtime_build() -> Result<(), String> {
             "web",
             "--out-dir",
             "dist/runtime",
-            "target/wasm32-unknown-unknown/release/dynaplay_wasm.wasm",
+            &format!("target/wasm32-unknown-unknown/{RUNTIME_PROFILE}/dynaplay_wasm.wasm"),
         ],
     ))?;
-    // npm's wasm-opt (the one Trunk uses): about 1.5 MB down to 0.9 MB (350 KB gzipped) in ~30 s.
-    // The features are the ones rustc's wasm32 target emits, so wasm-opt accepts its output.
+    // npm's wasm-opt (the one Trunk uses): 1.9 MB down to 1.6 MB (610 KB gzipped). -Oz, not -O3:
+    // on this opt-level 3 module both gave the same size and calls/s (BENCHMARKS.md), and -O3 ran
+    // longer. The features are the ones rustc's wasm32 target emits, so wasm-opt accepts its output.
     run(command(
         "wasm-opt",
         &[
@@ -227,6 +236,7 @@ pub fn runtime_build() -> Result<(), String> {
     ))?;
     let copies = [
         ("crates/wasm/js/dynaplay.js", "dynaplay.js"),
+        ("crates/wasm/js/database.js", "database.js"),
         ("web/runtime/index.html", "index.html"),
         ("web/runtime/sdk-example.html", "sdk-example.html"),
         ("web/runtime/bench.html", "bench.html"),
@@ -248,11 +258,12 @@ pub fn bench_browser() -> Result<(), String> {
     setup::install_all()?;
     run(trunk(&["build", "--offline", "--release"]))?;
     runtime_build()?;
-    // Natively twice: the bench profile (opt-level 3, as criterion's numbers) and the release
-    // profile (opt-level "z", the one the wasm is built with, for size).
-    let o3 = native_calls("bench")?;
-    let oz = native_calls("release")?;
-    let native = format!("{{\"o3\":{o3},\"oz\":{oz}}}");
+    // Natively with the runtime wasm's own profile, so the two differ only in the target.
+    let calls = native_calls(RUNTIME_PROFILE)?;
+    let native = match calls.strip_prefix('{') {
+        Some(rest) => format!("{{\"profile\":\"{RUNTIME_PROFILE}\",{rest}"),
+        None => return Err(format!("the native calls loop printed {calls:?}")),
+    };
     println!("native: {native}");
     let mut driver = command("node", &["tests/bench/run.mjs"]);
     driver.env("NATIVE_CALLS", native);
@@ -365,7 +376,12 @@ fn client_tests() -> Result<(), String> {
         eprintln!("generated code failed: {e}");
         failed.push("generated code");
     }
-    let total = 4;
+    println!("\n--> the playground's export to DynamoDB (AWS CLI)");
+    if let Err(e) = exported_tables(&endpoint) {
+        eprintln!("export failed: {e}");
+        failed.push("export");
+    }
+    let total = 5;
     println!(
         "clients: {} passed, {} failed",
         total - failed.len(),
@@ -420,6 +436,71 @@ fn generated_code(endpoint: &str) -> Result<(), String> {
         println!("ok {} {language} scripts", scripts.len());
     }
     Ok(())
+}
+
+/// Runs the playground's "Export to DynamoDB" AWS CLI script for a sample sandbox against the server,
+/// reads every table back with the CLI and has `dynaplay-app check-export` compare it with the
+/// sandbox it came from (keys, indexes, billing, stream, TTL, PITR, tags, every item).
+fn exported_tables(endpoint: &str) -> Result<(), String> {
+    let dir = root().join("target/export");
+    let app = |args: &[&str]| {
+        let mut all = vec!["run", "--quiet", "-p", "dynaplay-app", "--"];
+        all.extend_from_slice(args);
+        run(command("cargo", &all))
+    };
+    app(&["emit-export", &dir.to_string_lossy()])?;
+    let mut script = command("bash", &[&dir.join("create-tables.sh").to_string_lossy()]);
+    client_env(&mut script, endpoint);
+    run(script)?;
+    let names = std::fs::read_to_string(dir.join("tables.txt"))
+        .map_err(|e| format!("cannot read the exported table names: {e}"))?;
+    std::fs::create_dir_all(dir.join("actual")).map_err(|e| e.to_string())?;
+    let aws = |args: &[&str]| -> Result<Vec<u8>, String> {
+        let mut cmd = Command::new("aws");
+        cmd.args(["dynamodb", "--endpoint-url", endpoint, "--output", "json"])
+            .args(args)
+            .stdin(Stdio::null());
+        client_env(&mut cmd, endpoint);
+        let out = cmd.output().map_err(|e| format!("cannot run aws: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "aws dynamodb {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(out.stdout)
+    };
+    for table in names.lines().filter(|l| !l.is_empty()) {
+        let arn = aws(&[
+            "describe-table",
+            "--table-name",
+            table,
+            "--query",
+            "Table.TableArn",
+            "--output",
+            "text",
+        ])?;
+        let arn = String::from_utf8_lossy(&arn).trim().to_string();
+        for (what, args) in [
+            ("describe", vec!["describe-table", "--table-name", table]),
+            ("ttl", vec!["describe-time-to-live", "--table-name", table]),
+            (
+                "backups",
+                vec!["describe-continuous-backups", "--table-name", table],
+            ),
+            (
+                "tags",
+                vec!["list-tags-of-resource", "--resource-arn", &arn],
+            ),
+            ("scan", vec!["scan", "--table-name", table]),
+        ] {
+            let out = aws(&args)?;
+            std::fs::write(dir.join(format!("actual/{table}.{what}.json")), out)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    app(&["check-export", &dir.to_string_lossy()])
 }
 
 /// The environment every client runs in: the server's endpoint and throwaway credentials.

@@ -19,6 +19,9 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("streams", "#/streams", "Streams"),
     ("code", "#/code", "Code"),
     ("hood", "#/hood", "Under the hood"),
+    ("sandboxes", "#/sandboxes", "Sandboxes"),
+    ("lessons", "#/lessons", "Lessons"),
+    ("share", "#/share", "Share & export"),
 ];
 
 #[function_component(Nav)]

@@ -74,18 +74,25 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table_name = req.str("TableName").unwrap_or_default();
     let table = shared::table(engine, table_name)?;
     let key = table.key_of_item(&item)?;
-    let old = table.get(&key).cloned();
-    let passed = condition.as_ref().is_none_or(|c| c.matches(old.as_ref()));
+    // The replaced item is read in place; it is copied only when an answer returns it.
+    let current = table.get(&key);
+    let passed = condition.as_ref().is_none_or(|c| c.matches(current));
     // A failed condition is still charged (the existing item's size), and throttling comes first.
     let consumed = if passed {
-        capacity::write_consumed(table, old.as_ref(), Some(&item))
+        capacity::write_consumed(table, current, Some(&item))
     } else {
-        capacity::failed_write(old.as_ref())
+        capacity::failed_write(current)
     };
-    let charge = Charge::write(table, &key, old.as_ref(), Some(&item), &consumed);
+    let charge = Charge::write(table, &key, current, Some(&item), &consumed);
+    let failure = (!passed).then(|| shared::condition_failed(&req, current));
+    let old = if req.str("ReturnValues") == Some("ALL_OLD") {
+        current.cloned()
+    } else {
+        None
+    };
     shared::admit(engine, &charge)?;
-    if !passed {
-        return Err(shared::condition_failed(&req, old.as_ref()));
+    if let Some(failure) = failure {
+        return Err(failure);
     }
     let partition = key.partition.clone();
     shared::commit_writes(engine, vec![(table_name.to_string(), key, Some(item))])?;

@@ -1,0 +1,328 @@
+//! The lessons' own tests: every file under `web/lessons/` reads, and every lesson's solution (its
+//! suggested requests, run in order as a learner would) passes all its checks on a fresh engine.
+
+use super::*;
+use dynaplay_engine::{clock::ManualClock, Engine};
+
+/// 2026-09-21: after the TTL lesson's expired cart, before its live one.
+const START: i64 = 1_790_000_000_000;
+
+fn engine() -> Engine {
+    Engine::in_memory(Box::new(ManualClock::new(START)))
+}
+
+fn call(engine: &mut Engine, operation: &str, body: &Value) -> Result<Value, String> {
+    call_with_message(engine, operation, body).map_err(|(name, _)| name)
+}
+
+fn call_with_message(
+    engine: &mut Engine,
+    operation: &str,
+    body: &Value,
+) -> Result<Value, (String, Option<String>)> {
+    engine
+        .call(operation, &body.to_string())
+        .map_err(|e| (e.kind.name().to_string(), e.message))
+}
+
+/// Runs a lesson's steps the way its text tells a learner to (the edited request where a step
+/// asks for an edit, again and again where it says so), asserting each answer is the one the
+/// text promises; returns the requests made, newest first.
+fn run_steps(engine: &mut Engine, lesson: &Lesson, attempts: &mut Vec<Attempt>) {
+    let mut previous: Option<Value> = None;
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let Some(request) = &step.request else {
+            continue;
+        };
+        let (body, missing) = prepare_solution(request, previous.as_ref())
+            .unwrap_or_else(|| prepare(request, previous.as_ref()));
+        assert_eq!(
+            missing, None,
+            "{} step {i}: a fill found nothing",
+            lesson.id
+        );
+        let mut last_error = None;
+        let mut last_message = None;
+        for _ in 0..request.max_runs {
+            let answer =
+                call_with_message(engine, &request.operation, &body).map_err(|(name, message)| {
+                    last_message = message;
+                    name
+                });
+            attempts.insert(
+                0,
+                Attempt {
+                    operation: request.operation.clone(),
+                    body: body.clone(),
+                    status: if answer.is_ok() { 200 } else { 400 },
+                    error: answer.as_ref().err().cloned(),
+                },
+            );
+            match answer {
+                Ok(value) => {
+                    last_error = None;
+                    previous = Some(value);
+                }
+                Err(name) => last_error = Some(name),
+            }
+            if request.repeat_until.is_some() && last_error == request.repeat_until {
+                break;
+            }
+        }
+        let expected = request
+            .repeat_until
+            .clone()
+            .or(request.expect_error.clone());
+        assert_eq!(
+            last_error, expected,
+            "{} step {i} ({}): the answer is not what the text says ({last_message:?})",
+            lesson.id, request.operation
+        );
+    }
+}
+
+fn judge(engine: &mut Engine, lesson: &Lesson, attempts: &[Attempt]) -> Vec<Outcome> {
+    let mut snapshot = Snapshot::default();
+    for probe in probes(&lesson.checks) {
+        let answer = call(engine, probe.operation, &probe.body);
+        snapshot.record(probe, answer);
+    }
+    evaluate(&lesson.checks, &snapshot, attempts)
+}
+
+fn assert_all_pass(lesson: &Lesson, outcomes: &[Outcome]) {
+    for (check, outcome) in lesson.checks.iter().zip(outcomes) {
+        assert!(
+            outcome.passed,
+            "{}: check {:?} failed: {}",
+            lesson.id, check.label, outcome.detail
+        );
+    }
+}
+
+// Every file in web/lessons is bundled (listed in FILES) and reads without error, and the ids are
+// unique: a lesson added to the folder but not to FILES would never reach a learner.
+#[test]
+fn every_lesson_file_is_bundled_and_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/lessons");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("web/lessons is readable")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .map(|name| name.trim_end_matches(".json").to_string())
+        .collect();
+    on_disk.sort();
+    let mut bundled: Vec<String> = FILES.iter().map(|(id, _)| id.to_string()).collect();
+    bundled.sort();
+    assert_eq!(on_disk, bundled);
+    for (id, _) in FILES {
+        let text = std::fs::read_to_string(dir.join(format!("{id}.json"))).expect("readable");
+        let lesson = parse(id, &text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            lesson.steps.iter().any(|s| s.request.is_some()),
+            "{id}: no requests"
+        );
+        for step in &lesson.steps {
+            assert!(
+                !crate::lesson_text::parse(&step.text).is_empty(),
+                "{id}: an empty step"
+            );
+        }
+    }
+    assert!(FILES.len() >= 13);
+}
+
+// The solution test: each lesson alone on a fresh engine, its requests in order, then every check passes.
+#[test]
+fn every_lesson_passes_its_own_checks() {
+    for lesson in all() {
+        let lesson = lesson.unwrap_or_else(|e| panic!("{e}"));
+        let mut engine = engine();
+        let mut attempts = Vec::new();
+        // Before any step, the checks fail: they test something the lesson does.
+        let before = judge(&mut engine, &lesson, &attempts);
+        assert!(
+            before.iter().all(|o| !o.passed),
+            "{}: a check passes before the lesson starts",
+            lesson.id
+        );
+        run_steps(&mut engine, &lesson, &mut attempts);
+        let after = judge(&mut engine, &lesson, &attempts);
+        assert_all_pass(&lesson, &after);
+    }
+}
+
+// A learner does the lessons one after another in one playground: their tables must not collide,
+// and every lesson must still pass with the others' tables and requests around.
+#[test]
+fn the_lessons_pass_one_after_another_on_one_engine() {
+    let mut engine = engine();
+    let mut attempts = Vec::new();
+    for lesson in all() {
+        let lesson = lesson.unwrap_or_else(|e| panic!("{e}"));
+        run_steps(&mut engine, &lesson, &mut attempts);
+        attempts.truncate(100);
+        let outcomes = judge(&mut engine, &lesson, &attempts);
+        assert_all_pass(&lesson, &outcomes);
+    }
+}
+
+fn lesson(id: &str) -> Lesson {
+    find(id).expect("bundled").expect("valid")
+}
+
+// A wrong attempt fails the right check with the lesson's hint: skipping the edit in
+// tables-and-types (running step 4 as loaded) leaves "My Dog Spot" missing.
+#[test]
+fn a_wrong_attempt_fails_with_its_hint() {
+    let lesson = lesson("tables-and-types");
+    let mut engine = engine();
+    let mut attempts = Vec::new();
+    for step in &lesson.steps {
+        if let Some(request) = &step.request {
+            let answer = call(&mut engine, &request.operation, &request.body);
+            attempts.insert(
+                0,
+                Attempt {
+                    operation: request.operation.clone(),
+                    body: request.body.clone(),
+                    status: if answer.is_ok() { 200 } else { 400 },
+                    error: answer.err(),
+                },
+            );
+        }
+    }
+    let outcomes = judge(&mut engine, &lesson, &attempts);
+    let failed: Vec<&Check> = lesson
+        .checks
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| !o.passed)
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].hint.contains("My Dog Spot"));
+}
+
+// Bad content is a readable error naming the file and the place, never a panic.
+#[test]
+fn bad_lessons_are_readable_errors() {
+    let cases = [
+        ("x", "not json", "lesson x: not JSON"),
+        ("x", "[]", "lesson x: the file: expected an object"),
+        (
+            "x",
+            r#"{"id":"y","title":"t","summary":"s","steps":[{"text":"a"}],"checks":[]}"#,
+            "lesson x: id: is \"y\", but the file is named x.json",
+        ),
+        (
+            "x",
+            r#"{"id":"x","title":"t","summary":"s","steps":[{"text":"a"}],"checks":[]}"#,
+            "lesson x: checks: must not be empty",
+        ),
+        (
+            "x",
+            r#"{"id":"x","title":"t","summary":"s","steps":[{"text":"a","request":{"operation":"GetItem"}}],"checks":[{"check":"partiql_run","hint":"h"}]}"#,
+            "lesson x: steps[0]: request: body: missing",
+        ),
+        (
+            "x",
+            r#"{"id":"x","title":"t","summary":"s","steps":[{"text":"a"}],"checks":[{"check":"table_exist","hint":"h","table":"T"}]}"#,
+            "lesson x: checks[0]: check: unknown kind \"table_exist\"",
+        ),
+        (
+            "x",
+            r#"{"id":"x","title":"t","summary":"s","steps":[{"text":"a"}],"checks":[{"check":"item_count","hint":"h","table":"T","atleast":3}]}"#,
+            "lesson x: checks[0]: unknown member \"atleast\"",
+        ),
+        (
+            "x",
+            r#"{"id":"x","title":"t","summary":"s","steps":[{"text":"a","request":{"operation":"Scan","body":{},"fill":[{"into":"a","from":"/b"}]}}],"checks":[{"check":"partiql_run","hint":"h"}]}"#,
+            "lesson x: steps[0]: request: fill: into and from are JSON pointers, starting with '/'",
+        ),
+    ];
+    for (id, text, expected) in cases {
+        let error = parse(id, text).expect_err(text);
+        assert!(
+            error.0.starts_with(expected),
+            "{text}: got {:?}, wanted {expected:?}",
+            error.0
+        );
+    }
+}
+
+// Subset matching: members may be extra in the request, lists must match element by element.
+#[test]
+fn contains_is_a_subset_match() {
+    let request = json!({ "TableName": "T", "Limit": 2, "Key": { "a": { "S": "x" }, "b": { "N": "1" } }, "L": [1, 2] });
+    assert!(contains(&request, &json!({ "Limit": 2 })));
+    assert!(contains(&request, &json!({ "Key": { "a": { "S": "x" } } })));
+    assert!(!contains(
+        &request,
+        &json!({ "Key": { "a": { "S": "y" } } })
+    ));
+    assert!(!contains(&request, &json!({ "L": [1] })));
+    assert!(!contains(&request, &json!({ "Missing": 1 })));
+}
+
+// A fill copies from the previous answer; without one, the placeholder stays and the learner is told why.
+#[test]
+fn fills_take_values_from_the_previous_answer() {
+    let lesson = lesson("streams");
+    let request = lesson.steps[6].request.as_ref().expect("a request");
+    let answer = json!({ "StreamDescription": { "StreamArn": "arn:s", "Shards": [{ "ShardId": "shard-1" }] } });
+    let (body, missing) = prepare(request, Some(&answer));
+    assert_eq!(missing, None);
+    assert_eq!(body["StreamArn"], "arn:s");
+    assert_eq!(body["ShardId"], "shard-1");
+    let (body, missing) = prepare(request, None);
+    assert!(missing.is_some());
+    assert_eq!(body, request.body);
+}
+
+// Progress survives a round trip through its stored text; a lesson once done stays done; anything
+// unreadable in storage is a fresh start, not a crash.
+#[test]
+fn progress_round_trips() {
+    let mut progress = Progress::default();
+    let ok = |passed| Outcome {
+        passed,
+        detail: String::new(),
+    };
+    progress.record("ttl", &[ok(true), ok(false)]);
+    assert_eq!(progress.of("ttl").passed, vec![0]);
+    assert!(!progress.of("ttl").done);
+    progress.record("ttl", &[ok(true), ok(true)]);
+    assert!(progress.of("ttl").done);
+    progress.record("ttl", &[ok(false), ok(true)]);
+    assert!(progress.of("ttl").done);
+    let restored = Progress::from_json(&progress.to_json());
+    assert_eq!(restored, progress);
+    assert_eq!(Progress::from_json("{oops"), Progress::default());
+    assert_eq!(
+        Progress::from_json(r#"{"version":9,"lessons":{}}"#),
+        Progress::default()
+    );
+}
+
+// "Start over" deletes what the lesson made, and only that: its created and restored tables.
+#[test]
+fn a_lessons_tables_are_the_ones_it_makes() {
+    assert_eq!(
+        tables(&lesson("backups-and-pitr")),
+        vec!["Ledger", "LedgerCopy", "LedgerNow"]
+    );
+    assert_eq!(tables(&lesson("writing-items")), vec!["Inventory"]);
+    // Deleting them lets the lesson be done again from the start on the same engine.
+    let lesson = lesson("writing-items");
+    let mut engine = engine();
+    let mut attempts = Vec::new();
+    run_steps(&mut engine, &lesson, &mut attempts);
+    for table in tables(&lesson) {
+        call(&mut engine, "DeleteTable", &json!({ "TableName": table })).expect("deleted");
+    }
+    assert!(judge(&mut engine, &lesson, &[]).iter().all(|o| !o.passed));
+    run_steps(&mut engine, &lesson, &mut attempts);
+    assert_all_pass(&lesson, &judge(&mut engine, &lesson, &attempts));
+}

@@ -1,0 +1,160 @@
+//! Forwarded writes run at most once (headless Chromium): `dispatchOnce` stores a receipt in the
+//! write's own IndexedDB transaction, so the same id sent again — even to a sandbox reopened from
+//! IndexedDB, as a new owner tab would — is answered from the receipt; a write whose transaction
+//! failed leaves no receipt and runs when sent again; and only the newest receipts are kept.
+#![cfg(target_arch = "wasm32")]
+
+use dynaplay_wasm::sandbox::{open_sandbox, raw_dump, Sandbox};
+use js_sys::Reflect;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn unique(name: &str) -> String {
+    format!("{name}-{}-{}", js_sys::Date::now(), js_sys::Math::random())
+}
+
+fn read(response: wasm_bindgen::JsValue) -> (u16, serde_json::Value) {
+    let status = Reflect::get(&response, &"status".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(0.0) as u16;
+    let text = Reflect::get(&response, &"body".into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or_default())
+}
+
+async fn once(
+    db: &Sandbox,
+    id: &str,
+    op: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    read(
+        db.dispatch_once(
+            id.to_string(),
+            format!("DynamoDB_20120810.{op}"),
+            body.to_string(),
+        )
+        .await,
+    )
+}
+
+async fn plain(db: &Sandbox, op: &str, body: serde_json::Value) -> serde_json::Value {
+    let (status, out) = read(
+        db.dispatch(format!("DynamoDB_20120810.{op}"), body.to_string().into())
+            .await,
+    );
+    assert_eq!(status, 200, "{op} failed: {out}");
+    out
+}
+
+async fn counter_table(db: &Sandbox) {
+    plain(
+        db,
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Counters",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )
+    .await;
+}
+
+fn increment() -> serde_json::Value {
+    serde_json::json!({
+        "TableName": "Counters", "Key": {"id": {"S": "n"}},
+        "UpdateExpression": "ADD n :one",
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+        "ReturnValues": "UPDATED_NEW",
+    })
+}
+
+async fn count(db: &Sandbox) -> serde_json::Value {
+    plain(
+        db,
+        "GetItem",
+        serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "n"}}}),
+    )
+    .await["Item"]["n"]["N"]
+        .clone()
+}
+
+#[wasm_bindgen_test]
+async fn a_resent_write_is_answered_from_its_receipt_after_a_reopen() {
+    let name = unique("receipts");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    counter_table(&db).await;
+    let first = once(&db, "call-1", "UpdateItem", increment()).await;
+    assert_eq!(first.0, 200);
+    assert_eq!(first.1["Attributes"]["n"]["N"], "1");
+    // The same owner, the same id: the first answer, nothing run.
+    assert_eq!(once(&db, "call-1", "UpdateItem", increment()).await, first);
+    db.close();
+
+    // A new owner opens the sandbox from IndexedDB and gets the call again.
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    assert_eq!(
+        once(&again, "call-1", "UpdateItem", increment()).await,
+        first
+    );
+    assert_eq!(count(&again).await, "1");
+    // Another id is another call.
+    let second = once(&again, "call-2", "UpdateItem", increment()).await;
+    assert_eq!(second.1["Attributes"]["n"]["N"], "2");
+}
+
+#[wasm_bindgen_test]
+async fn a_write_that_was_not_stored_runs_when_sent_again() {
+    let name = unique("receipts-failed");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    counter_table(&db).await;
+    db.fail_next_write();
+    let (status, _) = once(&db, "lost", "UpdateItem", increment()).await;
+    assert_eq!(status, 500);
+    let (status, out) = once(&db, "lost", "UpdateItem", increment()).await;
+    assert_eq!(status, 200);
+    assert_eq!(out["Attributes"]["n"]["N"], "1");
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    assert_eq!(count(&again).await, "1");
+}
+
+#[wasm_bindgen_test]
+async fn reads_leave_no_receipt_and_old_receipts_are_forgotten() {
+    let name = unique("receipts-bounded");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    counter_table(&db).await;
+    let get = serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "n"}}});
+    assert_eq!(once(&db, "read", "GetItem", get).await.0, 200);
+    for i in 0..300 {
+        assert_eq!(
+            once(&db, &format!("w{i}"), "UpdateItem", increment())
+                .await
+                .0,
+            200
+        );
+    }
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name).await.expect("dump")).expect("json");
+    let receipts: Vec<String> = dump["stores"]["meta"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|row| row[0].as_str())
+        .filter_map(|k| k.strip_prefix("request:").map(String::from))
+        .collect();
+    assert!(
+        !receipts.contains(&"read".to_string()),
+        "a read stores no receipt"
+    );
+    assert!(receipts.contains(&"w299".to_string()), "the newest is kept");
+    assert!(!receipts.contains(&"w0".to_string()), "the oldest went");
+    // 256 kept; the forget of the newest eviction rides with the next write, so one more stays.
+    assert!(receipts.len() <= 257, "{} receipts kept", receipts.len());
+}
