@@ -16,6 +16,8 @@ mod forms;
 mod item_json;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod json_view;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod modeler;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
