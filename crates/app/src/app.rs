@@ -17,6 +17,7 @@ use crate::pages::code::CodePage;
 use crate::pages::console::Console;
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
+use crate::pages::modeler::ModelerPage;
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
 use crate::pages::streams::StreamsPage;
@@ -37,6 +38,8 @@ pub enum Route {
     Streams(Option<String>),
     Code,
     Hood(Option<String>),
+    /// The data modeler; a share link carries its model document.
+    Modeler(Option<String>),
     NotFound(String),
 }
 
@@ -58,6 +61,7 @@ impl Route {
             ("streams", table) => Route::Streams(table),
             ("code", None) => Route::Code,
             ("hood", table) => Route::Hood(table),
+            ("modeler", shared) => Route::Modeler(shared),
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -77,6 +81,8 @@ impl Route {
             Route::Code => "#/code".into(),
             Route::Hood(None) => "#/hood".into(),
             Route::Hood(Some(name)) => format!("#/hood/{}", encode(name)),
+            Route::Modeler(None) => "#/modeler".into(),
+            Route::Modeler(Some(doc)) => format!("#/modeler/{}", encode(doc)),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -92,6 +98,7 @@ impl Route {
             Route::Streams(_) => "streams",
             Route::Code => "code",
             Route::Hood(_) => "hood",
+            Route::Modeler(_) => "modeler",
         }
     }
 }
@@ -385,6 +392,7 @@ pub fn app() -> Html {
         Route::Streams(table) => html! { <StreamsPage table={table.clone()} /> },
         Route::Code => html! { <CodePage log={(*log).clone()} /> },
         Route::Hood(table) => html! { <HoodPage table={table.clone()} /> },
+        Route::Modeler(shared) => html! { <ModelerPage shared={shared.clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

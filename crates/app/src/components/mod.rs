@@ -7,6 +7,7 @@ pub mod history_list;
 pub mod item_editor;
 pub mod item_grid;
 pub mod item_size_view;
+pub mod modeler_views;
 pub mod nav;
 pub mod operation_picker;
 pub mod request_editor;

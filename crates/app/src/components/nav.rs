@@ -19,6 +19,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("streams", "#/streams", "Streams"),
     ("code", "#/code", "Code"),
     ("hood", "#/hood", "Under the hood"),
+    ("modeler", "#/modeler", "Modeler"),
 ];
 
 #[function_component(Nav)]

@@ -225,14 +225,65 @@ pub fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_read_and_write_back() {
+        let pairs = parse_pairs(" userId = u1; month=2024-01 ,, flag");
+        assert_eq!(
+            pairs,
+            vec![
+                ("userId".to_string(), "u1".to_string()),
+                ("month".to_string(), "2024-01".to_string()),
+                ("flag".to_string(), String::new()),
+            ]
+        );
+        assert_eq!(pairs_text(&pairs[..2]), "userId=u1, month=2024-01");
+    }
+}
+
 /// A display text for any DynamoDB JSON value: scalars as text, the rest as compact JSON.
 pub fn display_text(value: &Value) -> String {
     scalar_text(value).unwrap_or_else(|| value.to_string())
 }
 
-#[cfg(test)]
+/// Reads `name=value` pairs separated by commas or semicolons (the page's one-line editors of
+/// parameters and filters); blanks are skipped, a pair without `=` has an empty value.
+pub fn parse_pairs(text: &str) -> Vec<(String, String)> {
+    text.split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
+            None => (p.to_string(), String::new()),
+        })
+        .collect()
+}
+
+/// The inverse of `parse_pairs`.
+pub fn pairs_text(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The design the page starts from: users and their orders in one table, with a GSI by status.
+pub fn example_model() -> Model {
+    Model {
+        name: "Shop".into(),
+        author: "Dynaplay".into(),
+        description: "Users and their orders in one table; a GSI lists orders by status.".into(),
+        tables: vec![fixtures::shop()],
+        ..Model::default()
+    }
+}
+
 pub(crate) mod fixtures {
-    //! A small single-table design used by the tests of every submodule.
+    //! A small single-table design: the page's starting example and the tests' fixture.
     use super::*;
     use serde_json::json;
 

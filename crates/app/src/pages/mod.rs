@@ -3,6 +3,7 @@ pub mod code;
 pub mod console;
 pub mod hood;
 pub mod items;
+pub mod modeler;
 pub mod partiql;
 pub mod query;
 pub mod streams;
