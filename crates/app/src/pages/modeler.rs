@@ -14,7 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::app::{EngineHandle, Failure, Route};
+use crate::app::{navigate, EngineHandle, Failure, Route};
 use crate::components::error_box::ErrorBox;
 use crate::components::item_grid::ItemGrid;
 use crate::components::modeler_views::ModelerViews;
@@ -28,6 +28,8 @@ use crate::modeler::{
 type PatternEdit = Rc<dyn Fn(&mut AccessPattern, &str)>;
 
 const STORAGE_KEY: &str = "dynaplay.modeler";
+/// The user's own design while a shared one is open.
+const BACKUP_KEY: &str = "dynaplay.modeler.before-share";
 /// Items read back from the sandbox for the views, at most.
 const SANDBOX_READ_LIMIT: usize = 1000;
 
@@ -376,10 +378,20 @@ pub fn modeler_page(props: &ModelerPageProps) -> Html {
         use_effect_with(props.shared.clone(), move |shared| {
             if let Some(text) = shared {
                 match read_document(text) {
-                    Ok(model) => state.dispatch(Action::Replace(
-                        Box::new(model),
-                        "Opened the shared model.".into(),
-                    )),
+                    Ok(model) => {
+                        // The user's own design is set aside, not lost: "Restore" brings it back.
+                        if let Some(own) =
+                            storage_call("getItem", &[STORAGE_KEY]).and_then(|v| v.as_string())
+                        {
+                            storage_call("setItem", &[BACKUP_KEY, &own]);
+                        }
+                        state.dispatch(Action::Replace(
+                            Box::new(model),
+                            "Opened the shared model.".into(),
+                        ));
+                        // Leave the long link, so a reload keeps later edits.
+                        navigate(&Route::Modeler(None));
+                    }
                     Err(problem) => state.dispatch(Action::Note(Err(format!(
                         "The shared model could not be opened: {problem}"
                     )))),
@@ -457,6 +469,23 @@ pub fn modeler_page(props: &ModelerPageProps) -> Html {
                 Box::new(example_model()),
                 "Started from the example design.".into(),
             ))
+        })
+    };
+    let on_restore = {
+        let state = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            let own = storage_call("getItem", &[BACKUP_KEY]).and_then(|v| v.as_string());
+            match own.as_deref().map(read_document) {
+                Some(Ok(model)) => {
+                    storage_call("removeItem", &[BACKUP_KEY]);
+                    state.dispatch(Action::Replace(
+                        Box::new(model),
+                        "Restored your design.".into(),
+                    ));
+                }
+                Some(Err(problem)) => state.dispatch(Action::Note(Err(problem))),
+                None => {}
+            }
         })
     };
     let on_share = {
@@ -579,6 +608,9 @@ pub fn modeler_page(props: &ModelerPageProps) -> Html {
                     </a>
                     <button type="button" id="modeler-share" onclick={on_share}>{ "Share as a link" }</button>
                     <button type="button" id="modeler-example" onclick={on_example}>{ "Start from the example" }</button>
+                    if storage_call("getItem", &[BACKUP_KEY]).is_some_and(|v| v.is_string()) {
+                        <button type="button" id="modeler-restore" onclick={on_restore}>{ "Restore my design from before the share link" }</button>
+                    }
                 </div>
                 <details>
                     <summary>{ "Paste a model (Workbench or Dynaplay JSON)" }</summary>
