@@ -245,6 +245,15 @@ impl EngineHandle {
         Ok(())
     }
 
+    /// How long the engine's status changes take, in milliseconds (0: instant).
+    pub async fn lifecycle_millis(&self) -> f64 {
+        self.engine.borrow().lifecycle_millis()
+    }
+
+    pub async fn set_lifecycle_millis(&self, ms: f64) {
+        self.engine.borrow_mut().set_lifecycle_millis(ms);
+    }
+
     /// Runs the TTL sweeper now; how many expired items it deleted.
     pub async fn sweep_ttl(&self) -> Result<u32, Failure> {
         Ok(self.engine.borrow_mut().sweep_ttl())

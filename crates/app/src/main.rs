@@ -7,6 +7,8 @@ mod codegen;
 #[cfg(not(target_arch = "wasm32"))]
 mod code_session;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod cost;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod datasets;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod examples;
@@ -18,6 +20,8 @@ mod item_json;
 mod json_view;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod modeler;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod pending;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

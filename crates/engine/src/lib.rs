@@ -241,6 +241,17 @@ impl Engine {
         self.streams.apply_maintenance(plan);
     }
 
+    /// How long CREATING, UPDATING, DELETING and a GSI backfill last from now on
+    /// (`EngineConfig::lifecycle_millis`); the playground lets a learner pick instant or slow
+    /// transitions while it runs. Changes already under way keep their times.
+    pub fn set_lifecycle_millis(&mut self, millis: i64) {
+        self.config.lifecycle_millis = millis.max(0);
+    }
+
+    pub fn lifecycle_millis(&self) -> i64 {
+        self.config.lifecycle_millis
+    }
+
     /// Deletes every item whose TTL has passed (tables with TTL ENABLED; a Number of epoch
     /// seconds in the past, at most five years), through the same path as DeleteItem so indexes
     /// and streams follow; stream records carry the DynamoDB service identity. Returns how many

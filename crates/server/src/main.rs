@@ -11,7 +11,7 @@
 use std::net::{TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
 
-use dynaplay_engine::{Engine, EngineConfig};
+use dynaplay_engine::{Engine, EngineConfig, NullStorage};
 use dynaplay_server::file_storage::LogSync;
 use dynaplay_server::file_storage::{self, FileStorage};
 use dynaplay_server::{serve_with_sync, SystemClock};
@@ -21,7 +21,7 @@ const HELP: &str = "\
 dynaplay-server: a DynamoDB-compatible HTTP endpoint backed by the Dynaplay engine.
 
 USAGE:
-    dynaplay-server [--host HOST] [--port PORT] [--data-dir DIR]
+    dynaplay-server [--host HOST] [--port PORT] [--data-dir DIR] [--no-throttling]
 
 OPTIONS:
     --host HOST        Address to listen on (default 127.0.0.1)
@@ -32,6 +32,9 @@ OPTIONS:
     --compact-after-bytes N
                        With --data-dir: fold the write-ahead log into the snapshot once it
                        holds N bytes (default 67108864)
+    --no-throttling    Never answer ProvisionedThroughputExceededException (as DynamoDB Local and
+                       dynalite never do); capacity is still counted. For load tests and
+                       benchmarks: by default a table throttles past its capacity, as DynamoDB's does
     -h, --help         Print this help
 
 Speaks DynamoDB's JSON 1.0 protocol (POST, X-Amz-Target: DynamoDB_20120810.<Operation>).
@@ -49,6 +52,7 @@ struct Options {
     port: u16,
     data_dir: Option<String>,
     storage: file_storage::Options,
+    throttling: bool,
 }
 
 /// Parses the command line; `Err` carries the text to print and the exit code.
@@ -58,6 +62,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, (String, u8
         port: 8000,
         data_dir: None,
         storage: file_storage::Options::default(),
+        throttling: true,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -81,6 +86,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, (String, u8
                     .parse()
                     .map_err(|_| (format!("error: invalid port '{port}'\n"), 2))?;
             }
+            "--no-throttling" => options.throttling = false,
             "--data-dir" => options.data_dir = Some(value("--data-dir")?),
             "--compact-after-bytes" => {
                 let n = value("--compact-after-bytes")?;
@@ -108,9 +114,19 @@ fn main() -> ExitCode {
     };
     // The data first: a directory that is locked or damaged must stop the server before it
     // listens, so nothing ever talks to a server that has not got its data.
+    let config = EngineConfig {
+        throttling: options.throttling,
+        ..EngineConfig::default()
+    };
     let (engine, sync) = match &options.data_dir {
-        None => (Engine::in_memory(Box::new(SystemClock)), None),
-        Some(dir) => match open_data_dir(dir, options.storage) {
+        None => match Engine::open(config, Box::new(SystemClock), Box::new(NullStorage)) {
+            Ok(engine) => (engine, None),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Some(dir) => match open_data_dir(dir, config, options.storage) {
             Ok((engine, sync)) => (engine, Some(sync)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -152,6 +168,7 @@ fn main() -> ExitCode {
 /// with group commit: requests share syncs, waited on outside the engine mutex.
 fn open_data_dir(
     dir: &str,
+    config: EngineConfig,
     options: file_storage::Options,
 ) -> Result<(Engine, Arc<LogSync>), String> {
     let options = file_storage::Options {
@@ -161,11 +178,7 @@ fn open_data_dir(
     let storage = FileStorage::open_with(dir, options)
         .map_err(|e| format!("cannot open the data directory {dir}: {e}"))?;
     let sync = storage.log_sync();
-    let engine = Engine::open(
-        EngineConfig::default(),
-        Box::new(SystemClock),
-        Box::new(storage),
-    )
-    .map_err(|e| format!("cannot load the data in {dir}: {e}"))?;
+    let engine = Engine::open(config, Box::new(SystemClock), Box::new(storage))
+        .map_err(|e| format!("cannot load the data in {dir}: {e}"))?;
     Ok((engine, sync))
 }

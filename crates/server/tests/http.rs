@@ -509,3 +509,70 @@ fn streams_api_is_routed() {
     assert_eq!(reply.status, 200);
     assert_eq!(json(&reply), serde_json::json!({"Streams": []}));
 }
+
+/// Starts the binary with `args` on a free port and returns the child and its address.
+fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    let exe = env!("CARGO_BIN_EXE_dynaplay-server");
+    let mut child = Command::new(exe)
+        .args(["--port", "0", "--host", "127.0.0.1"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    (child, addr)
+}
+
+/// The statuses of a CreateTable of 1 WCU and then 40 PutItems of about 10 KB (10 write units
+/// each), each on its own connection: 400 units, more than the table's 300 s of burst capacity.
+fn write_past_capacity(addr: &str) -> Vec<u16> {
+    let call = |op: &str, body: &str| -> Option<u16> {
+        let mut stream = TcpStream::connect(addr).ok()?;
+        let raw = post_raw(&format!("{}{AUTH}Connection: close\r\n", target(op)), body);
+        stream.write_all(raw.as_bytes()).ok()?;
+        let mut out = String::new();
+        stream.read_to_string(&mut out).ok()?;
+        out.split(' ').nth(1)?.parse().ok()
+    };
+    let create = r#"{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"k","AttributeType":"S"}],"KeySchema":[{"AttributeName":"k","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}"#;
+    let mut statuses = vec![call("CreateTable", create).unwrap_or(0)];
+    let padding = "x".repeat(10_000);
+    for i in 0..40 {
+        let put = format!(
+            r#"{{"TableName":"tbl","Item":{{"k":{{"S":"{i}"}},"d":{{"S":"{padding}"}}}}}}"#
+        );
+        statuses.push(call("PutItem", &put).unwrap_or(0));
+    }
+    statuses
+}
+
+/// `--no-throttling` is what `cargo xtask bench-server` relies on: the same writes past a table's
+/// capacity are throttled by default (as DynamoDB does) and all accepted with the flag.
+#[test]
+fn no_throttling_flag_accepts_writes_past_capacity() {
+    let (mut default, addr) = spawn_binary(&[]);
+    let throttled = write_past_capacity(&addr);
+    let _ = default.kill();
+    let _ = default.wait();
+    let (mut unthrottled, addr) = spawn_binary(&["--no-throttling"]);
+    let accepted = write_past_capacity(&addr);
+    let _ = unthrottled.kill();
+    let _ = unthrottled.wait();
+
+    assert_eq!(throttled[0], 200, "CreateTable");
+    assert!(
+        throttled.contains(&400),
+        "some writes are throttled by default"
+    );
+    assert!(throttled.iter().all(|s| *s == 200 || *s == 400));
+    assert!(accepted.iter().all(|s| *s == 200), "{accepted:?}");
+}

@@ -132,6 +132,23 @@ impl Dynaplay {
         u32::try_from(self.engine.sweep_ttl()).unwrap_or(u32::MAX)
     }
 
+    /// How long status changes (CREATING, UPDATING, DELETING, a GSI backfill, TTL ENABLING) take
+    /// from now on, in milliseconds of the engine's clock; 0 makes them instant (the default).
+    #[wasm_bindgen(js_name = setLifecycleMillis)]
+    pub fn set_lifecycle_millis(&mut self, ms: f64) {
+        let ms = if ms.is_finite() && ms > 0.0 {
+            ms as i64
+        } else {
+            0
+        };
+        self.engine.set_lifecycle_millis(ms);
+    }
+
+    #[wasm_bindgen(js_name = lifecycleMillis)]
+    pub fn lifecycle_millis(&self) -> f64 {
+        self.engine.lifecycle_millis() as f64
+    }
+
     /// The playground's capacity metrics of one table as JSON text (per-minute consumed and
     /// throttled units, partitions, hottest keys), or null for an unknown table.
     #[wasm_bindgen(js_name = metrics)]

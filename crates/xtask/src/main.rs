@@ -2,6 +2,8 @@
 //! then build and serve the playground, run every check CI runs, in order, stopping at the first
 //! failure, or measure the playground and runtime in headless Chromium.
 
+mod bench_server;
+mod fuzz;
 mod process;
 mod setup;
 mod stages;
@@ -20,7 +22,10 @@ commands:
   test --keep-going  the same, but run every stage and report all failures at the end
   bench-browser      build the playground and runtime, then measure them in headless Chromium against
                      the native engine and raw IndexedDB; prints a table (BENCH_ITEMS=N, default 100000)
+  bench-server       the Dynaplay server against dynalite, moto and an nginx ceiling under wrk, and the
+                     engine's scaling to 1M items; writes BENCHMARKS.md (BENCH_SECONDS=N, default 10)
   runtime            build only the JavaScript runtime into dist/runtime (wasm-bindgen, esbuild)
+  fuzz [SECONDS]     run every cargo-fuzz target in fuzz/ for SECONDS each (default 60), seeded from the golden cases
   setup              only install missing tools";
 
 fn main() -> ExitCode {
@@ -31,7 +36,9 @@ fn main() -> ExitCode {
         Some("test") if args[1..] == ["--keep-going"] => stages::test(true),
         Some("setup") if args.len() == 1 => setup::install_all(),
         Some("bench-browser") if args.len() == 1 => stages::bench_browser(),
+        Some("bench-server") if args.len() == 1 => bench_server::run_bench(),
         Some("runtime") if args.len() == 1 => stages::runtime_build(),
+        Some("fuzz") => fuzz::command_line(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

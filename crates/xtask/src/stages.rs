@@ -59,6 +59,9 @@ const STAGES: &[Stage] = &[
     ("native tests", || {
         run(command("cargo", &["test", "--workspace", "--no-fail-fast"]))
     }),
+    ("fuzz targets, briefly (cargo-fuzz)", || {
+        crate::fuzz::fuzz_all(crate::fuzz::TEST_SECONDS)
+    }),
     ("engine builds for wasm32", || {
         run(command(
             "cargo",

@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use crate::app::{EngineHandle, Failure};
 use crate::components::error_box::ErrorBox;
+use crate::components::progress::Progress;
 use crate::datasets::{Dataset, DATASETS};
 
 #[derive(Properties, PartialEq)]
@@ -113,11 +114,9 @@ pub fn dataset_picker(props: &DatasetPickerProps) -> Html {
                     match &*status {
                         Status::Idle => html! {},
                         Status::Loading { table, done, total } => html! {
-                            <p class="status">
-                                <label for="dataset-progress">{ format!("Loading {table}: {done} of {total} requests") }</label>
-                                { " " }
-                                <progress id="dataset-progress" max={total.to_string()} value={done.to_string()}></progress>
-                            </p>
+                            <Progress id="dataset-progress" label={format!("Loading {table}")}
+                                      value={*done as f64} max={*total as f64}
+                                      text={format!("{done} of {total} requests")} />
                         },
                         Status::Done(Ok(message)) => html! { <p class="status ok">{ message }</p> },
                         Status::Done(Err(failure)) => html! { <ErrorBox failure={failure.clone()} /> },

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::app::{EngineHandle, Failure};
 use crate::components::error_box::ErrorBox;
 use crate::components::item_size_view::ItemSizeView;
+use crate::components::shortcut::ctrl_enter_clicks;
 use crate::item_json::{marshall_map, unmarshall_map};
 use crate::json_view;
 
@@ -221,7 +222,9 @@ pub fn item_editor(props: &ItemEditorProps) -> Html {
             <div class="field">
                 <label for="item-text">{ "Item" }</label>
                 <textarea id="item-text" class="code" rows="12" spellcheck="false" autocapitalize="off"
-                    value={state.text.clone()} {oninput} />
+                    value={state.text.clone()} {oninput} onkeydown={ctrl_enter_clicks("item-save")}
+                    aria-describedby="item-keys" />
+                <p class="hint" id="item-keys">{ "Ctrl+Enter saves it" }</p>
             </div>
             <div class="actions">
                 <button type="button" id="item-save" class="primary" onclick={on_save}>{ "Save" }</button>

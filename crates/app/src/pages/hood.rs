@@ -10,7 +10,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::app::{navigate, EngineHandle, Failure, Route};
+use crate::components::cost_view::CostView;
 use crate::components::error_box::ErrorBox;
+use crate::components::lifecycle_picker::LifecyclePicker;
 
 #[derive(Properties, PartialEq)]
 pub struct HoodPageProps {
@@ -30,6 +32,8 @@ struct HoodState {
     /// How many items the last sweep deleted.
     swept: Option<u32>,
     metrics: Option<Result<Value, Failure>>,
+    /// DescribeTable's `Table`, for the cost estimate.
+    description: Option<Value>,
     ttl_attribute: String,
     /// The outcome of the last UpdateTimeToLive.
     ttl: Option<Result<String, Failure>>,
@@ -40,6 +44,7 @@ enum Action {
     Clock { now: f64, offset: f64 },
     Swept(u32),
     Metrics(Option<Result<Value, Failure>>),
+    Description(Option<Value>),
     TtlAttribute(String),
     Ttl(Result<String, Failure>),
 }
@@ -57,6 +62,7 @@ impl Reducible for HoodState {
             }
             Action::Swept(n) => next.swept = Some(n),
             Action::Metrics(m) => next.metrics = m,
+            Action::Description(d) => next.description = d,
             Action::TtlAttribute(a) => next.ttl_attribute = a,
             Action::Ttl(t) => next.ttl = Some(t),
         }
@@ -160,6 +166,7 @@ fn clock_panel(props: &ClockPanelProps) -> Html {
                 { step("advance-hour", "+1 hour", 60.0 * MINUTE) }
                 { step("advance-day", "+1 day", 1440.0 * MINUTE) }
             </div>
+            <LifecyclePicker />
             <h3 id="ttl-heading">{ "TTL sweeper" }</h3>
             <p class="hint">{ "DynamoDB deletes expired items in the background, typically within days; the engine sweeps once a simulated minute as requests arrive. Run it now:" }</p>
             <div class="actions">
@@ -326,15 +333,26 @@ pub fn hood_page(props: &HoodPageProps) -> Html {
         return html! { <p role="alert">{ "The engine did not start." }</p> };
     };
     {
-        // The table list is a request (ListTables), which may run the engine's minutely TTL sweep;
-        // it is read when the page opens, not after each clock move, so a sweep is the learner's.
+        // The table list and the table's description (for the cost estimate) are requests, which
+        // may run the engine's minutely TTL sweep; they are read when the page opens, not after
+        // each clock move, so a sweep is the learner's.
         let state = state.dispatcher();
         let engine = engine.clone();
-        use_effect_with(props.table.clone(), move |_| {
+        use_effect_with(props.table.clone(), move |props_table| {
+            let props_table = props_table.clone();
             EngineHandle::spawn(async move {
                 state.dispatch(Action::Tables(
                     engine.table_names().await.unwrap_or_default(),
                 ));
+                let description = match &props_table {
+                    Some(t) => engine
+                        .call_quietly("DescribeTable", &json!({ "TableName": t }))
+                        .await
+                        .ok()
+                        .map(|d| d["Table"].clone()),
+                    None => None,
+                };
+                state.dispatch(Action::Description(description));
             });
         });
     }
@@ -433,7 +451,14 @@ pub fn hood_page(props: &HoodPageProps) -> Html {
             html! { <p class="placeholder">{ "Choose a table to see its capacity metrics." }</p> }
         }
         Some(Err(failure)) => html! { <ErrorBox failure={failure.clone()} /> },
-        Some(Ok(m)) => html! { <MetricsView metrics={m.clone()} /> },
+        Some(Ok(m)) => html! {
+            <>
+                if let Some(table) = &state.description {
+                    <CostView metrics={m.clone()} table={table.clone()} now={state.now} />
+                }
+                <MetricsView metrics={m.clone()} />
+            </>
+        },
     };
 
     html! {

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::app::{EngineHandle, Failure};
 use crate::components::code_panel::CodePanel;
 use crate::components::error_box::ErrorBox;
+use crate::components::shortcut::ctrl_enter_clicks;
 use crate::json_view;
 
 /// Builds the ExecuteStatement body; the parameters box holds a JSON array of attribute values.
@@ -72,15 +73,18 @@ pub fn partiql_page() -> Html {
                     <div class="field">
                         <label for="statement">{ "Statement" }</label>
                         <textarea id="statement" class="code small" rows="4" spellcheck="false"
-                            value={(*statement).clone()} oninput={bind(&statement)} />
+                            value={(*statement).clone()} oninput={bind(&statement)}
+                            onkeydown={ctrl_enter_clicks("partiql-run")} aria-describedby="partiql-keys" />
                     </div>
                     <div class="field">
                         <label for="parameters">{ "Parameters (a JSON array of attribute values, for each ?)" }</label>
                         <textarea id="parameters" class="code small" rows="2" spellcheck="false"
-                            value={(*parameters).clone()} oninput={bind(&parameters)} />
+                            value={(*parameters).clone()} oninput={bind(&parameters)}
+                            onkeydown={ctrl_enter_clicks("partiql-run")} aria-describedby="partiql-keys" />
                     </div>
                     <div class="actions">
                         <button type="submit" id="partiql-run" class="primary">{ "Run ExecuteStatement" }</button>
+                        <span class="hint" id="partiql-keys">{ "Ctrl+Enter runs it" }</span>
                     </div>
                 </form>
             </section>

@@ -6,8 +6,10 @@ use yew::prelude::*;
 
 use crate::app::{navigate, EngineHandle, Failure, Route};
 use crate::components::error_box::ErrorBox;
+use crate::components::progress::Progress;
 use crate::json_view;
 use crate::pages::tables::key_text;
+use crate::pending::pending_work;
 
 #[derive(Properties, PartialEq)]
 pub struct TablePageProps {
@@ -53,16 +55,36 @@ pub fn table_page(props: &TablePageProps) -> Html {
     let described = use_state(|| None::<Result<Described, Failure>>);
     let confirming = use_state(|| false);
     let delete_failure = use_state(|| None::<Failure>);
+    // Bumped every second while something is under way, so the page reads the table again.
+    let tick = use_state(|| 0u32);
     let Some(engine) = use_context::<EngineHandle>() else {
         return html! { <p role="alert">{ "The engine did not start." }</p> };
     };
     {
         let described = described.clone();
         let engine = engine.clone();
-        use_effect_with(props.name.clone(), move |name| {
+        let tick = tick.clone();
+        use_effect_with((props.name.clone(), *tick), move |(name, polls)| {
             let body = json!({ "TableName": name.as_str() });
+            let polls = *polls;
             EngineHandle::spawn(async move {
-                let result = match engine.call("DescribeTable", &body).await {
+                // The first read is the learner's request (logged for the Code page); polls are not.
+                let described_now = if polls == 0 {
+                    engine.call("DescribeTable", &body).await
+                } else {
+                    engine.call_quietly("DescribeTable", &body).await
+                };
+                if described_now
+                    .as_ref()
+                    .is_ok_and(|d| !pending_work(&d["Table"]).is_empty())
+                {
+                    let tick = tick.clone();
+                    EngineHandle::spawn(async move {
+                        yew::platform::time::sleep(std::time::Duration::from_secs(1)).await;
+                        tick.set(polls + 1);
+                    });
+                }
+                let result = match described_now {
                     Ok(d) => Ok(Described {
                         table: d["Table"].clone(),
                         ttl: engine
@@ -129,6 +151,7 @@ pub fn table_page(props: &TablePageProps) -> Html {
             let billing = table["BillingModeSummary"]["BillingMode"]
                 .as_str()
                 .unwrap_or("PROVISIONED");
+            let work = pending_work(table);
             let mut indexes = index_rows(table, "Global", "GlobalSecondaryIndexes");
             indexes.extend(index_rows(table, "Local", "LocalSecondaryIndexes"));
             html! {
@@ -149,6 +172,20 @@ pub fn table_page(props: &TablePageProps) -> Html {
                         <dt>{ "TTL" }</dt><dd>{ ttl_text }</dd>
                         <dt>{ "ARN" }</dt><dd class="code">{ table["TableArn"].as_str().unwrap_or_default() }</dd>
                     </dl>
+                    if !work.is_empty() {
+                        <section class="pending-work" aria-labelledby="pending-heading">
+                            <h3 id="pending-heading">{ "Under way" }</h3>
+                            { for work.iter().map(|w| html! {
+                                <Progress label={w.label.clone()} value={w.step.map(f64::from)}
+                                          max={f64::from(w.steps)} text={AttrValue::from(w.text.clone())} />
+                            }) }
+                            <p class="hint">
+                                { "This page reads the table again every second until everything is ACTIVE. The engine's clock times these changes: " }
+                                <a href={Route::Hood(Some(name.clone())).href()}>{ "move it on under the hood" }</a>
+                                { " to skip ahead." }
+                            </p>
+                        </section>
+                    }
                     <h3>{ "Indexes" }</h3>
                     if indexes.is_empty() {
                         <p class="placeholder">{ "No secondary indexes." }</p>

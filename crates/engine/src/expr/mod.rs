@@ -202,6 +202,14 @@ impl Expressions {
             .parse_update_expression()
             .map_err(|e| invalid(PARAMETER, &e.message()))?;
         let actions = self.resolve(PARAMETER, Ranks::UPDATE, |r| r.update(&ast))?;
+        // A name an update would write (through `#name`) is held to the 64 KB limit too.
+        for action in &actions {
+            for step in &action.path().0 {
+                if let path::Step::Key(name) = step {
+                    crate::value::wire::check_attribute_name(name)?;
+                }
+            }
+        }
         Ok(UpdatePlan {
             actions,
             legacy: false,

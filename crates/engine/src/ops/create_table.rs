@@ -20,7 +20,11 @@ use crate::Engine;
 const KEY_SCHEMA_ELEMENT: Ty = Ty::Struct(
     "KeySchemaElement",
     &[
-        field("AttributeName", Ty::String, &[Rule::NotNull]),
+        field(
+            "AttributeName",
+            Ty::String,
+            super::shapes::KEY_ATTRIBUTE_NAME,
+        ),
         field(
             "KeyType",
             Ty::String,

@@ -12,7 +12,11 @@ use crate::table::KeyAttribute;
 const INDEX_KEY_ELEMENT: Ty = Ty::Struct(
     "KeySchemaElement",
     &[
-        field("AttributeName", Ty::String, &[Rule::NotNull]),
+        field(
+            "AttributeName",
+            Ty::String,
+            super::shapes::KEY_ATTRIBUTE_NAME,
+        ),
         field("KeyType", Ty::String, &[Rule::NotNull]),
     ],
 );

@@ -3,10 +3,14 @@
 
 use crate::request::{field, Rule, Ty};
 
+/// A key attribute's name (attribute definitions, table and index key schemas): DynamoDB's
+/// model (KeySchemaAttributeName) allows 1 to 255 characters, unlike other attribute names.
+pub const KEY_ATTRIBUTE_NAME: &[Rule] = &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(255)];
+
 pub const ATTRIBUTE_DEFINITION: Ty = Ty::Struct(
     "AttributeDefinition",
     &[
-        field("AttributeName", Ty::String, &[Rule::NotNull]),
+        field("AttributeName", Ty::String, KEY_ATTRIBUTE_NAME),
         field(
             "AttributeType",
             Ty::String,

@@ -112,6 +112,9 @@ pub fn attribute_names_and_values(req: &Req, exprs: &mut Expressions) -> Result<
         }
         let mut out = Item::new();
         for (k, v) in values {
+            // Coral's own checks answer unwrapped, before the service's value validation.
+            wire::check_value_types(v)?;
+            wire::check_names_in_value(v)?;
             let value = wire::value_from_json(v).map_err(|e| {
                 if e.kind == crate::ErrorKind::ValidationException {
                     ApiError::validation(format!(

@@ -75,6 +75,7 @@ pub fn value_to_json(value: &AttributeValue) -> Value {
 /// since Coral treats a null member as absent.
 pub fn item_from_json(value: &Value) -> Result<Item> {
     check_item_types(value)?;
+    check_attribute_names(value)?;
     match value {
         Value::Object(object) => read_map(object, 0),
         _ => Ok(Item::new()),
@@ -84,7 +85,49 @@ pub fn item_from_json(value: &Value) -> Result<Item> {
 /// Reads one attribute value: type checks first, then validation.
 pub fn value_from_json(value: &Value) -> Result<AttributeValue> {
     check_value_types(value)?;
+    check_names_in_value(value)?;
     read_value(value, 0)
+}
+
+/// Attribute names are under 64 KB: 65,535 bytes is the longest DynamoDB accepts.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
+
+/// Coral's length check on every attribute name in a map of attribute values, map keys nested
+/// in `M` values included; it runs after the type checks and before any value is validated.
+/// (Recursion is bounded: serde_json parses at most 128 levels.)
+fn check_attribute_names(value: &Value) -> Result<()> {
+    let Value::Object(map) = value else {
+        return Ok(());
+    };
+    for (name, attribute) in map {
+        check_attribute_name(name)?;
+        check_names_in_value(attribute)?;
+    }
+    Ok(())
+}
+
+/// One attribute name against the 64 KB limit, in Coral's words.
+pub fn check_attribute_name(name: &str) -> Result<()> {
+    if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+        return Err(ApiError::validation(
+            "1 validation error detected: Attribute name is too large, must be less than 65536 bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// The names inside one attribute value: an `M`'s keys, and those of maps inside an `L`.
+pub fn check_names_in_value(value: &Value) -> Result<()> {
+    let Value::Object(fields) = value else {
+        return Ok(());
+    };
+    if let Some(m) = fields.get("M") {
+        check_attribute_names(m)?;
+    }
+    if let Some(Value::Array(list)) = fields.get("L") {
+        list.iter().try_for_each(check_names_in_value)?;
+    }
+    Ok(())
 }
 
 /// The SerializationException checks Coral applies to a map of attribute values.

@@ -1,0 +1,603 @@
+//! DynamoDB's documented limits, held exactly: for each, a request at the limit succeeds and one
+//! byte (or one unit) over it fails with DynamoDB's exception and message. Sources: the
+//! "Constraints in Amazon DynamoDB" page (item 400 KB = 409,600 bytes counting names and values,
+//! partition key 2048 bytes, sort key 1024 bytes, attribute names under 64 KB and key attribute
+//! names 255, numbers of 38 digits between 1E-130 and 9.99…E+125, 32 levels of nesting, 4 KB
+//! expressions, IN with 100 operands, 300 operators, BatchWriteItem 25, BatchGetItem 100,
+//! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`), and, for the
+//! message texts, the golden cases and answers captured from DynamoDB.
+
+use std::sync::Arc;
+
+use dynaplay_engine::{Engine, EngineConfig, ManualClock, NullStorage};
+use serde_json::{json, Value};
+
+const VALIDATION: &str = "com.amazon.coral.validate#ValidationException";
+const ITEM_TOO_LARGE: &str = "Item size has exceeded the maximum allowed size";
+
+fn engine() -> Engine {
+    // Throttling off: a few 400 KB writes in the same simulated second would exceed a new
+    // on-demand table's capacity, which is not what these tests are about.
+    let config = EngineConfig {
+        throttling: false,
+        ..EngineConfig::default()
+    };
+    let clock = Arc::new(ManualClock::new(1_767_225_600_000));
+    let mut engine =
+        Engine::open(config, Box::new(clock), Box::new(NullStorage)).expect("an engine opens");
+    for create in [
+        json!({"TableName": "Hash", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        json!({"TableName": "Range", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]}),
+    ] {
+        ok(&mut engine, "CreateTable", create);
+    }
+    engine
+}
+
+fn call(engine: &mut Engine, op: &str, request: &Value) -> (u16, Value) {
+    let response = engine.dispatch(op, &request.to_string());
+    (
+        response.status,
+        serde_json::from_str(&response.body).expect("answers are JSON"),
+    )
+}
+
+fn ok(engine: &mut Engine, op: &str, request: Value) -> Value {
+    let (status, body) = call(engine, op, &request);
+    assert_eq!(status, 200, "{op} at the limit was refused: {body}");
+    body
+}
+
+fn refused(engine: &mut Engine, op: &str, request: Value, message: &str) {
+    let (status, body) = call(engine, op, &request);
+    assert_eq!(status, 400, "{op} over the limit was accepted");
+    assert_eq!(body["__type"], VALIDATION, "{body}");
+    assert_eq!(body["message"], message, "{op}");
+}
+
+/// A Hash-table item of exactly `size` bytes: "pk" + "k" (3 bytes) and "v" + a string (1 + n).
+fn item_of_size(key: &str, size: usize) -> Value {
+    let base = "pk".len() + key.len() + "v".len();
+    json!({"pk": {"S": key}, "v": {"S": "x".repeat(size - base)}})
+}
+
+// Why: 400 KB is 409,600 bytes of names and values; the byte after it is refused on every write
+// path (PutItem, BatchWriteItem, TransactWriteItems) and UpdateItem says "to update".
+#[test]
+fn item_size_400_kb() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("k", 409_600)}),
+    );
+    refused(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("k", 409_601)}),
+        ITEM_TOO_LARGE,
+    );
+    refused(
+        &mut e,
+        "BatchWriteItem",
+        json!({"RequestItems": {"Hash": [{"PutRequest": {"Item": item_of_size("b", 409_601)}}]}}),
+        ITEM_TOO_LARGE,
+    );
+    ok(
+        &mut e,
+        "BatchWriteItem",
+        json!({"RequestItems": {"Hash": [{"PutRequest": {"Item": item_of_size("b", 409_600)}}]}}),
+    );
+    ok(
+        &mut e,
+        "TransactWriteItems",
+        json!({"TransactItems": [{"Put": {"TableName": "Hash", "Item": item_of_size("t", 409_600)}}]}),
+    );
+    let (status, body) = call(
+        &mut e,
+        "TransactWriteItems",
+        &json!({"TransactItems": [{"Put": {"TableName": "Hash", "Item": item_of_size("t", 409_601)}}]}),
+    );
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some(VALIDATION)),
+        "{body}"
+    );
+    assert_eq!(body["message"], ITEM_TOO_LARGE);
+
+    // UpdateItem: an item of 409,590 bytes grows by "w" + 9 bytes to exactly 409,600, then by one more.
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("u", 409_590)}),
+    );
+    let update = |s: &str| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "u"}}, "UpdateExpression": "SET w = :w",
+            "ExpressionAttributeValues": {":w": {"S": s}}})
+    };
+    ok(&mut e, "UpdateItem", update(&"y".repeat(9)));
+    refused(
+        &mut e,
+        "UpdateItem",
+        update(&"y".repeat(10)),
+        "Item size to update has exceeded the maximum allowed size",
+    );
+    // The refused update left the item as it was.
+    let got = ok(
+        &mut e,
+        "GetItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "u"}}}),
+    );
+    assert_eq!(got["Item"]["w"]["S"].as_str().map(str::len), Some(9));
+}
+
+// Why: partition keys hold at most 2048 bytes and sort keys 1024; DynamoDB's message for the
+// partition key really lacks the space in "of2048".
+#[test]
+fn key_sizes() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "p".repeat(2048)}}}),
+    );
+    refused(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "p".repeat(2049)}}}),
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
+    );
+    // Multi-byte characters count in UTF-8 bytes: 1024 two-byte characters are 2048 bytes.
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "é".repeat(1024)}}}),
+    );
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Range", "Item": {"pk": {"S": "p"}, "sk": {"S": "s".repeat(1024)}}}),
+    );
+    refused(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Range", "Item": {"pk": {"S": "p"}, "sk": {"S": "s".repeat(1025)}}}),
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+    );
+    refused(
+        &mut e,
+        "GetItem",
+        json!({"TableName": "Range", "Key": {"pk": {"S": "p"}, "sk": {"S": "s".repeat(1025)}}}),
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+    );
+}
+
+// Why: attribute names are under 64 KB: 65,535 bytes is the longest accepted, at the top level
+// and as a map key inside a value; DynamoDB's message names 65536.
+#[test]
+fn attribute_name_length() {
+    let mut e = engine();
+    let longest = "n".repeat(65_535);
+    let over = "n".repeat(65_536);
+    let message =
+        "1 validation error detected: Attribute name is too large, must be less than 65536 bytes";
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "a"}, longest.clone(): {"S": "v"}}}),
+    );
+    refused(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "a"}, over.clone(): {"S": "v"}}}),
+        message,
+    );
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "b"}, "m": {"M": {longest.clone(): {"N": "1"}}}}}),
+    );
+    refused(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "b"}, "m": {"M": {"x": {"L": [{"M": {over.clone(): {"N": "1"}}}]}}}}}),
+        message,
+    );
+    refused(
+        &mut e,
+        "UpdateItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "b"}}, "UpdateExpression": "SET m = :m",
+            "ExpressionAttributeValues": {":m": {"M": {over.clone(): {"N": "1"}}}}}),
+        message,
+    );
+    // A name written through an ExpressionAttributeNames placeholder is held to the same limit.
+    let set_name = |name: &str| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET #n = :v",
+            "ExpressionAttributeNames": {"#n": name}, "ExpressionAttributeValues": {":v": {"N": "1"}}})
+    };
+    ok(&mut e, "UpdateItem", set_name(&longest));
+    refused(&mut e, "UpdateItem", set_name(&over), message);
+    // The stored item kept its 65,535-byte name.
+    let got = ok(
+        &mut e,
+        "GetItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "a"}}}),
+    );
+    assert!(got["Item"].get(&longest).is_some());
+}
+
+// Why: key attribute names (table and index key schemas) are at most 255 characters.
+#[test]
+fn key_attribute_name_length() {
+    let mut e = engine();
+    let create = |table: &str, name: &str| {
+        json!({"TableName": table, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]})
+    };
+    let at = "k".repeat(255);
+    let over = "k".repeat(256);
+    ok(&mut e, "CreateTable", create("Long", &at));
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Long", "Item": {at.clone(): {"S": "v"}}}),
+    );
+    refused(
+        &mut e,
+        "CreateTable",
+        create("TooLong", &over),
+        &format!(
+            "2 validation errors detected: Value '{over}' at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255; Value '{over}' at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255"
+        ),
+    );
+}
+
+// Why: Numbers carry at most 38 significant digits, with magnitudes from 1E-130 to
+// 9.9999999999999999999999999999999999999E+125, positive or negative.
+#[test]
+fn number_precision_and_range() {
+    let mut e = engine();
+    let put = |n: &str| json!({"TableName": "Hash", "Item": {"pk": {"S": "n"}, "v": {"N": n}}});
+    ok(&mut e, "PutItem", put(&"9".repeat(38)));
+    ok(&mut e, "PutItem", put(&format!("0.{}", "1".repeat(38))));
+    refused(
+        &mut e,
+        "PutItem",
+        put(&"9".repeat(39)),
+        "Attempting to store more than 38 significant digits in a Number",
+    );
+    // Trailing zeros are not significant digits.
+    ok(
+        &mut e,
+        "PutItem",
+        put(&format!("{}{}", "9".repeat(38), "0".repeat(10))),
+    );
+    for at in [
+        "9.9999999999999999999999999999999999999E+125",
+        "-9.9999999999999999999999999999999999999E+125",
+        "1E-130",
+        "-1E-130",
+    ] {
+        ok(&mut e, "PutItem", put(at));
+    }
+    let overflow =
+        "Number overflow. Attempting to store a number with magnitude larger than supported range";
+    let underflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range";
+    refused(&mut e, "PutItem", put("1E+126"), overflow);
+    refused(&mut e, "PutItem", put("-1E+126"), overflow);
+    refused(&mut e, "PutItem", put("1E-131"), underflow);
+    refused(&mut e, "PutItem", put("-1E-131"), underflow);
+    // Arithmetic that leaves the range is refused too, and stores nothing.
+    ok(
+        &mut e,
+        "PutItem",
+        put("9.9999999999999999999999999999999999999E+125"),
+    );
+    refused(
+        &mut e,
+        "UpdateItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "n"}}, "UpdateExpression": "SET v = v + :d",
+            "ExpressionAttributeValues": {":d": {"N": "1E+125"}}}),
+        overflow,
+    );
+}
+
+fn nested(levels: usize) -> Value {
+    // `levels` lists and maps around a scalar; the attribute value itself is level 1.
+    let mut v = json!({"S": "leaf"});
+    for i in 0..levels {
+        v = if i % 2 == 0 {
+            json!({"M": {"m": v}})
+        } else {
+            json!({"L": [v]})
+        };
+    }
+    v
+}
+
+// Why: DynamoDB supports 32 levels of nesting: 31 documents around a scalar are fine, 32 are not.
+#[test]
+fn nesting_depth_32() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "d"}, "deep": nested(31)}}),
+    );
+    refused(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "d"}, "deep": nested(32)}}),
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+    );
+}
+
+/// A request built around one expression text.
+type RequestWith = Box<dyn Fn(String) -> Value>;
+
+// Why: every expression string is at most 4 KB (4096 bytes, counted as sent), and each kind says
+// which parameter it was.
+#[test]
+fn expression_length_4_kb() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "x"}, "a": {"N": "1"}}}),
+    );
+    let padded = |text: &str, size: usize| format!("{text}{}", " ".repeat(size - text.len()));
+    let cases: [(&str, &str, RequestWith); 4] = [
+        (
+            "PutItem",
+            "ConditionExpression",
+            Box::new(
+                |t| json!({"TableName": "Hash", "Item": {"pk": {"S": "x"}, "a": {"N": "1"}}, "ConditionExpression": t}),
+            ),
+        ),
+        (
+            "UpdateItem",
+            "UpdateExpression",
+            Box::new(
+                |t| json!({"TableName": "Hash", "Key": {"pk": {"S": "x"}}, "UpdateExpression": t}),
+            ),
+        ),
+        (
+            "GetItem",
+            "ProjectionExpression",
+            Box::new(
+                |t| json!({"TableName": "Hash", "Key": {"pk": {"S": "x"}}, "ProjectionExpression": t}),
+            ),
+        ),
+        (
+            "Scan",
+            "FilterExpression",
+            Box::new(|t| json!({"TableName": "Hash", "FilterExpression": t})),
+        ),
+    ];
+    let texts = [
+        "attribute_exists(pk)",
+        "SET a = a",
+        "pk, a",
+        "attribute_exists(a)",
+    ];
+    for ((op, parameter, request), text) in cases.iter().zip(texts) {
+        ok(&mut e, op, request(padded(text, 4096)));
+        refused(
+            &mut e,
+            op,
+            request(padded(text, 4097)),
+            &format!("Invalid {parameter}: Expression size has exceeded the maximum allowed size; expression size: 4097"),
+        );
+    }
+    let query = |t: String| json!({"TableName": "Hash", "KeyConditionExpression": t, "ExpressionAttributeValues": {":p": {"S": "x"}}});
+    ok(&mut e, "Query", query(padded("pk = :p", 4096)));
+    refused(
+        &mut e,
+        "Query",
+        query(padded("pk = :p", 4097)),
+        "Invalid KeyConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4097",
+    );
+}
+
+// Why: IN takes at most 100 operands and one expression at most 300 operators or functions.
+#[test]
+fn in_operands_and_operator_count() {
+    let mut e = engine();
+    let scan_in = |n: usize| {
+        let names: Vec<String> = (0..n).map(|i| format!(":v{i}")).collect();
+        let values: serde_json::Map<String, Value> = names
+            .iter()
+            .map(|k| (k.clone(), json!({"N": "1"})))
+            .collect();
+        json!({"TableName": "Hash", "FilterExpression": format!("a IN ({})", names.join(", ")),
+            "ExpressionAttributeValues": values})
+    };
+    ok(&mut e, "Scan", scan_in(100));
+    refused(
+        &mut e,
+        "Scan",
+        scan_in(101),
+        "Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101",
+    );
+    let scan_ops = |n: usize| {
+        json!({"TableName": "Hash", "FilterExpression": vec!["a = :a"; n].join(" AND "),
+            "ExpressionAttributeValues": {":a": {"N": "1"}}})
+    };
+    // Comparators, functions and arithmetic count; AND, OR and NOT do not.
+    ok(&mut e, "Scan", scan_ops(300));
+    refused(
+        &mut e,
+        "Scan",
+        scan_ops(301),
+        "Invalid FilterExpression: The expression contains too many operators; operator count: 301",
+    );
+}
+
+// Why: BatchWriteItem takes 25 requests, BatchGetItem 100 keys, TransactWriteItems and
+// TransactGetItems 100 actions.
+#[test]
+fn batch_and_transaction_sizes() {
+    let mut e = engine();
+    let puts = |n: usize| json!({"RequestItems": {"Hash": (0..n).map(|i| json!({"PutRequest": {"Item": {"pk": {"S": format!("b{i}")}}}})).collect::<Vec<_>>()}});
+    ok(&mut e, "BatchWriteItem", puts(25));
+    refused(
+        &mut e,
+        "BatchWriteItem",
+        puts(26),
+        "1 validation error detected: Value '{Hash=[...]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+    );
+    let gets = |n: usize| json!({"RequestItems": {"Hash": {"Keys": (0..n).map(|i| json!({"pk": {"S": format!("b{i}")}})).collect::<Vec<_>>()}}});
+    let got = ok(&mut e, "BatchGetItem", gets(100));
+    assert_eq!(got["Responses"]["Hash"].as_array().map(Vec::len), Some(25));
+    // 101 keys for one table break the model's constraint on that table's Keys; 101 keys over
+    // two tables are the service's "too many items".
+    let keys: Vec<String> = (0..101)
+        .map(|i| format!("{{\"pk\":{{\"S\":\"b{i}\"}}}}"))
+        .collect();
+    refused(
+        &mut e,
+        "BatchGetItem",
+        gets(101),
+        &format!(
+            "1 validation error detected: Value '[{}]' at 'requestItems.Hash.member.keys' failed to satisfy constraint: Member must have length less than or equal to 100",
+            keys.join(", ")
+        ),
+    );
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({"TableName": "Other", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    let two = |n: usize| {
+        let mut request = gets(n - 50);
+        request["RequestItems"]["Other"] = gets(50)["RequestItems"]["Hash"].clone();
+        request
+    };
+    ok(&mut e, "BatchGetItem", two(100));
+    refused(
+        &mut e,
+        "BatchGetItem",
+        two(101),
+        "Too many items requested for the BatchGetItem call",
+    );
+    let writes = |n: usize| json!({"TransactItems": (0..n).map(|i| json!({"Put": {"TableName": "Hash", "Item": {"pk": {"S": format!("t{i}")}}}})).collect::<Vec<_>>()});
+    ok(&mut e, "TransactWriteItems", writes(100));
+    refused(
+        &mut e,
+        "TransactWriteItems",
+        writes(101),
+        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100",
+    );
+    let reads = |n: usize| json!({"TransactItems": (0..n).map(|i| json!({"Get": {"TableName": "Hash", "Key": {"pk": {"S": format!("t{i}")}}}})).collect::<Vec<_>>()});
+    let got = ok(&mut e, "TransactGetItems", reads(100));
+    assert_eq!(got["Responses"].as_array().map(Vec::len), Some(100));
+    refused(
+        &mut e,
+        "TransactGetItems",
+        reads(101),
+        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100",
+    );
+}
+
+// Why: one Query or Scan page reads at most 1 MB (1,048,576 bytes): the page ends at the item
+// that reaches it, says LastEvaluatedKey, and the next page goes on from there.
+#[test]
+fn one_megabyte_pages() {
+    let mut e = engine();
+    const QUARTER: usize = 262_144;
+    // Three quarter-megabyte items and a 1-byte smaller one: 1,048,575 bytes fit one page.
+    for (i, size) in [QUARTER, QUARTER, QUARTER, QUARTER - 1].iter().enumerate() {
+        let item = json!({"pk": {"S": "p"}, "sk": {"S": format!("{i}")}, "v": {"S": "x".repeat(size - 7)}});
+        ok(
+            &mut e,
+            "PutItem",
+            json!({"TableName": "Range", "Item": item}),
+        );
+    }
+    let query = json!({"TableName": "Range", "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "p"}}, "Select": "COUNT"});
+    let page = ok(&mut e, "Query", query.clone());
+    assert_eq!(
+        (page["Count"].as_u64(), page.get("LastEvaluatedKey")),
+        (Some(4), None),
+        "{page}"
+    );
+    // One byte more (the last item grows to a full quarter) and the 1 MB is reached at the
+    // fourth item: the page stops there and says where to go on, though nothing follows.
+    let item = json!({"pk": {"S": "p"}, "sk": {"S": "3"}, "v": {"S": "x".repeat(QUARTER - 7)}});
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Range", "Item": item}),
+    );
+    let page = ok(&mut e, "Query", query.clone());
+    assert_eq!(page["Count"].as_u64(), Some(4), "{page}");
+    assert_eq!(page["LastEvaluatedKey"]["sk"]["S"], "3", "{page}");
+    // A fifth item lands on the second page, for Query and Scan alike.
+    let item = json!({"pk": {"S": "p"}, "sk": {"S": "4"}, "v": {"S": "small"}});
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Range", "Item": item}),
+    );
+    for (op, request) in [
+        ("Query", query),
+        ("Scan", json!({"TableName": "Range", "Select": "COUNT"})),
+    ] {
+        let first = ok(&mut e, op, request.clone());
+        assert_eq!(first["Count"].as_u64(), Some(4), "{op}: {first}");
+        let mut next = request;
+        next["ExclusiveStartKey"] = first["LastEvaluatedKey"].clone();
+        let second = ok(&mut e, op, next);
+        assert_eq!(
+            (second["Count"].as_u64(), second.get("LastEvaluatedKey")),
+            (Some(1), None),
+            "{op}: {second}"
+        );
+    }
+}
+
+// Why: table names are 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.
+#[test]
+fn table_names() {
+    let mut e = engine();
+    let create = |name: &str| {
+        json!({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]})
+    };
+    for name in ["abc", "A-z_0.9", &"t".repeat(255)] {
+        ok(&mut e, "CreateTable", create(name));
+    }
+    // The length is checked before Coral's constraints, with the service's own message (as the
+    // golden case create_table/name_too_short records).
+    let length = "TableName must be at least 3 characters long and at most 255 characters long";
+    refused(&mut e, "CreateTable", create("ab"), length);
+    refused(&mut e, "CreateTable", create(&"t".repeat(256)), length);
+    refused(
+        &mut e,
+        "CreateTable",
+        create("a/b"),
+        "1 validation error detected: Value 'a/b' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+    );
+    // GetItem's model constrains the name itself (the engine's choice, kept as it is).
+    refused(
+        &mut e,
+        "GetItem",
+        json!({"TableName": "ab", "Key": {"id": {"S": "x"}}}),
+        "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+    );
+    let (status, body) = call(
+        &mut e,
+        "GetItem",
+        &json!({"TableName": "t".repeat(255), "Key": {"id": {"S": "x"}}}),
+    );
+    assert_eq!((status, body), (200, json!({})));
+}
