@@ -159,6 +159,30 @@ fn saved_model() -> Option<Model> {
     document::from_document(&value).ok()
 }
 
+/// For the sandbox share link (`share.rs`, branch `share`): the modeler's current design as a
+/// checked Dynaplay document, to carry as an optional field of the shared document.
+// Not called yet: the share link lands on its own branch; the lead wires it in.
+#[allow(dead_code)]
+pub fn share_document() -> Option<Value> {
+    saved_model().map(|model| document::to_document(&model))
+}
+
+/// For opening a sandbox share link: checks a shared design (as `share_document` made it) and makes
+/// it the modeler's, setting the user's own aside as a modeler link does. The error says why a
+/// document was refused; nothing is stored then.
+#[allow(dead_code)]
+pub fn open_shared_document(shared: &Value) -> Result<(), String> {
+    let model = document::from_document(shared)?;
+    if let Some(own) = storage_call("getItem", &[STORAGE_KEY]).and_then(|v| v.as_string()) {
+        storage_call("setItem", &[BACKUP_KEY, &own]);
+    }
+    storage_call(
+        "setItem",
+        &[STORAGE_KEY, &document::to_document(&model).to_string()],
+    );
+    Ok(())
+}
+
 /// Reads a shared or saved document's text.
 fn read_document(text: &str) -> Result<Model, String> {
     if text.len() > workbench::MAX_BYTES {
@@ -953,7 +977,7 @@ fn patterns_panel(
                                     Ok(request) => html! {
                                         <>
                                             if let PatternRequest::Scan { reason, .. } = request {
-                                                <p class="needs-scan-flag" role="note"><strong>{ "Needs a Scan. " }</strong>{ reason.trim_start_matches("Needs a Scan: ") }</p>
+                                                <p class="needs-scan-flag" role="note"><strong>{ "Needs a Scan: " }</strong>{ reason.trim_start_matches("Needs a Scan: ") }</p>
                                             }
                                             <details>
                                                 <summary>{ format!("The {} request", request.operation()) }</summary>
