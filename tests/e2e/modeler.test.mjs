@@ -127,8 +127,14 @@ test('import a Workbench model, load it, run its access patterns, export and sha
     assert.equal(await page.inputValue('#modeler-table-name'), 'Songs');
     assert.equal(await page.inputValue('#modeler-pattern-0-name'), "A song's downloads");
     await page.locator('#modeler-pattern-1.needs-scan').waitFor();
+    // They add a download: its keys come from the entity's patterns.
+    await type(page, '#modeler-entity-1-add', 'songId=3, timestamp=2026-03-01T09:00:00, Country=NO');
+    await page.locator('#modeler-note', { hasText: 'Added a sample Download item.' }).waitFor();
+    await page.selectOption('#modeler-view', 'Download');
+    const added = await page.locator('#modeler-facet tbody tr').last().locator('td').allTextContents();
+    assert.deepEqual(added.slice(0, 3), ['SONG#3', 'DL#2026-03-01T09:00:00', 'NO']);
     await page.click('#modeler-load');
-    await page.locator('#modeler-load-status', { hasText: 'Loaded 6 items' }).waitFor();
+    await page.locator('#modeler-load-status', { hasText: 'Loaded 7 items' }).waitFor();
     await page.click('#modeler-pattern-0-run');
     await page.locator('#modeler-pattern-0-result', { hasText: 'Count 2, ScannedCount 2' }).waitFor();
     await screenshot(page, 'modeler-shared');

@@ -84,6 +84,28 @@ impl Entity {
             .map(|(_, p)| p.as_str())
     }
 
+    /// A sample item of this entity from its attributes (DynamoDB JSON): every key attribute the
+    /// entity has a pattern for is filled from the attributes' values (`USER#<userId>` with userId
+    /// `u1` → `USER#u1`), typed as the table declares it; the attributes are kept beside the keys.
+    pub fn sample_item(&self, table: &TableModel, attributes: &Value) -> Result<Value, String> {
+        let given = attributes
+            .as_object()
+            .ok_or_else(|| "The attributes must be a DynamoDB JSON object.".to_string())?;
+        let lookup = |name: &str| given.get(name).and_then(scalar_text);
+        let mut item = serde_json::Map::new();
+        for (attribute, key_pattern) in &self.keys {
+            let value = pattern::fill(key_pattern, lookup)?;
+            item.insert(
+                attribute.clone(),
+                requests::typed(table.type_of(attribute), &value),
+            );
+        }
+        for (name, value) in given {
+            item.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        Ok(Value::Object(item))
+    }
+
     pub fn set_key_pattern(&mut self, attribute: &str, pattern: &str) {
         self.keys.retain(|(name, _)| name != attribute);
         if !pattern.is_empty() {
@@ -228,6 +250,39 @@ pub fn scalar_text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entity_fills_its_key_patterns_from_sample_attributes() {
+        let table = fixtures::shop();
+        let order = &table.entities[1];
+        let item = order
+            .sample_item(
+                &table,
+                &serde_json::json!({
+                    "userId": { "S": "u9" }, "orderDate": { "S": "2024-03-01" },
+                    "orderId": { "S": "o7" }, "status": { "S": "PENDING" }, "total": { "N": "5" }
+                }),
+            )
+            .unwrap();
+        assert_eq!(item["PK"], serde_json::json!({ "S": "USER#u9" }));
+        assert_eq!(
+            item["SK"],
+            serde_json::json!({ "S": "ORDER#2024-03-01#o7" })
+        );
+        assert_eq!(item["GSI1PK"], serde_json::json!({ "S": "STATUS#PENDING" }));
+        assert_eq!(item["GSI1SK"], serde_json::json!({ "S": "2024-03-01" }));
+        assert_eq!(item["total"], serde_json::json!({ "N": "5" }));
+        assert_eq!(
+            order.sample_item(&table, &serde_json::json!({ "userId": { "S": "u9" } })),
+            Err("No value for <orderDate> in ORDER#<orderDate>#<orderId>.".into())
+        );
+        // A constant pattern needs no attributes.
+        let user = table.entities[0]
+            .sample_item(&table, &serde_json::json!({ "userId": { "N": "3" } }))
+            .unwrap();
+        assert_eq!(user["SK"], serde_json::json!({ "S": "PROFILE" }));
+        assert_eq!(user["PK"], serde_json::json!({ "S": "USER#3" }));
+    }
 
     #[test]
     fn pairs_read_and_write_back() {

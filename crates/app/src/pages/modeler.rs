@@ -783,6 +783,7 @@ fn entities_panel(state: &UseReducerHandle<State>, table: &TableModel) -> Html {
                         <th scope="col">{ "Entity" }</th>
                         { for keys.iter().map(|k| html! { <th scope="col" class="key">{ k }</th> }) }
                         <th scope="col">{ "Other attributes" }</th>
+                        <th scope="col">{ "Add a sample item (name=value, ...)" }</th>
                         <th scope="col"><span class="visually-hidden">{ "Actions" }</span></th>
                     </tr></thead>
                     <tbody>
@@ -805,6 +806,7 @@ fn entities_panel(state: &UseReducerHandle<State>, table: &TableModel) -> Html {
                                     move |t, v| if let Some(e) = t.entities.get_mut(i) {
                                         e.attributes = v.split(',').map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect();
                                     }) }</td>
+                                <td>{ add_item_input(state, i, &entity.name) }</td>
                                 <td><button type="button" class="remove" aria-label={format!("Remove entity {}", entity.name)} onclick={{
                                     let state = state.dispatcher();
                                     Callback::from(move |_: MouseEvent| state.dispatch(Action::EditTable(Rc::new(move |t| { if i < t.entities.len() { t.entities.remove(i); } }))))
@@ -817,6 +819,52 @@ fn entities_panel(state: &UseReducerHandle<State>, table: &TableModel) -> Html {
             <button type="button" id="modeler-add-entity" onclick={add}>{ "Add an entity" }</button>
         </section>
     }
+}
+
+/// A box of `name=value` attributes: on change, the entity's key patterns are filled from them and
+/// the item joins the model's samples under the entity (or the note says which value is missing).
+fn add_item_input(state: &UseReducerHandle<State>, entity: usize, name: &str) -> Html {
+    let onchange = {
+        // The handle is this render's, so the table it reads is the one on screen.
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let text = input_value(&e);
+            let Some(table) = state.current() else { return };
+            let Some(found) = table.entities.get(entity) else {
+                return;
+            };
+            if text.trim().is_empty() {
+                return;
+            }
+            let attributes: Map<String, Value> = parse_pairs(&text)
+                .into_iter()
+                .map(|(k, v)| {
+                    let typed = requests::typed(table.type_of(&k), &v);
+                    (k, typed)
+                })
+                .collect();
+            match found.sample_item(table, &Value::Object(attributes)) {
+                Ok(item) => {
+                    if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                        input.set_value("");
+                    }
+                    let sample = SampleItem {
+                        entity: Some(found.name.clone()),
+                        item,
+                    };
+                    state.dispatch(Action::EditTable(Rc::new(move |t| {
+                        t.items.push(sample.clone())
+                    })));
+                    state.dispatch(Action::Note(Ok(format!(
+                        "Added a sample {} item.",
+                        found.name
+                    ))));
+                }
+                Err(problem) => state.dispatch(Action::Note(Err(problem))),
+            }
+        })
+    };
+    html! { <input type="text" id={format!("modeler-entity-{entity}-add")} aria-label={format!("New {name} item's attributes")} {onchange} /> }
 }
 
 fn cell_input(
