@@ -34,7 +34,7 @@ async function type(page, selector, text) {
 test('navigation by keyboard', async () => {
   const { page } = session;
   const labels = await page.locator('.main-nav a').allTextContents();
-  assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Streams', 'Code', 'Under the hood', 'Sandboxes', 'Lessons', 'Share & export']);
+  assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Streams', 'Code', 'Under the hood', 'Sandboxes', 'Lessons', 'Share & export', 'Modeler']);
   assert.equal(await page.getAttribute('#nav-console', 'aria-current'), 'page');
   await page.focus('#nav-console');
   await page.keyboard.press('Tab');

@@ -21,6 +21,7 @@ use crate::pages::embed::EmbedPage;
 use crate::pages::hood::HoodPage;
 use crate::pages::items::ItemsPage;
 use crate::pages::lessons::{LessonPage, LessonsPage};
+use crate::pages::modeler::ModelerPage;
 use crate::pages::partiql::PartiqlPage;
 use crate::pages::query::QueryPage;
 use crate::pages::sandboxes::{self, Entry, SandboxesPage};
@@ -52,6 +53,8 @@ pub enum Route {
     Shared(String),
     /// The compact console for iframes (`#/embed/console?sandbox=...`): the query after `?`.
     Embed(String),
+    /// The data modeler; a share link carries its model document.
+    Modeler(Option<String>),
     NotFound(String),
 }
 
@@ -84,6 +87,7 @@ impl Route {
             ("lessons", None) => Route::Lessons,
             ("lessons", Some(id)) => Route::Lesson(id),
             ("share", None) => Route::Share,
+            ("modeler", shared) => Route::Modeler(shared),
             _ => Route::NotFound(path.to_string()),
         }
     }
@@ -109,6 +113,8 @@ impl Route {
             Route::Share => "#/share".into(),
             Route::Shared(payload) => format!("#/shared/{payload}"),
             Route::Embed(query) => format!("#/embed/console?{query}"),
+            Route::Modeler(None) => "#/modeler".into(),
+            Route::Modeler(Some(doc)) => format!("#/modeler/{}", encode(doc)),
             Route::NotFound(path) => format!("#/{path}"),
         }
     }
@@ -127,6 +133,7 @@ impl Route {
             Route::Sandboxes => "sandboxes",
             Route::Lessons | Route::Lesson(_) => "lessons",
             Route::Share | Route::Shared(_) | Route::Embed(_) => "share",
+            Route::Modeler(_) => "modeler",
         }
     }
 }
@@ -550,6 +557,7 @@ pub fn app() -> Html {
         Route::Shared(payload) => html! { <SharedPage payload={payload.clone()} /> },
         // The embed is a page of its own: no masthead, no navigation, its own engine.
         Route::Embed(query) => return html! { <EmbedPage query={query.clone()} /> },
+        Route::Modeler(shared) => html! { <ModelerPage shared={shared.clone()} /> },
         Route::NotFound(path) => html! {
             <section class="panel" aria-labelledby="missing-heading">
                 <h2 id="missing-heading">{ "No such page" }</h2>

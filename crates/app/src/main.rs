@@ -24,6 +24,8 @@ mod lesson_text;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod lessons;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod modeler;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod pending;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod share;

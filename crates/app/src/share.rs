@@ -55,6 +55,8 @@ pub struct Shared {
     pub requests: Vec<SavedRequest>,
     /// The lesson the sharer was on, by id.
     pub lesson: Option<String>,
+    /// The data modeler's design (its own document, checked by the modeler when opened).
+    pub model: Option<Value>,
 }
 
 /// What Share produces: a link when the sandbox fits in one, else a file to download.
@@ -144,6 +146,9 @@ pub fn to_json(shared: &Shared) -> Value {
     if let Some(lesson) = &shared.lesson {
         doc["lesson"] = Value::String(lesson.clone());
     }
+    if let Some(model) = &shared.model {
+        doc["model"] = model.clone();
+    }
     doc
 }
 
@@ -159,6 +164,7 @@ pub fn from_json(doc: &Value) -> Result<Shared, ShareError> {
                 sandbox: check_sandbox(doc)?,
                 requests: Vec::new(),
                 lesson: None,
+                model: None,
             })
         }
         Some(SHARE_FORMAT) => {}
@@ -195,10 +201,21 @@ pub fn from_json(doc: &Value) -> Result<Shared, ShareError> {
             ))
         }
     };
+    // The design's contents are the modeler's to check when it is opened; here only its shape.
+    let model = match object.get("model") {
+        None | Some(Value::Null) => None,
+        Some(m @ Value::Object(_)) => Some(m.clone()),
+        Some(_) => {
+            return Err(ShareError::Invalid(
+                "\"model\" must be a data model document (a JSON object)".into(),
+            ))
+        }
+    };
     Ok(Shared {
         sandbox,
         requests,
         lesson,
+        model,
     })
 }
 
@@ -416,6 +433,7 @@ mod tests {
                 status: Some(200),
             }],
             lesson: Some("single-table-1".into()),
+            model: Some(json!({"entities": [], "note": "a design travels as it is"})),
         }
     }
 
@@ -499,7 +517,8 @@ mod tests {
             Ok(Shared {
                 sandbox: sandbox(3),
                 requests: vec![],
-                lesson: None
+                lesson: None,
+                model: None
             })
         );
     }

@@ -11,6 +11,7 @@ pub mod item_size_view;
 pub mod lesson_checks;
 pub mod lesson_text;
 pub mod lifecycle_picker;
+pub mod modeler_views;
 pub mod nav;
 pub mod operation_picker;
 pub mod progress;

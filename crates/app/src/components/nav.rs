@@ -22,6 +22,7 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("sandboxes", "#/sandboxes", "Sandboxes"),
     ("lessons", "#/lessons", "Lessons"),
     ("share", "#/share", "Share & export"),
+    ("modeler", "#/modeler", "Modeler"),
 ];
 
 #[function_component(Nav)]

@@ -5,6 +5,7 @@ pub mod embed;
 pub mod hood;
 pub mod items;
 pub mod lessons;
+pub mod modeler;
 pub mod partiql;
 pub mod query;
 pub mod sandboxes;

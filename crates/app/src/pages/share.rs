@@ -81,6 +81,7 @@ pub fn share_page(props: &SharePageProps) -> Html {
                                 sandbox,
                                 requests: saved_requests(&log),
                                 lesson: None,
+                                model: crate::pages::modeler::share_document(),
                             };
                             share::share(&shared, "sandbox")
                         }),
@@ -256,6 +257,11 @@ fn files_text(files: &[(String, String)], name: &str) -> String {
 /// what was opened. The runtime's `import_document` checks the sandbox document first; if it
 /// refuses, no sandbox is created.
 pub async fn open_as_new_sandbox(engine: &EngineHandle, shared: &Shared) -> Result<String, String> {
+    // The design first: a refused one must stop the share before a sandbox is made for it.
+    if let Some(model) = &shared.model {
+        crate::pages::modeler::open_shared_document(model)
+            .map_err(|e| format!("The shared data model was refused: {e}"))?;
+    }
     sandboxes::open_imported("Shared", &shared.sandbox.to_string())
         .await
         .map_err(|f| f.message.unwrap_or(f.name))?;
