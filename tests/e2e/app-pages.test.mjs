@@ -1,38 +1,15 @@
 // End-to-end tests of the playground's pages, doing what a user does: move between sections by
 // keyboard, create a table with a GSI through the form, add and edit items, load a sample dataset,
 // query it with a filter and page through the results, and copy the requests as code.
-import { test, before, after, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, openPlayground, screenshot, pick } from './support.mjs';
+import { screenshot, pick, playgroundPerTest, type } from './support.mjs';
 
-let site;
-let session;
-
-before(async () => {
-  site = await serveDist();
-});
-after(async () => {
-  await site?.close();
-});
-beforeEach(async () => {
-  session = await openPlayground(site.url);
-});
-afterEach(async (t) => {
-  await screenshot(session.page, 'app-' + t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
-  const problems = session.problems;
-  await session.close();
-  assert.deepEqual(problems, [], 'the page logged errors');
-});
-
-/** Sets a text box the way typing does (the forms read it on change). */
-async function type(page, selector, text) {
-  await page.fill(selector, text);
-  await page.locator(selector).dispatchEvent('change');
-}
+const ctx = playgroundPerTest('app-');
 
 // The nav reaches every section by keyboard and marks the current one.
 test('navigation by keyboard', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   const labels = await page.locator('.main-nav a').allTextContents();
   assert.deepEqual(labels, ['Console', 'Tables', 'Items', 'Query/Scan', 'PartiQL', 'Streams', 'Code', 'Under the hood', 'Sandboxes', 'Lessons', 'Share & export', 'Modeler']);
   assert.equal(await page.getAttribute('#nav-console', 'aria-current'), 'page');
@@ -44,7 +21,7 @@ test('navigation by keyboard', async () => {
   assert.equal(await page.getAttribute('#nav-tables', 'aria-current'), 'page');
   assert.match(await page.textContent('.tables-page'), /No tables yet/);
   // A page that does not exist says so and links back.
-  await page.goto(site.url + '#/nowhere');
+  await page.goto(ctx.site.url + '#/nowhere');
   await page.locator('#missing-heading').waitFor();
   // The back button works: the hash is the route.
   await page.goBack();
@@ -53,7 +30,7 @@ test('navigation by keyboard', async () => {
 
 // The form builds CreateTable with a GSI; the table page shows the index.
 test('create a table with a GSI through the form', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.click('#nav-tables');
   await type(page, '#table-name', 'Orders');
   await type(page, '#pk-name', 'CustomerId');
@@ -95,7 +72,7 @@ test('create a table with a GSI through the form', async () => {
 // Items: add one in DynamoDB JSON, see it in the grid, edit it in plain JSON, read its size,
 // get the engine's validation error for a bad value, then delete it.
 test('add, edit and delete items', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.evaluate(() =>
     window.dynaplay.send('CreateTable', {
       TableName: 'People',
@@ -156,14 +133,14 @@ test('add, edit and delete items', async () => {
 
 // A sample dataset loads with one click; the builder queries its GSI with a filter and pages.
 test('load a sample dataset, query with a filter and page through', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded 27 items into Shop' }).waitFor();
   await page.locator('#table-list', { hasText: 'Shop' }).waitFor();
 
   // The items grid pages by LastEvaluatedKey.
-  await page.goto(site.url + '#/items/Shop');
+  await page.goto(ctx.site.url + '#/items/Shop');
   await page.locator('#items-page', { hasText: 'Page 1' }).waitFor();
   await page.locator('.item-grid tbody tr').first().waitFor();
   assert.equal(await page.locator('.item-grid tbody tr').count(), 10);
@@ -214,7 +191,7 @@ test('load a sample dataset, query with a filter and page through', async () => 
 
 // The Code page lists the requests made, newest first, in all three languages.
 test('every request as code', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.click('#nav-tables');
   await page.click('#load-music');
   await page.locator('#dataset-status', { hasText: 'Loaded' }).waitFor();
@@ -239,7 +216,7 @@ test('every request as code', async () => {
 // A table's stream as a timeline: an insert, a modify and a remove, read through the Streams API;
 // a table without a stream offers to enable one.
 test('streams timeline', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.evaluate(async () => {
     const key = { id: { S: 'a' } };
     await window.dynaplay.send('CreateTable', {
@@ -275,7 +252,7 @@ test('streams timeline', async () => {
 
 // PartiQL goes to the engine as ExecuteStatement; whatever it answers is shown as it is, with the code.
 test('PartiQL: the engine answers ExecuteStatement', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded 27 items into Shop' }).waitFor();
@@ -302,7 +279,7 @@ test('PartiQL: the engine answers ExecuteStatement', async () => {
 // Under the hood: TTL on the Shop sample, an item already expired, the clock moved a day, the sweeper
 // run by hand; the table's metrics show the writes that loaded it.
 test('under the hood: clock, TTL sweeper and metrics', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded 27 items into Shop' }).waitFor();
@@ -325,7 +302,7 @@ test('under the hood: clock, TTL sweeper and metrics', async () => {
   await page.click('#run');
   await page.locator('#response .status', { hasText: '200' }).waitFor();
 
-  await page.goto(site.url + '#/hood/Shop');
+  await page.goto(ctx.site.url + '#/hood/Shop');
   await page.locator('#partitions').waitFor();
   await page.click('#advance-day');
   await page.locator('#clock-offset', { hasText: '1 d ahead of real time' }).waitFor();
@@ -341,13 +318,13 @@ test('under the hood: clock, TTL sweeper and metrics', async () => {
 
 // Every page fits a phone screen without sideways scrolling.
 test('phone width: every page fits', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.setViewportSize({ width: 390, height: 844 });
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded' }).waitFor();
   for (const hash of ['#/console', '#/tables', '#/tables/Shop', '#/items/Shop', '#/query/Shop', '#/partiql', '#/streams/Shop', '#/code', '#/hood/Shop']) {
-    await page.goto(site.url + hash);
+    await page.goto(ctx.site.url + hash);
     await page.locator('main h2').first().waitFor();
     const widths = await page.evaluate(() => ({
       page: document.documentElement.scrollWidth,

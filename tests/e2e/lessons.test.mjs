@@ -2,12 +2,12 @@
 // request with its button, change it where the step asks for a change, run it (again and again
 // where the step says so), then click "Check my work" and see every check pass. Plus a wrong attempt
 // that fails a check with its hint, and progress that survives a reload.
-import { test, before, after, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, openPlayground, screenshot } from './support.mjs';
+import { openPlayground, screenshot, playgroundPerTest } from './support.mjs';
 
 const LESSONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'lessons');
 
@@ -18,24 +18,7 @@ async function lessonFiles() {
 }
 const lessons = await lessonFiles();
 
-let site;
-let session;
-
-before(async () => {
-  site = await serveDist();
-});
-after(async () => {
-  await site?.close();
-});
-beforeEach(async () => {
-  session = await openPlayground(site.url);
-});
-afterEach(async (t) => {
-  await screenshot(session.page, 'lessons-' + t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
-  const problems = session.problems;
-  await session.close();
-  assert.deepEqual(problems, [], 'the page logged errors');
-});
+const ctx = playgroundPerTest('lessons-');
 
 /** How many requests the playground has logged (the Code link's count). */
 async function logged(page) {
@@ -44,7 +27,7 @@ async function logged(page) {
 }
 
 async function openLesson(page, id) {
-  await page.goto(site.url + '#/lessons/' + id);
+  await page.goto(ctx.site.url + '#/lessons/' + id);
   await page.locator('#lesson-heading').waitFor();
 }
 
@@ -95,7 +78,7 @@ async function check(page) {
 
 for (const lesson of lessons) {
   test(`lesson ${lesson.id}: do every step, every check passes`, async () => {
-    const { page } = session;
+    const { page } = ctx.session;
     await openLesson(page, lesson.id);
     assert.equal(await page.textContent('#lesson-heading'), lesson.title);
     for (let i = 0; i < lesson.steps.length; i++) {
@@ -112,7 +95,7 @@ for (const lesson of lessons) {
 // passed checks is kept across a reload; and once the change is made, the lesson is done, on its
 // page and in the list.
 test('a wrong attempt fails with its hint, and progress survives a reload', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   const lesson = lessons.find((l) => l.id === 'tables-and-types');
   await openLesson(page, lesson.id);
   const edited = lesson.steps.findIndex((s) => s.request?.solution);
@@ -170,7 +153,7 @@ test('a wrong attempt fails with its hint, and progress survives a reload', asyn
 // A value a step copies from the answer before it cannot be copied when that step was not run:
 // the request keeps its placeholder and the page says what to do.
 test('a step that copies from the previous answer says when there is nothing to copy', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await openLesson(page, 'streams');
   const lesson = lessons.find((l) => l.id === 'streams');
   const i = lesson.steps.findIndex((s) => s.request?.operation === 'Streams.GetRecords');
@@ -181,7 +164,7 @@ test('a step that copies from the previous answer says when there is nothing to 
 // At phone width a lesson is one column, steps first, then the console, with nothing wider than
 // the screen, even with a long answer in it.
 test('phone width: a lesson fits the screen', async () => {
-  const phone = await openPlayground(site.url, { width: 390, height: 844 });
+  const phone = await openPlayground(ctx.site.url, { width: 390, height: 844 });
   try {
     const { page } = phone;
     await openLesson(page, 'capacity-modes');
@@ -205,7 +188,7 @@ test('phone width: a lesson fits the screen', async () => {
 // A learner who ran a step too often (the stock decrement twice) fails the exact-state check;
 // "Start over" deletes the lesson's tables, and doing the steps again passes.
 test('start over after a mistake', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   const lesson = lessons.find((l) => l.id === 'writing-items');
   await openLesson(page, lesson.id);
   const decrement = lesson.steps.findIndex((s) => s.request?.body?.ReturnValues === 'UPDATED_NEW');

@@ -5,6 +5,8 @@ import { readFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,4 +90,35 @@ export async function screenshot(page, name) {
 export async function pick(page, operation) {
   await page.selectOption('#operation', operation);
   await page.locator('#run').filter({ hasText: operation }).waitFor();
+}
+
+/**
+ * The hooks a playground test file shares: one server for the file, a fresh page for each test, a
+ * screenshot named `prefix` + the test's name after it, and a failure when the page logged errors.
+ * Returns `{ site, session }`, filled in as the hooks run.
+ */
+export function playgroundPerTest(prefix) {
+  const ctx = { site: null, session: null };
+  before(async () => {
+    ctx.site = await serveDist();
+  });
+  after(async () => {
+    await ctx.site?.close();
+  });
+  beforeEach(async () => {
+    ctx.session = await openPlayground(ctx.site.url);
+  });
+  afterEach(async (t) => {
+    await screenshot(ctx.session.page, prefix + t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+    const problems = ctx.session.problems;
+    await ctx.session.close();
+    assert.deepEqual(problems, [], 'the page logged errors');
+  });
+  return ctx;
+}
+
+/** Sets a text box the way typing does (the forms read it on change). */
+export async function type(page, selector, text) {
+  await page.fill(selector, text);
+  await page.locator(selector).dispatchEvent('change');
 }

@@ -2,34 +2,11 @@
 // live table and its backfill shown as progress, a stream turned on before the writes it records,
 // an item whose TTL passes only when the clock is moved on, the monthly cost of the traffic made,
 // the keyboard alone, and every page at laptop and phone widths.
-import { test, before, after, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, openPlayground, screenshot } from './support.mjs';
+import { screenshot, playgroundPerTest, type } from './support.mjs';
 
-let site;
-let session;
-
-before(async () => {
-  site = await serveDist();
-});
-after(async () => {
-  await site?.close();
-});
-beforeEach(async () => {
-  session = await openPlayground(site.url);
-});
-afterEach(async (t) => {
-  await screenshot(session.page, 'flow-' + t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
-  const problems = session.problems;
-  await session.close();
-  assert.deepEqual(problems, [], 'the page logged errors');
-});
-
-/** Sets a text box the way typing does (the forms read it on change). */
-async function type(page, selector, text) {
-  await page.fill(selector, text);
-  await page.locator(selector).dispatchEvent('change');
-}
+const ctx = playgroundPerTest('flow-');
 
 /** A table keyed on `id` (S), created through the page's engine. */
 async function createTable(page, name, extra = {}) {
@@ -48,7 +25,7 @@ async function createTable(page, name, extra = {}) {
 
 /** Saves one item through the Items page's editor, in DynamoDB JSON. */
 async function saveItem(page, table, item) {
-  await page.goto(site.url + '#/items/' + table);
+  await page.goto(ctx.site.url + '#/items/' + table);
   await page.locator('#items-heading', { hasText: table }).waitFor();
   await page.click('#item-new');
   await page.check('#notation-dynamodb');
@@ -61,7 +38,7 @@ async function saveItem(page, table, item) {
 // set to take 10 seconds, the table page shows each step as a progress bar and reads the table
 // again by itself until the index is ACTIVE.
 test('a GSI added later backfills, shown as progress', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await createTable(page, 'Orders');
   await page.evaluate(async () => {
     for (const [id, status] of [['o1', 'NEW'], ['o2', 'SHIPPED'], ['o3', 'NEW']]) {
@@ -81,7 +58,7 @@ test('a GSI added later backfills, shown as progress', async () => {
       }],
     }),
   );
-  await page.goto(site.url + '#/tables/Orders');
+  await page.goto(ctx.site.url + '#/tables/Orders');
   const bar = page.locator('[role=progressbar][aria-label="Index ByStatus"]');
   await bar.waitFor();
   assert.equal(await bar.getAttribute('aria-valuemax'), '3');
@@ -102,7 +79,7 @@ test('a GSI added later backfills, shown as progress', async () => {
 
 // A stream turned on from the Streams page records the writes made afterwards in the Items page.
 test('enable a stream, write an item, watch its record appear', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await createTable(page, 'Feed');
   await page.click('#nav-streams');
   await page.selectOption('#streams-table', 'Feed');
@@ -122,9 +99,9 @@ test('enable a stream, write an item, watch its record appear', async () => {
 // TTL: an item that expires five minutes from now survives a sweep; an hour later on the engine's
 // clock the sweeper deletes it and the grid no longer has it.
 test('TTL: an item that expires soon is gone after the clock passes it', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await createTable(page, 'Sessions');
-  await page.goto(site.url + '#/hood/Sessions');
+  await page.goto(ctx.site.url + '#/hood/Sessions');
   await type(page, '#hood-ttl-attribute', 'ExpiresAt');
   await page.click('#enable-ttl');
   await page.locator('#ttl-status', { hasText: 'TTL turned on' }).waitFor();
@@ -133,7 +110,7 @@ test('TTL: an item that expires soon is gone after the clock passes it', async (
   await saveItem(page, 'Sessions', { id: { S: 'sess-1' }, ExpiresAt: { N: String(soon) } });
   await page.locator('.item-grid td', { hasText: 'sess-1' }).waitFor();
 
-  await page.goto(site.url + '#/hood/Sessions');
+  await page.goto(ctx.site.url + '#/hood/Sessions');
   await page.locator('#clock-now').waitFor();
   await page.click('#sweep-ttl');
   await page.locator('#sweep-result', { hasText: '0 items deleted' }).waitFor();
@@ -142,7 +119,7 @@ test('TTL: an item that expires soon is gone after the clock passes it', async (
   await page.click('#sweep-ttl');
   await page.locator('#sweep-result', { hasText: '1 item deleted' }).waitFor();
 
-  await page.goto(site.url + '#/items/Sessions');
+  await page.goto(ctx.site.url + '#/items/Sessions');
   await page.locator('#items-heading', { hasText: 'Sessions' }).waitFor();
   await page.locator('.placeholder', { hasText: 'No items.' }).waitFor();
   assert.equal(await page.locator('.item-grid td', { hasText: 'sess-1' }).count(), 0);
@@ -151,7 +128,7 @@ test('TTL: an item that expires soon is gone after the clock passes it', async (
 // Thirty writes and ten strongly consistent reads of small items, then the cost page: the numbers
 // are the observed units extrapolated to a 30-day month at the published prices.
 test('the cost estimate after some traffic', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await createTable(page, 'Clicks');
   await createTable(page, 'Fixed', {
     BillingMode: 'PROVISIONED',
@@ -165,7 +142,7 @@ test('the cost estimate after some traffic', async () => {
       await window.dynaplay.send('GetItem', { TableName: 'Clicks', Key: { id: { S: `c${i}` } }, ConsistentRead: true });
     }
   });
-  await page.goto(site.url + '#/hood/Clicks');
+  await page.goto(ctx.site.url + '#/hood/Clicks');
   await page.locator('#cost-table').waitFor();
   const observed = await page.textContent('#cost-observed');
   assert.match(observed, /10 read and 30 write units/);
@@ -194,12 +171,12 @@ test('the cost estimate after some traffic', async () => {
 // The keyboard alone: Tab reaches the Query page's controls in order with a visible focus ring,
 // Enter in a text box runs the query, and Enter on the clock's buttons moves the clock.
 test('keyboard: tab through the query form and run it with Enter', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await createTable(page, 'Keys');
   await page.evaluate(() =>
     window.dynaplay.send('PutItem', { TableName: 'Keys', Item: { id: { S: 'k1' } } }),
   );
-  await page.goto(site.url + '#/query/Keys');
+  await page.goto(ctx.site.url + '#/query/Keys');
   await page.locator('#read-table').focus();
   const order = [];
   for (let i = 0; i < 20 && !order.includes('read-run'); i++) {
@@ -231,7 +208,7 @@ test('keyboard: tab through the query form and run it with Enter', async () => {
   await page.keyboard.press('Enter');
   await page.locator('#read-count', { hasText: '1' }).waitFor();
 
-  await page.goto(site.url + '#/hood');
+  await page.goto(ctx.site.url + '#/hood');
   await page.locator('#advance-minute').focus();
   await page.keyboard.press('Enter');
   await page.locator('#clock-offset', { hasText: '1 min ahead of real time' }).waitFor();
@@ -244,9 +221,9 @@ test('keyboard: tab through the query form and run it with Enter', async () => {
 // In a text area Enter is a new line; Ctrl+Enter runs the PartiQL statement and saves the item
 // being edited, as it runs the Console's request.
 test('keyboard: Ctrl+Enter runs PartiQL and saves an item', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await createTable(page, 'Notes');
-  await page.goto(site.url + '#/items/Notes');
+  await page.goto(ctx.site.url + '#/items/Notes');
   await page.locator('#items-heading', { hasText: 'Notes' }).waitFor();
   await page.locator('#item-new').focus();
   await page.keyboard.press('Enter');
@@ -276,7 +253,7 @@ test('keyboard: Ctrl+Enter runs PartiQL and saves an item', async () => {
 // Every page at 1280 and 375 pixels wide: nothing wider than the screen, and a screenshot of each
 // to look at (tests/e2e/screenshots/flow-<width>-<page>.png).
 test('every page at laptop and phone widths', async () => {
-  const { page } = session;
+  const { page } = ctx.session;
   await page.click('#nav-tables');
   await page.click('#load-shop');
   await page.locator('#dataset-status', { hasText: 'Loaded' }).waitFor();
@@ -291,7 +268,7 @@ test('every page at laptop and phone widths', async () => {
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: width > 800 ? 900 : 812 });
     for (const hash of pages) {
-      await page.goto(site.url + hash);
+      await page.goto(ctx.site.url + hash);
       await page.locator('main h2').first().waitFor();
       const widths = await page.evaluate(() => ({
         page: document.documentElement.scrollWidth,
