@@ -9,10 +9,12 @@ pub mod dax;
 pub mod error;
 pub mod expr;
 pub mod global_tables;
+pub mod global_tables_state;
 pub mod index;
 mod ops;
 pub mod partiql;
 pub mod request;
+pub mod sandbox_document;
 pub mod storage;
 pub mod streams;
 pub mod table;
@@ -86,8 +88,8 @@ pub struct Engine {
     pub(crate) throughput: throughput::Throughput,
     /// The simulated DAX cluster's caches (memory only; see `dax`).
     pub(crate) dax: dax::Dax,
-    /// The global-tables simulation's replication queue and conflicts (memory only; see
-    /// `global_tables`).
+    /// The global-tables simulation's replication queue, stamps and conflicts (persisted; see
+    /// `global_tables_state`).
     pub(crate) global: global_tables::GlobalTables,
 }
 
@@ -117,6 +119,7 @@ impl Engine {
         let streams = streams::Streams::restore(&snapshot.streams, &snapshot.stream_records)
             .ok_or_else(|| storage::StorageError("stored stream is unreadable".into()))?;
         let backups = backup::BackupState::load(&snapshot, &tables)?;
+        let global = global_tables::GlobalTables::restore(&snapshot)?;
         Ok(Engine {
             config,
             clock,
@@ -128,7 +131,7 @@ impl Engine {
             last_ttl_sweep: None,
             throughput: throughput::Throughput::default(),
             dax: dax::Dax::default(),
-            global: global_tables::GlobalTables::default(),
+            global,
         })
     }
 
@@ -354,6 +357,7 @@ impl Engine {
                 .is_ok()
             {
                 self.tables.remove(&name);
+                self.global.forget_table(&name);
             }
         }
         for table in self.tables.values_mut() {

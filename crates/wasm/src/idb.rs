@@ -3,11 +3,12 @@
 //! table). This module only moves `Mutation`s and `Snapshot`s in and out; the group commit that
 //! decides *when* to write lives in `sandbox.rs`.
 //!
-//! Layout, format version 1 (keys in brackets are IndexedDB array keys):
+//! Layout, format version 2 (keys in brackets are IndexedDB array keys):
 //!
 //! | store                | key                          | value                     |
 //! |----------------------|------------------------------|---------------------------|
 //! | `meta`               | `"format"`, `"clockOffset"`  | a number                  |
+//! | `meta`               | `"globalTables"`             | simulation settings text  |
 //! | `tables`             | table name                   | definition JSON text      |
 //! | `items`              | [table, encoded key (binary)]| item JSON text            |
 //! | `streams`            | stream ARN                   | stream metadata JSON text |
@@ -15,6 +16,13 @@
 //! | `backups`            | backup ARN                   | backup JSON text          |
 //! | `continuous_backups` | table name                   | PITR settings JSON text   |
 //! | `changes`            | [table, change seq (number)] | change-log entry text     |
+//! | `replications`       | queue number                 | replicated write text     |
+//! | `replica_stamps`     | [table, encoded key (binary)]| last-writer stamp text    |
+//! | `conflicts`          | conflict number              | conflict text             |
+//!
+//! Version 2 added the last three stores and the `globalTables` row (the global tables
+//! simulation's queue, stamps, conflicts and settings); opening a version 1 database creates the
+//! stores empty and marks it version 2.
 //!
 //! Binary keys sort bytewise and an array sorts after every binary key, so `[t]..[t, []]` covers
 //! every row of table `t`, which is how DeleteTable and the trims become single range deletes.
@@ -34,7 +42,7 @@ use wasm_bindgen::JsCast;
 /// The version of the layout above. Bump it (and the IndexedDB schema version, and add an upgrade
 /// step in `open`) whenever the layout changes; `tests/fixtures/idb-v<N>.json` keeps old data
 /// loadable.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 pub const META: &str = "meta";
 pub const TABLES: &str = "tables";
@@ -44,9 +52,14 @@ pub const STREAM_RECORDS: &str = "stream_records";
 pub const BACKUPS: &str = "backups";
 pub const CONTINUOUS_BACKUPS: &str = "continuous_backups";
 pub const CHANGES: &str = "changes";
+pub const REPLICATIONS: &str = "replications";
+pub const REPLICA_STAMPS: &str = "replica_stamps";
+pub const CONFLICTS: &str = "conflicts";
+/// The `meta` row of the global tables simulation's settings.
+const GLOBAL_TABLES_ROW: &str = "globalTables";
 
-/// Every store, in the order a dump lists them.
-pub const STORES: [&str; 8] = [
+/// The stores of format version 1.
+const STORES_V1: [&str; 8] = [
     META,
     TABLES,
     ITEMS,
@@ -55,6 +68,23 @@ pub const STORES: [&str; 8] = [
     BACKUPS,
     CONTINUOUS_BACKUPS,
     CHANGES,
+];
+/// The stores format version 2 added.
+const STORES_V2: [&str; 3] = [REPLICATIONS, REPLICA_STAMPS, CONFLICTS];
+
+/// Every store, in the order a dump lists them.
+pub const STORES: [&str; 11] = [
+    META,
+    TABLES,
+    ITEMS,
+    STREAMS,
+    STREAM_RECORDS,
+    BACKUPS,
+    CONTINUOUS_BACKUPS,
+    CHANGES,
+    REPLICATIONS,
+    REPLICA_STAMPS,
+    CONFLICTS,
 ];
 
 /// Why an IndexedDB call failed, in words a learner can act on.
@@ -114,10 +144,14 @@ pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
     let db = Database::open(database_name(sandbox).as_str())
         .with_version(FORMAT_VERSION)
         .with_on_upgrade_needed(|event, db| {
-            // Version 1 is the first layout: from nothing, create every store. Later versions add
-            // their steps here, keyed on `event.old_version()`.
+            // Each version's step, keyed on `event.old_version()`: a new database takes them all.
             if event.old_version() < 1.0 {
-                for store in STORES {
+                for store in STORES_V1 {
+                    db.create_object_store(store).build()?;
+                }
+            }
+            if event.old_version() < 2.0 {
+                for store in STORES_V2 {
                     db.create_object_store(store).build()?;
                 }
             }
@@ -136,8 +170,9 @@ pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
                 "this sandbox was saved by a newer Dynaplay (format {v}, this one reads up to {FORMAT_VERSION})"
             )))
         }
-        Some(_) => {}
-        None => {
+        // An older format was upgraded by the steps above (stores added, none changed).
+        Some(v) if v == f64::from(FORMAT_VERSION) => {}
+        _ => {
             meta.as_sys()
                 .put_with_key(&FORMAT_VERSION.into(), &"format".into())?;
         }
@@ -227,6 +262,12 @@ pub async fn write(
         store(CONTINUOUS_BACKUPS)?,
         store(CHANGES)?,
     );
+    let (replications, stamps, conflicts, meta) = (
+        store(REPLICATIONS)?,
+        store(REPLICA_STAMPS)?,
+        store(CONFLICTS)?,
+        store(META)?,
+    );
     // A bulk load writes thousands of items of one table: its name crosses into JavaScript once
     // per batch, not once per item.
     let mut table_name: Option<(String, JsValue)> = None;
@@ -251,6 +292,7 @@ pub async fn write(
                 items.delete(&prefix_range(table)?)?;
                 pitr.delete(&table.into())?;
                 changes.delete(&prefix_range(table)?)?;
+                stamps.delete(&prefix_range(table)?)?;
             }
             Mutation::PutItem { table, key, item } => {
                 items.put_with_key(&item.into(), &item_key(table, key))?;
@@ -293,9 +335,29 @@ pub async fn write(
             Mutation::TrimChanges { table, below_seq } => {
                 changes.delete(&prefix_through(table, &(*below_seq as f64).into(), true)?)?;
             }
+            Mutation::PutReplication { seq, replication } => {
+                replications.put_with_key(&replication.into(), &(*seq as f64).into())?;
+            }
+            Mutation::DeleteReplication { seq } => {
+                replications.delete(&(*seq as f64).into())?;
+            }
+            Mutation::PutReplicaStamp { table, key, stamp } => {
+                stamps.put_with_key(&stamp.into(), &pair(table, &bytes(key)))?;
+            }
+            Mutation::PutConflict { seq, conflict } => {
+                conflicts.put_with_key(&conflict.into(), &(*seq as f64).into())?;
+            }
+            Mutation::TrimConflicts { below_seq } => {
+                let below =
+                    web_sys::IdbKeyRange::upper_bound_with_open(&(*below_seq as f64).into(), true)?;
+                conflicts.delete(&below)?;
+            }
+            Mutation::PutGlobalTables { settings } => {
+                meta.put_with_key(&settings.into(), &GLOBAL_TABLES_ROW.into())?;
+            }
         }
     }
-    put_receipts(&store(META)?, receipts)?;
+    put_receipts(&meta, receipts)?;
     if abort {
         tx.abort().await?;
         return Err(IdbError::new(
@@ -410,6 +472,9 @@ pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
                 META if key.as_string().as_deref() == Some("clockOffset") => {
                     offset = value.as_f64().unwrap_or(0.0) as i64;
                 }
+                META if key.as_string().as_deref() == Some(GLOBAL_TABLES_ROW) => {
+                    snapshot.global_tables = Some(text(&value)?);
+                }
                 TABLES => {
                     snapshot.tables.insert(text(&key)?, text(&value)?);
                 }
@@ -447,6 +512,22 @@ pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
                         .or_default()
                         .insert(seq, text(&value)?);
                 }
+                REPLICATIONS => {
+                    let seq = key.as_f64().unwrap_or(0.0) as u64;
+                    snapshot.replications.insert(seq, text(&value)?);
+                }
+                REPLICA_STAMPS => {
+                    let encoded = Uint8Array::new(&key_part(&key, 1)).to_vec();
+                    snapshot
+                        .replica_stamps
+                        .entry(text(&key_part(&key, 0))?)
+                        .or_default()
+                        .insert(encoded, text(&value)?);
+                }
+                CONFLICTS => {
+                    let seq = key.as_f64().unwrap_or(0.0) as u64;
+                    snapshot.conflicts.insert(seq, text(&value)?);
+                }
                 _ => {}
             }
         }
@@ -468,7 +549,12 @@ pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<
     let store = |name: &str| -> Result<web_sys::IdbObjectStore, IdbError> {
         Ok(tx.object_store(name)?.as_sys().clone())
     };
-    store(META)?.put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+    let meta = store(META)?;
+    meta.put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+    match &snapshot.global_tables {
+        Some(settings) => meta.put_with_key(&settings.into(), &GLOBAL_TABLES_ROW.into())?,
+        None => meta.delete(&GLOBAL_TABLES_ROW.into())?,
+    };
     let put_all = |name: &str, rows: &BTreeMap<String, String>| -> Result<(), IdbError> {
         let s = store(name)?;
         for (k, v) in rows {
@@ -496,6 +582,21 @@ pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<
     for (table, rows) in &snapshot.changes {
         for (k, v) in rows {
             changes.put_with_key(&v.into(), &pair(table, &(*k as f64).into()))?;
+        }
+    }
+    let numbered = |name: &str, rows: &BTreeMap<u64, String>| -> Result<(), IdbError> {
+        let s = store(name)?;
+        for (k, v) in rows {
+            s.put_with_key(&v.into(), &(*k as f64).into())?;
+        }
+        Ok(())
+    };
+    numbered(REPLICATIONS, &snapshot.replications)?;
+    numbered(CONFLICTS, &snapshot.conflicts)?;
+    let stamps = store(REPLICA_STAMPS)?;
+    for (table, rows) in &snapshot.replica_stamps {
+        for (k, v) in rows {
+            stamps.put_with_key(&v.into(), &pair(table, &bytes(k)))?;
         }
     }
     tx.commit().await?;

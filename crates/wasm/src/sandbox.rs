@@ -11,7 +11,7 @@
 //! durable. Requests arriving during the reopen wait for it.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,9 +27,9 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::idb;
 
-/// The sandbox export's format name and version (`exportSandbox` / `importSandbox`).
-pub const EXPORT_FORMAT: &str = "dynaplay-sandbox";
-pub const EXPORT_VERSION: u32 = 1;
+/// The sandbox export's format name and version (`exportSandbox` / `importSandbox`); the
+/// document itself is the engine's `sandbox_document`.
+pub use dynaplay_engine::sandbox_document::{FORMAT as EXPORT_FORMAT, VERSION as EXPORT_VERSION};
 
 /// `Date.now()` plus an offset the learner moves with `advanceClock`.
 struct OffsetClock(Arc<AtomicI64>);
@@ -241,19 +241,7 @@ fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-pub fn from_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use dynaplay_engine::sandbox_document::from_hex;
 
 impl Sandbox {
     async fn open_with(
@@ -596,145 +584,14 @@ fn response_object(response: &Response) -> JsValue {
     response_of(response.status, &response.body)
 }
 
-fn map_json(rows: &BTreeMap<String, String>) -> serde_json::Value {
-    serde_json::Value::Object(
-        rows.iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect(),
-    )
-}
-
 /// The sandbox as one JSON document (see README, "exportSandbox").
 pub fn export_document(snapshot: &Snapshot, offset: i64) -> serde_json::Value {
-    let items: serde_json::Map<_, _> = snapshot
-        .items
-        .iter()
-        .map(|(t, rows)| {
-            let rows = rows
-                .iter()
-                .map(|(k, v)| serde_json::json!([to_hex(k), v]))
-                .collect();
-            (t.clone(), serde_json::Value::Array(rows))
-        })
-        .collect();
-    let records: serde_json::Map<_, _> = snapshot
-        .stream_records
-        .iter()
-        .map(|(s, rows)| (s.clone(), map_json(rows)))
-        .collect();
-    let changes: serde_json::Map<_, _> = snapshot
-        .changes
-        .iter()
-        .map(|(t, rows)| {
-            let rows = rows
-                .iter()
-                .map(|(k, v)| serde_json::json!([k, v]))
-                .collect();
-            (t.clone(), serde_json::Value::Array(rows))
-        })
-        .collect();
-    serde_json::json!({
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "clockOffsetMillis": offset,
-        "tables": map_json(&snapshot.tables),
-        "items": items,
-        "streams": map_json(&snapshot.streams),
-        "streamRecords": records,
-        "backups": map_json(&snapshot.backups),
-        "continuousBackups": map_json(&snapshot.continuous_backups),
-        "changes": changes,
-    })
+    dynaplay_engine::sandbox_document::export(snapshot, offset)
 }
 
 /// Reads an export back; every error names what is wrong.
 pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), String> {
-    if doc.get("format").and_then(|f| f.as_str()) != Some(EXPORT_FORMAT) {
-        return Err(format!(
-            "not a Dynaplay sandbox export (format must be \"{EXPORT_FORMAT}\")"
-        ));
-    }
-    match doc.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v <= u64::from(EXPORT_VERSION) && v >= 1 => {}
-        _ => {
-            return Err(format!(
-                "unsupported sandbox export version (this Dynaplay reads 1 to {EXPORT_VERSION})"
-            ))
-        }
-    }
-    let strings = |field: &str| -> Result<BTreeMap<String, String>, String> {
-        let mut out = BTreeMap::new();
-        for (k, v) in doc
-            .get(field)
-            .and_then(|m| m.as_object())
-            .into_iter()
-            .flatten()
-        {
-            let v = v
-                .as_str()
-                .ok_or_else(|| format!("{field}.{k} must be a string"))?;
-            out.insert(k.clone(), v.to_string());
-        }
-        Ok(out)
-    };
-    let mut snapshot = Snapshot {
-        tables: strings("tables")?,
-        streams: strings("streams")?,
-        backups: strings("backups")?,
-        continuous_backups: strings("continuousBackups")?,
-        ..Snapshot::default()
-    };
-    for (table, rows) in doc
-        .get("items")
-        .and_then(|m| m.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let entry = snapshot.items.entry(table.clone()).or_default();
-        for row in rows.as_array().into_iter().flatten() {
-            let key = row[0].as_str().and_then(from_hex);
-            match (key, row[1].as_str()) {
-                (Some(k), Some(v)) => {
-                    entry.insert(k, v.to_string());
-                }
-                _ => return Err(format!("items.{table} has a malformed row")),
-            }
-        }
-    }
-    for (stream, rows) in doc
-        .get("streamRecords")
-        .and_then(|m| m.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let entry = snapshot.stream_records.entry(stream.clone()).or_default();
-        for (k, v) in rows.as_object().into_iter().flatten() {
-            let v = v
-                .as_str()
-                .ok_or_else(|| format!("streamRecords.{stream} has a malformed row"))?;
-            entry.insert(k.clone(), v.to_string());
-        }
-    }
-    for (table, rows) in doc
-        .get("changes")
-        .and_then(|m| m.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let entry = snapshot.changes.entry(table.clone()).or_default();
-        for row in rows.as_array().into_iter().flatten() {
-            match (row[0].as_u64(), row[1].as_str()) {
-                (Some(k), Some(v)) => {
-                    entry.insert(k, v.to_string());
-                }
-                _ => return Err(format!("changes.{table} has a malformed row")),
-            }
-        }
-    }
-    let offset = doc
-        .get("clockOffsetMillis")
-        .and_then(|o| o.as_i64())
-        .unwrap_or(0);
+    let (snapshot, offset) = dynaplay_engine::sandbox_document::import(doc)?;
     // Refuse a document the engine cannot open before anything stored is replaced.
     let probe = Arc::new(Mutex::new(Queue {
         pending: Vec::new(),
@@ -751,59 +608,7 @@ pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), Strin
 
 /// The mutations that build `snapshot` from nothing (an import into a memory sandbox).
 pub(crate) fn snapshot_mutations(snapshot: &Snapshot) -> Vec<Mutation> {
-    let mut batch = Vec::new();
-    for (table, definition) in &snapshot.tables {
-        batch.push(Mutation::PutTable {
-            table: table.clone(),
-            definition: definition.clone(),
-        });
-    }
-    for (table, rows) in &snapshot.items {
-        for (key, item) in rows {
-            batch.push(Mutation::PutItem {
-                table: table.clone(),
-                key: key.clone(),
-                item: item.clone(),
-            });
-        }
-    }
-    for (stream, definition) in &snapshot.streams {
-        batch.push(Mutation::PutStream {
-            stream: stream.clone(),
-            definition: definition.clone(),
-        });
-    }
-    for (stream, rows) in &snapshot.stream_records {
-        for (sequence, record) in rows {
-            batch.push(Mutation::PutStreamRecord {
-                stream: stream.clone(),
-                sequence: sequence.clone(),
-                record: record.clone(),
-            });
-        }
-    }
-    for (arn, backup) in &snapshot.backups {
-        batch.push(Mutation::PutBackup {
-            arn: arn.clone(),
-            backup: backup.clone(),
-        });
-    }
-    for (table, settings) in &snapshot.continuous_backups {
-        batch.push(Mutation::PutContinuousBackups {
-            table: table.clone(),
-            settings: settings.clone(),
-        });
-    }
-    for (table, rows) in &snapshot.changes {
-        for (seq, change) in rows {
-            batch.push(Mutation::PutChange {
-                table: table.clone(),
-                seq: *seq,
-                change: change.clone(),
-            });
-        }
-    }
-    batch
+    snapshot.rows().collect()
 }
 
 fn reject(message: String) -> JsValue {
@@ -961,7 +766,7 @@ impl Sandbox {
             .map_err(reject)
     }
 
-    /// The whole sandbox as a JSON text (format "dynaplay-sandbox", version 1).
+    /// The whole sandbox as a JSON text (format "dynaplay-sandbox", `EXPORT_VERSION`).
     #[wasm_bindgen(js_name = exportSandbox)]
     pub async fn export_sandbox(&self) -> Result<String, JsValue> {
         Self::settle(&self.state).await.map_err(reject)?;

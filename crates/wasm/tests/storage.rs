@@ -198,7 +198,7 @@ async fn a_newer_format_is_refused() {
     let name = unique("newer");
     import_raw_dump(
         name.clone(),
-        r#"{"format": 2, "stores": {"meta": [["format", 2]]}}"#.to_string(),
+        r#"{"format": 3, "stores": {"meta": [["format", 3]]}}"#.to_string(),
     )
     .await
     .expect("plant");

@@ -175,6 +175,9 @@ pub fn commit_writes_as(
         &writes,
         engine.clock.now_millis(),
     );
+    // A write to a global table goes to its other replicas later (see `global_tables`): the
+    // queued copies and the key's stamp are stored in the same batch.
+    let replication = engine.plan_replication(&writes);
     if engine.storage.persistent() {
         let mut mutations = Vec::with_capacity(writes.len() + records.len());
         for (table_name, key, item) in &writes {
@@ -209,13 +212,13 @@ pub fn commit_writes_as(
             });
         }
         mutations.extend(changes.mutations());
+        mutations.extend(replication.mutations(&engine.global));
         engine
             .storage
             .commit(&mutations)
             .map_err(|e| ApiError::internal(format!("The write could not be made durable: {e}")))?;
     }
-    // A write to a global table goes to its other replicas later (see `global_tables`).
-    engine.capture_replication(&writes);
+    replication.apply(&mut engine.global);
     for (table_name, key, item) in writes {
         let table = engine
             .tables
