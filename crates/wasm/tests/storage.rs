@@ -1,7 +1,8 @@
 //! The IndexedDB storage in a real browser (headless Chromium): what a sandbox writes comes back
 //! after a reopen, data in format version 1 (the fixture `fixtures/idb-v1.json`, a raw dump of the
-//! stores) still opens, a newer format is refused rather than misread, and a failed write is
-//! answered with InternalServerError and leaves neither memory nor IndexedDB changed.
+//! stores) still opens (and becomes version 2), a newer format is refused rather than misread, a
+//! failed write is answered with InternalServerError and leaves neither memory nor IndexedDB
+//! changed, and the global tables simulation's queue, stamps and conflicts survive a reopen.
 #![cfg(target_arch = "wasm32")]
 
 use dynaplay_wasm::sandbox::{import_raw_dump, open_sandbox, raw_dump, Sandbox};
@@ -157,7 +158,7 @@ async fn format_version_1_data_still_opens() {
     )
     .await
     .expect("plant the fixture");
-    let db = open_sandbox(Some(name), true).await.expect("open");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
     assert_eq!(db.persistence(), "indexeddb");
     let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
     assert_eq!(scan["Count"], 2);
@@ -190,6 +191,17 @@ async fn format_version_1_data_still_opens() {
     .await;
     let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
     assert_eq!(scan["Count"], 3);
+    // Opening upgraded it: the version 2 stores exist (empty) and the format says 2.
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
+    assert_eq!(dump["stores"]["replications"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["conflicts"], serde_json::json!([]));
+    let format = dump["stores"]["meta"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r[0] == "format"))
+        .map(|r| r[1].clone());
+    assert_eq!(format, Some(serde_json::json!(2.0)));
 }
 
 // A database saved by a newer Dynaplay is not misread: the sandbox opens in memory and says why.
@@ -309,7 +321,7 @@ async fn the_raw_dump_lists_every_store() {
     db.close();
     let text = raw_dump(name).await.expect("dump");
     let dump: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(dump["format"], 1);
+    assert_eq!(dump["format"], 2);
     let stores: Vec<&str> = dump["stores"]
         .as_object()
         .map(|s| s.keys().map(String::as_str).collect())
@@ -324,7 +336,10 @@ async fn the_raw_dump_lists_every_store() {
             "stream_records",
             "backups",
             "continuous_backups",
-            "changes"
+            "changes",
+            "replications",
+            "replica_stamps",
+            "conflicts"
         ]
     );
     web_sys_log(&text);
@@ -374,4 +389,204 @@ async fn an_import_replaces_everything_and_persists() {
         export_without_clock(&exported),
         export_without_clock(&after)
     );
+}
+
+const GLOBAL_TABLES: &str = "DynaplayGlobalTablesSimulation";
+
+fn rows(dump: &serde_json::Value, store: &str) -> usize {
+    dump["stores"][store].as_array().map_or(0, Vec::len)
+}
+
+// The issue this layout change fixes: a write still inside its replication delay when the tab
+// closes is a row of its own (`replications`), written in the same transaction as the item, so
+// the reopened sandbox delivers it once the clock passes its due time, and the delivery takes the
+// row away again. The key's last-writer stamp and the delay setting are rows too.
+#[wasm_bindgen_test]
+async fn a_pending_replication_survives_a_reopen() {
+    let name = unique("replication");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    ok(
+        &db,
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Music",
+            "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )
+    .await;
+    ok(
+        &db,
+        "UpdateTable",
+        serde_json::json!({"TableName": "Music",
+                           "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}),
+    )
+    .await;
+    ok(
+        &db,
+        &format!("{GLOBAL_TABLES}.Configure"),
+        serde_json::json!({"ReplicationDelayMillis": 60000}),
+    )
+    .await;
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({"TableName": "Music", "Item": {"Artist": {"S": "Ada"}}}),
+    )
+    .await;
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "replications"), 1, "{dump}");
+    assert_eq!(rows(&dump, "replica_stamps"), 1, "{dump}");
+
+    let again = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["ReplicationDelayMillis"], 60000);
+    let pending = described["PendingReplications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(pending.len(), 1, "{described}");
+    assert_eq!(
+        pending[0]["Key"],
+        serde_json::json!({"Artist": {"S": "Ada"}})
+    );
+    assert_eq!(pending[0]["ToRegion"], "eu-west-1");
+    again.advance_clock(60000.0).await.expect("advance");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["ReplicatedWrites"], 1);
+    let doc = export_without_clock(&again.export_sandbox().await.expect("export"));
+    assert_eq!(
+        doc["items"]["Music@eu-west-1"].as_array().map(Vec::len),
+        Some(1)
+    );
+    again.close();
+
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "replications"), 0, "{dump}");
+    assert_eq!(
+        rows(&dump, "replica_stamps"),
+        2,
+        "a stamp in each region: {dump}"
+    );
+    let third = open_sandbox(Some(name), true).await.expect("reopen");
+    let described = ok(
+        &third,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["ReplicatedWrites"], 1);
+}
+
+// A conflict needs writes in two regions, which a sandbox page cannot send yet; the engine makes
+// one here, its export is imported into an IndexedDB sandbox (`replace`), and a reopen must list
+// the same conflict and go on delivering the write that was still on its way.
+#[wasm_bindgen_test]
+async fn imported_conflicts_and_queue_survive_a_reopen() {
+    use dynaplay_engine::{sandbox_document, Engine, EngineConfig, ManualClock, MemoryStorage};
+    use std::sync::{Arc, Mutex};
+
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let clock = Arc::new(ManualClock::new(js_sys::Date::now() as i64));
+    let mut engine = Engine::open(
+        EngineConfig::default(),
+        Box::new(clock.clone()),
+        Box::new(storage.clone()),
+    )
+    .expect("opens");
+    let call = |engine: &mut Engine, region: &str, op: &str, body: serde_json::Value| {
+        let response = engine.dispatch_in_region(region, op, &body.to_string());
+        assert_eq!(response.status, 200, "{op}: {}", response.body);
+        serde_json::from_str::<serde_json::Value>(&response.body).unwrap_or_default()
+    };
+    call(
+        &mut engine,
+        "us-east-1",
+        "CreateTable",
+        serde_json::json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
+               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    call(
+        &mut engine,
+        "us-east-1",
+        "UpdateTable",
+        serde_json::json!({"TableName": "Music", "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}),
+    );
+    let put = |engine: &mut Engine, region: &str, pk: &str, v: &str| {
+        call(
+            engine,
+            region,
+            "PutItem",
+            serde_json::json!({"TableName": "Music", "Item": {"pk": {"S": pk}, "v": {"S": v}}}),
+        );
+    };
+    put(&mut engine, "us-east-1", "k", "first-us");
+    clock.advance(100);
+    put(&mut engine, "eu-west-1", "k", "later-eu");
+    clock.advance(1000);
+    call(
+        &mut engine,
+        "us-east-1",
+        "GlobalTables.Describe",
+        serde_json::json!({}),
+    );
+    put(&mut engine, "us-east-1", "p", "pending");
+    let before = call(
+        &mut engine,
+        "us-east-1",
+        "GlobalTables.Describe",
+        serde_json::json!({}),
+    );
+    assert_eq!(before["Conflicts"].as_array().map(Vec::len), Some(1));
+    let snapshot = dynaplay_engine::Storage::load(&storage).expect("loads");
+    let doc = sandbox_document::export(&snapshot, 0).to_string();
+
+    let name = unique("conflicts");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    db.import_sandbox(doc).await.expect("import");
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["Conflicts"], before["Conflicts"]);
+    assert_eq!(
+        described["PendingReplications"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // The engine above ran 1.1 s ahead of the browser's clock; this passes the write's due time.
+    again.advance_clock(5000.0).await.expect("advance");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["Conflicts"], before["Conflicts"]);
+    let doc = export_without_clock(&again.export_sandbox().await.expect("export"));
+    let replica_items = doc["items"]["Music@eu-west-1"].as_array().map(Vec::len);
+    assert_eq!(replica_items, Some(2), "k and p in eu-west-1: {doc}");
 }
