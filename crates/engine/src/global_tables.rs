@@ -436,6 +436,14 @@ impl Engine {
             self.drop_replication(&r, None);
             return;
         };
+        // A queued write read back from an imported document is checked like any stored item:
+        // one whose item is not stored under its own key would corrupt the replica, so it goes.
+        if let Some(item) = &r.item {
+            if table.key_of_request(&table.key_item(item)).ok().as_ref() != Some(&r.key) {
+                self.drop_replication(&r, None);
+                return;
+            }
+        }
         let held = table.get(&r.key).cloned();
         let current = self
             .global

@@ -312,3 +312,56 @@ fn a_version_1_document_still_loads() {
     let reread = sandbox_document::import(&again).expect("re-imports").0;
     assert_eq!(reread, snapshot);
 }
+
+/// Why: a sandbox document is untrusted (share links, files). A queued write whose item does not
+/// match its key would store an item under another item's key; it is dropped at delivery instead,
+/// and one that is not a record at all refuses the whole document at open.
+#[test]
+fn a_tampered_queued_write_is_dropped_or_refused() {
+    let (storage, clock, mut engine) = global_table();
+    put(&mut engine, US, "a", "1");
+    drop(engine);
+    let snapshot = storage.lock().expect("lock").load().expect("loads");
+    let mut doc = sandbox_document::export(&snapshot, 0);
+    let record = doc["replications"][0][1]
+        .as_str()
+        .expect("a record")
+        .to_string();
+    let mut tampered: Value = serde_json::from_str(&record).expect("JSON");
+    tampered["item"] = json!({"pk": {"S": "not-a"}, "v": {"S": "evil"}});
+    doc["replications"][0][1] = Value::String(tampered.to_string());
+    let (imported, _) = sandbox_document::import(&doc).expect("the document's shape is fine");
+    let mut copy = MemoryStorage::new();
+    copy.commit(&imported.rows().collect::<Vec<_>>())
+        .expect("commits");
+    let copy = Arc::new(Mutex::new(copy));
+    let mut engine = open(&copy, &clock);
+    clock.advance(1000);
+    assert_eq!(read(&mut engine, EU, "a"), None);
+    assert_eq!(read(&mut engine, EU, "not-a"), None);
+    assert_eq!(describe(&mut engine)["PendingReplications"], json!([]));
+    assert!(copy
+        .lock()
+        .expect("lock")
+        .load()
+        .expect("loads")
+        .replications
+        .is_empty());
+
+    doc["replications"][0][1] = Value::String("{\"due\": \"soon\"}".into());
+    let (imported, _) = sandbox_document::import(&doc).expect("the document's shape is fine");
+    let mut bad = MemoryStorage::new();
+    bad.commit(&imported.rows().collect::<Vec<_>>())
+        .expect("commits");
+    let refused = Engine::open(
+        EngineConfig::default(),
+        Box::new(clock.clone()),
+        Box::new(bad),
+    )
+    .err()
+    .map(|e| e.to_string());
+    assert_eq!(
+        refused.as_deref(),
+        Some("stored replicated write 0 is unreadable")
+    );
+}
