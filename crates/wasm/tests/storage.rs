@@ -1,8 +1,9 @@
 //! The IndexedDB storage in a real browser (headless Chromium): what a sandbox writes comes back
-//! after a reopen, data in format version 1 (the fixture `fixtures/idb-v1.json`, a raw dump of the
-//! stores) still opens (and becomes version 2), a newer format is refused rather than misread, a
-//! failed write is answered with InternalServerError and leaves neither memory nor IndexedDB
-//! changed, and the global tables simulation's queue, stamps and conflicts survive a reopen.
+//! after a reopen, data in format versions 1 and 2 (the fixtures `fixtures/idb-v<N>.json`, raw
+//! dumps of the stores) still opens (version 1 becoming version 2), a newer format is refused
+//! rather than misread, a failed write is answered with InternalServerError and leaves neither
+//! memory nor IndexedDB changed, and the global tables simulation's queue, stamps and conflicts
+//! survive a reopen.
 #![cfg(target_arch = "wasm32")]
 
 use dynaplay_wasm::sandbox::{import_raw_dump, open_sandbox, raw_dump, Sandbox};
@@ -589,4 +590,49 @@ async fn imported_conflicts_and_queue_survive_a_reopen() {
     let doc = export_without_clock(&again.export_sandbox().await.expect("export"));
     let replica_items = doc["items"]["Music@eu-west-1"].as_array().map(Vec::len);
     assert_eq!(replica_items, Some(2), "k and p in eu-west-1: {doc}");
+}
+
+// Data saved by format version 2 (a raw dump: a global table whose replica in eu-west-1 holds a
+// settled conflict, two writes queued under a one-day delay, one imported and one written by the
+// page, their stamps and the settings row) must open in every later version, list the conflict,
+// keep the delay, and deliver the queued writes once their time has passed.
+#[wasm_bindgen_test]
+async fn format_version_2_data_still_opens() {
+    let name = unique("fixture-v2");
+    import_raw_dump(
+        name.clone(),
+        include_str!("fixtures/idb-v2.json").to_string(),
+    )
+    .await
+    .expect("plant the fixture");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    let describe = format!("{GLOBAL_TABLES}.Describe");
+    let described = ok(&db, &describe, serde_json::json!({})).await;
+    assert_eq!(described["ReplicationDelayMillis"], 86_400_000);
+    let conflicts = described["Conflicts"].clone();
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(1), "{described}");
+    assert_eq!(conflicts[0]["Key"], serde_json::json!({"pk": {"S": "k"}}));
+    assert_eq!(conflicts[0]["Winner"]["Item"]["v"]["S"], "later-eu");
+    // Two days on, whenever this runs, both queued writes are due.
+    db.advance_clock(2.0 * 86_400_000.0).await.expect("advance");
+    let described = ok(&db, &describe, serde_json::json!({})).await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["ReplicatedWrites"], 3);
+    assert_eq!(described["Conflicts"], conflicts);
+    let doc = export_without_clock(&db.export_sandbox().await.expect("export"));
+    let mut replica: Vec<String> = doc["items"]["Music@eu-west-1"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|row| row[1].as_str())
+        .filter_map(|item| serde_json::from_str::<serde_json::Value>(item).ok())
+        .filter_map(|item| item["v"]["S"].as_str().map(str::to_string))
+        .collect();
+    replica.sort();
+    assert_eq!(replica, ["from-the-page", "later-eu", "pending"]);
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "replications"), 0, "{dump}");
 }
