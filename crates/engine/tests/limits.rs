@@ -4,8 +4,10 @@
 //! partition key 2048 bytes, sort key 1024 bytes, attribute names under 64 KB and key attribute
 //! names 255, numbers of 38 digits between 1E-130 and 9.99…E+125, 32 levels of nesting, 4 KB
 //! expressions, IN with 100 operands, 300 operators, BatchWriteItem 25, BatchGetItem 100,
-//! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`), and, for the
-//! message texts, the golden cases and answers captured from DynamoDB.
+//! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`, placeholders
+//! of 255 bytes, 2 MB of ExpressionAttributeNames/Values, 4 MB per transaction, 16 MB per
+//! BatchGetItem answer), and, for the message texts, the golden cases, answers captured from
+//! DynamoDB and, where no capture was found, DynamoDB Local's texts (each test says which).
 
 use std::sync::Arc;
 
@@ -600,4 +602,217 @@ fn table_names() {
         &json!({"TableName": "t".repeat(255), "Key": {"id": {"S": "x"}}}),
     );
     assert_eq!((status, body), (200, json!({})));
+}
+
+// Why: a placeholder (`#name`, `:value`, prefix included) is at most 255 bytes, checked before
+// its syntax; DynamoDB Local's message names the size for names only (see
+// expr/substitution_limits.rs for where the texts come from).
+#[test]
+fn placeholder_length_255() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "p"}, "a": {"N": "1"}}}),
+    );
+    let name_at = format!("#{}", "n".repeat(254));
+    let name_over = format!("#{}", "n".repeat(255));
+    let get = |placeholder: &str| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "p"}}, "ProjectionExpression": placeholder,
+            "ExpressionAttributeNames": {placeholder: "a"}})
+    };
+    let got = ok(&mut e, "GetItem", get(&name_at));
+    assert_eq!(got["Item"], json!({"a": {"N": "1"}}));
+    refused(
+        &mut e,
+        "GetItem",
+        get(&name_over),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 256",
+    );
+    // Bytes, not characters: 128 two-byte characters after '#' are 257 bytes, and the length
+    // is reported before the syntax error the 'é's would be.
+    refused(
+        &mut e,
+        "GetItem",
+        get(&format!("#{}", "é".repeat(128))),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 257",
+    );
+    let value_at = format!(":{}", "v".repeat(254));
+    let value_over = format!(":{}", "v".repeat(255));
+    let scan = |placeholder: &str| {
+        json!({"TableName": "Hash", "FilterExpression": format!("a = {placeholder}"),
+            "ExpressionAttributeValues": {placeholder: {"N": "1"}}})
+    };
+    let got = ok(&mut e, "Scan", scan(&value_at));
+    assert_eq!(got["Count"], 1);
+    refused(
+        &mut e,
+        "Scan",
+        scan(&value_over),
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;",
+    );
+    // The same check guards every operation that reads the maps, TransactWriteItems included.
+    let (status, body) = call(
+        &mut e,
+        "TransactWriteItems",
+        &json!({"TransactItems": [{"ConditionCheck": {"TableName": "Hash", "Key": {"pk": {"S": "p"}},
+            "ConditionExpression": format!("a = {value_over}"),
+            "ExpressionAttributeValues": {value_over.clone(): {"N": "1"}}}}]}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"
+    );
+}
+
+/// `count` ExpressionAttributeNames (`#a0`, `#a1`, ...) whose keys and names add up to exactly
+/// `total` bytes, each name at most 65,535 bytes, and a projection that uses them all.
+fn names_of_total(total: usize, count: usize) -> (serde_json::Map<String, Value>, String) {
+    let keys: Vec<String> = (0..count).map(|i| format!("#a{i}")).collect();
+    let mut left = total - keys.iter().map(String::len).sum::<usize>();
+    let mut names = serde_json::Map::new();
+    for (i, key) in keys.iter().enumerate() {
+        // Spread what is left so that no name passes the attribute-name limit.
+        let len = left.div_ceil(count - i);
+        assert!((1..=65_535).contains(&len), "{len}");
+        names.insert(
+            key.clone(),
+            json!(format!("{i}{}", "x".repeat(len - i.to_string().len()))),
+        );
+        left -= len;
+    }
+    (names, keys.join(", "))
+}
+
+// Why: ExpressionAttributeNames and ExpressionAttributeValues hold at most 2 MB (2,097,152
+// bytes) each and together, keys included; a value counts by the item-size rules.
+#[test]
+fn substitution_maps_2_mb() {
+    const LIMIT: usize = 2 * 1024 * 1024;
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "p"}, "a": {"S": "x"}}}),
+    );
+    let get = |names: serde_json::Map<String, Value>, projection: String| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "p"}}, "ProjectionExpression": projection,
+            "ExpressionAttributeNames": names})
+    };
+    let (names, projection) = names_of_total(LIMIT, 40);
+    ok(&mut e, "GetItem", get(names, projection));
+    let (names, projection) = names_of_total(LIMIT + 1, 40);
+    refused(
+        &mut e,
+        "GetItem",
+        get(names, projection),
+        "ExpressionAttributeNames exceeds max size",
+    );
+
+    // One value: ":v" (2 bytes) and a string of the rest.
+    let scan = |bytes: usize| {
+        json!({"TableName": "Hash", "FilterExpression": "a = :v",
+            "ExpressionAttributeValues": {":v": {"S": "x".repeat(bytes - 2)}}})
+    };
+    let got = ok(&mut e, "Scan", scan(LIMIT));
+    assert_eq!(got["Count"], 0);
+    refused(
+        &mut e,
+        "Scan",
+        scan(LIMIT + 1),
+        "ExpressionAttributeValues exceeds max size",
+    );
+
+    // Each map under 2 MB, both together at and over it.
+    let both = |bytes: usize| {
+        let (names, projection) = names_of_total(LIMIT / 2, 20);
+        json!({"TableName": "Hash", "FilterExpression": "a = :v", "ProjectionExpression": projection,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":v": {"S": "x".repeat(bytes - LIMIT / 2 - 2)}}})
+    };
+    ok(&mut e, "Scan", both(LIMIT));
+    refused(
+        &mut e,
+        "Scan",
+        both(LIMIT + 1),
+        "Combined size of ExpressionAttributeNames and ExpressionAttributeValues exceeds max size",
+    );
+}
+
+// Why: the items of one transaction add up to at most 4 MB (4,194,304 bytes): ten 400 KB items
+// and one of 98,304 bytes fit; one byte more is refused before anything is written, and
+// TransactGetItems reading those items is held to the same sum.
+#[test]
+fn transactions_4_mb() {
+    const LIMIT: usize = 4 * 1024 * 1024;
+    const TOO_LARGE: &str = "The aggregate size of the items in the transaction cannot exceed 4 MB";
+    let mut e = engine();
+    let last = LIMIT - 10 * 409_600;
+    let puts = |last_size: usize| {
+        let items: Vec<Value> = (0..11)
+            .map(|i| {
+                let size = if i == 10 { last_size } else { 409_600 };
+                json!({"Put": {"TableName": "Hash", "Item": item_of_size(&format!("t{i:02}"), size)}})
+            })
+            .collect();
+        json!({"TransactItems": items})
+    };
+    refused(&mut e, "TransactWriteItems", puts(last + 1), TOO_LARGE);
+    let (status, body) = call(
+        &mut e,
+        "Scan",
+        &json!({"TableName": "Hash", "Select": "COUNT"}),
+    );
+    assert_eq!(
+        (status, body["Count"].as_u64()),
+        (200, Some(0)),
+        "nothing written"
+    );
+    ok(&mut e, "TransactWriteItems", puts(last));
+
+    let gets = json!({"TransactItems": (0..11).map(|i| json!({"Get": {"TableName": "Hash",
+        "Key": {"pk": {"S": format!("t{i:02}")}}}})).collect::<Vec<_>>()});
+    let got = ok(&mut e, "TransactGetItems", gets.clone());
+    assert_eq!(got["Responses"].as_array().map(Vec::len), Some(11));
+    // The last item grows by a byte: the same reads now add up to one byte over.
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("t10", last + 1)}),
+    );
+    refused(&mut e, "TransactGetItems", gets, TOO_LARGE);
+}
+
+// Why: one BatchGetItem answers at most 16 MB (16,777,216 bytes) of items; the keys whose items
+// do not fit come back under UnprocessedKeys, to be asked for again.
+#[test]
+fn batch_get_16_mb() {
+    const LIMIT: usize = 16 * 1024 * 1024;
+    let mut e = engine();
+    // Forty 400 KB items and a forty-first of the rest make exactly 16 MB.
+    let last = LIMIT - 40 * 409_600;
+    for i in 0..41 {
+        let size = if i == 40 { last } else { 409_600 };
+        ok(
+            &mut e,
+            "PutItem",
+            json!({"TableName": "Hash", "Item": item_of_size(&format!("g{i:02}"), size)}),
+        );
+    }
+    let request = json!({"RequestItems": {"Hash": {"Keys": (0..41).map(|i| json!({"pk": {"S": format!("g{i:02}")}})).collect::<Vec<_>>()}}});
+    let got = ok(&mut e, "BatchGetItem", request.clone());
+    assert_eq!(got["Responses"]["Hash"].as_array().map(Vec::len), Some(41));
+    assert_eq!(got["UnprocessedKeys"], json!({}));
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("g40", last + 1)}),
+    );
+    let got = ok(&mut e, "BatchGetItem", request);
+    assert_eq!(got["Responses"]["Hash"].as_array().map(Vec::len), Some(40));
+    assert_eq!(
+        got["UnprocessedKeys"],
+        json!({"Hash": {"Keys": [{"pk": {"S": "g40"}}]}})
+    );
 }
