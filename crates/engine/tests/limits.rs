@@ -6,8 +6,9 @@
 //! expressions, IN with 100 operands, 300 operators, BatchWriteItem 25, BatchGetItem 100,
 //! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`, placeholders
 //! of 255 bytes, 2 MB of ExpressionAttributeNames/Values, 4 MB per transaction, 16 MB per
-//! BatchGetItem answer), and, for the message texts, the golden cases, answers captured from
-//! DynamoDB and, where no capture was found, DynamoDB Local's texts (each test says which).
+//! BatchGetItem answer, document paths of 32 elements), and, for the message texts, the golden
+//! cases, answers captured from DynamoDB and, where no capture was found, DynamoDB Local's texts
+//! (each test says which).
 
 use std::sync::Arc;
 
@@ -336,6 +337,45 @@ fn nesting_depth_32() {
         "PutItem",
         json!({"TableName": "Hash", "Item": {"pk": {"S": "d"}, "deep": nested(32)}}),
         "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+    );
+}
+
+// Why: a document path in an expression has at most 32 elements, enough to reach the deepest
+// scalar an item may hold (an attribute and 31 documents around it); one more is refused.
+#[test]
+fn document_path_depth_32() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "d"}, "deep": nested(31)}}),
+    );
+    // `nested` wraps from the inside out, so the outermost document is the last one it made.
+    let mut path = String::from("deep");
+    for i in (0..31).rev() {
+        path.push_str(if i % 2 == 0 { ".m" } else { "[0]" });
+    }
+    let get = |projection: &str| json!({"TableName": "Hash", "Key": {"pk": {"S": "d"}}, "ProjectionExpression": projection});
+    let got = ok(&mut e, "GetItem", get(&path));
+    assert_eq!(got["Item"], json!({"deep": nested(31)}));
+    refused(
+        &mut e,
+        "GetItem",
+        get(&format!("{path}.x")),
+        "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33",
+    );
+    // Conditions and updates read paths the same way.
+    refused(
+        &mut e,
+        "UpdateItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "d"}}, "UpdateExpression": format!("REMOVE {path}[0]")}),
+        "Invalid UpdateExpression: The document path has too many nesting levels; nesting levels: 33",
+    );
+    refused(
+        &mut e,
+        "Scan",
+        json!({"TableName": "Hash", "FilterExpression": format!("attribute_exists({path}.x)")}),
+        "Invalid FilterExpression: The document path has too many nesting levels; nesting levels: 33",
     );
 }
 
