@@ -480,6 +480,32 @@ fn in_operands_and_operator_count() {
     );
 }
 
+// Why: the Developer Guide states the 300 for UpdateExpression; the `=` of SET is not an
+// operator, each `+` is. (A SET value takes one `+` or `-`, so 300 take 300 actions.)
+#[test]
+fn update_expression_operator_count() {
+    let mut e = engine();
+    let update = |operators: usize| {
+        let actions: Vec<String> = (0..operators).map(|i| format!("a{i}=:v+:v")).collect();
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "o"}},
+            "UpdateExpression": format!("SET {}", actions.join(",")),
+            "ExpressionAttributeValues": {":v": {"N": "1"}}})
+    };
+    ok(&mut e, "UpdateItem", update(300));
+    let got = ok(
+        &mut e,
+        "GetItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "o"}}}),
+    );
+    assert_eq!(got["Item"]["a299"], json!({"N": "2"}));
+    refused(
+        &mut e,
+        "UpdateItem",
+        update(301),
+        "Invalid UpdateExpression: The expression contains too many operators; operator count: 301",
+    );
+}
+
 // Why: BatchWriteItem takes 25 requests, BatchGetItem 100 keys, TransactWriteItems and
 // TransactGetItems 100 actions.
 #[test]
