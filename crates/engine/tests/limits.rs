@@ -6,9 +6,9 @@
 //! expressions, IN with 100 operands, 300 operators, BatchWriteItem 25, BatchGetItem 100,
 //! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`, placeholders
 //! of 255 bytes, 2 MB of ExpressionAttributeNames/Values, 4 MB per transaction, 16 MB per
-//! BatchGetItem answer, document paths of 32 elements), and, for the message texts, the golden
-//! cases, answers captured from DynamoDB and, where no capture was found, DynamoDB Local's texts
-//! (each test says which).
+//! BatchGetItem answer, document paths of 32 elements, 20 GSIs, 5 LSIs, 100 projected attributes,
+//! 50 tags), and, for the message texts, the golden cases, answers captured from DynamoDB and,
+//! where no capture was found, DynamoDB Local's texts (each test says which).
 
 use std::sync::Arc;
 
@@ -881,4 +881,112 @@ fn batch_get_16_mb() {
         got["UnprocessedKeys"],
         json!({"Hash": {"Keys": [{"pk": {"S": "g40"}}]}})
     );
+}
+
+/// A CreateTable of `Wide` (keys pk, sk) with the given secondary indexes and tags.
+fn wide_table(gsis: Vec<Value>, lsis: Vec<Value>, tags: usize) -> Value {
+    let mut request = json!({"TableName": "Wide", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]});
+    if !gsis.is_empty() {
+        request["GlobalSecondaryIndexes"] = json!(gsis);
+    }
+    if !lsis.is_empty() {
+        request["LocalSecondaryIndexes"] = json!(lsis);
+    }
+    if tags > 0 {
+        request["Tags"] = json!((0..tags)
+            .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+            .collect::<Vec<_>>());
+    }
+    request
+}
+
+/// `n` indexes named `{prefix}00`.. keyed (pk, sk), each projecting `include` non-key attributes
+/// of its own (KEYS_ONLY when 0).
+fn indexes(prefix: &str, n: usize, include: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let projection = if include == 0 {
+                json!({"ProjectionType": "KEYS_ONLY"})
+            } else {
+                json!({"ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": (0..include).map(|j| format!("{prefix}{i}a{j}")).collect::<Vec<_>>()})
+            };
+            json!({"IndexName": format!("{prefix}{i:02}"), "Projection": projection,
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]})
+        })
+        .collect()
+}
+
+/// The exception's name (`__type` after the `#`) and message of a refused request.
+fn refused_with(engine: &mut Engine, op: &str, request: Value) -> (String, String) {
+    let (status, body) = call(engine, op, &request);
+    assert_eq!(status, 400, "{op} over the limit was accepted");
+    let kind = body["__type"].as_str().unwrap_or_default();
+    (
+        kind.rsplit('#').next().unwrap_or_default().to_string(),
+        body["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+// Why: a table has at most 20 global and 5 local secondary indexes, 100 projected non-key
+// attributes across all of them, and 50 tags; each limit is accepted and one more is refused.
+#[test]
+fn indexes_projections_and_tags() {
+    let mut e = engine();
+    let create = |e: &mut Engine, request: Value| {
+        ok(e, "CreateTable", request);
+        ok(e, "DeleteTable", json!({"TableName": "Wide"}));
+    };
+    create(&mut e, wide_table(indexes("g", 20, 0), vec![], 0));
+    assert_eq!(
+        refused_with(&mut e, "CreateTable", wide_table(indexes("g", 21, 0), vec![], 0)),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20".into()
+        )
+    );
+    create(&mut e, wide_table(vec![], indexes("l", 5, 0), 0));
+    assert_eq!(
+        refused_with(&mut e, "CreateTable", wide_table(vec![], indexes("l", 6, 0), 0)),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5".into()
+        )
+    );
+    // 100 projected attributes over two indexes (a GSI and an LSI count alike), then 101.
+    create(
+        &mut e,
+        wide_table(indexes("g", 1, 50), indexes("l", 1, 50), 0),
+    );
+    assert_eq!(
+        refused_with(
+            &mut e,
+            "CreateTable",
+            wide_table(indexes("g", 1, 51), indexes("l", 1, 50), 0)
+        ),
+        (
+            "LimitExceededException".into(),
+            "One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100, provided: 101".into()
+        )
+    );
+    let too_many_tags = (
+        "LimitExceededException".to_string(),
+        "The number of tags exceeds the limit of 50".to_string(),
+    );
+    assert_eq!(
+        refused_with(&mut e, "CreateTable", wide_table(vec![], vec![], 51)),
+        too_many_tags
+    );
+    let created = ok(&mut e, "CreateTable", wide_table(vec![], vec![], 49));
+    let arn = created["TableDescription"]["TableArn"].clone();
+    let tag = |key: &str| json!({"ResourceArn": arn, "Tags": [{"Key": key, "Value": "v"}]});
+    ok(&mut e, "TagResource", tag("k49"));
+    assert_eq!(
+        refused_with(&mut e, "TagResource", tag("k50")),
+        too_many_tags
+    );
+    // Re-tagging an existing key adds no tag.
+    ok(&mut e, "TagResource", tag("k0"));
 }
