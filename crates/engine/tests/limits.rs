@@ -7,8 +7,9 @@
 //! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`, placeholders
 //! of 255 bytes, 2 MB of ExpressionAttributeNames/Values, 4 MB per transaction, 16 MB per
 //! BatchGetItem answer, document paths of 32 elements, 20 GSIs, 5 LSIs, 100 projected attributes,
-//! 50 tags), and, for the message texts, the golden cases, answers captured from DynamoDB and,
-//! where no capture was found, DynamoDB Local's texts (each test says which).
+//! 50 tags, PartiQL statements of 8192 characters, 25 per batch and 100 per transaction), and,
+//! for the message texts, the golden cases, answers captured from DynamoDB and, where no
+//! capture was found, DynamoDB Local's texts (each test says which).
 
 use std::sync::Arc;
 
@@ -989,4 +990,64 @@ fn indexes_projections_and_tags() {
     );
     // Re-tagging an existing key adds no tag.
     ok(&mut e, "TagResource", tag("k0"));
+}
+
+// Why: a PartiQL statement is at most 8192 characters, BatchExecuteStatement takes 25
+// statements and ExecuteTransaction 100 (the API reference's constraints, which Coral reports).
+#[test]
+fn partiql_statement_and_batch_sizes() {
+    let mut e = engine();
+    let select = |size: usize| {
+        let text = r#"SELECT * FROM "Hash" WHERE pk = 'x'"#;
+        format!("{text}{}", " ".repeat(size - text.len()))
+    };
+    ok(
+        &mut e,
+        "ExecuteStatement",
+        json!({"Statement": select(8192)}),
+    );
+    let over = select(8193);
+    refused(
+        &mut e,
+        "ExecuteStatement",
+        json!({"Statement": over}),
+        &format!("1 validation error detected: Value '{over}' at 'statement' failed to satisfy constraint: Member must have length less than or equal to 8192"),
+    );
+    let inserts = |n: usize| {
+        (0..n)
+            .map(|i| json!({"Statement": format!(r#"INSERT INTO "Hash" VALUE {{'pk': 's{i}'}}"#)}))
+            .collect::<Vec<_>>()
+    };
+    let got = ok(
+        &mut e,
+        "BatchExecuteStatement",
+        json!({"Statements": inserts(25)}),
+    );
+    assert_eq!(got["Responses"].as_array().map(Vec::len), Some(25));
+    let (status, body) = call(
+        &mut e,
+        "BatchExecuteStatement",
+        &json!({"Statements": inserts(26)}),
+    );
+    assert_eq!((status, body["__type"].as_str()), (400, Some(VALIDATION)));
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("1 validation error detected: Value '")
+            && message.ends_with("' at 'statements' failed to satisfy constraint: Member must have length less than or equal to 25"),
+        "{message}"
+    );
+    let transaction = |n: usize| {
+        json!({"TransactStatements": (0..n)
+            .map(|i| json!({"Statement": format!(r#"INSERT INTO "Hash" VALUE {{'pk': 't{i}'}}"#)}))
+            .collect::<Vec<_>>()})
+    };
+    ok(&mut e, "ExecuteTransaction", transaction(100));
+    let (status, body) = call(&mut e, "ExecuteTransaction", &transaction(101));
+    assert_eq!((status, body["__type"].as_str()), (400, Some(VALIDATION)));
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("1 validation error detected: Value '")
+            && message.ends_with("' at 'transactStatements' failed to satisfy constraint: Member must have length less than or equal to 100"),
+        "{message}"
+    );
 }
