@@ -292,6 +292,11 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
         let home = engine.config_region().to_string();
         let target_region = signed_region(req).unwrap_or(home);
         catch_unwind(AssertUnwindSafe(|| {
+            // Built only for tests/panic_probe.rs: a way to panic where the engine would.
+            #[cfg(feature = "panic-probe")]
+            if req.headers.get("x-dynaplay-panic-probe").is_some() {
+                panic!("panic probe");
+            }
             engine.dispatch_in_region(&target_region, &operation, &text)
         }))
     };

@@ -231,11 +231,10 @@ fn apt(packages: &[&str]) -> Result<(), String> {
     run(apt_get(&args))
 }
 
-/// The server and the scaling example at opt-level 3 with unwinding: the workspace's release
-/// profile is opt-level "z" and panic=abort for the wasm's size, which is not how a native server
-/// would be built. A target directory of their own keeps the wasm builds' artifacts intact.
+/// The server and the scaling example with the workspace's `release` profile, the native one
+/// (opt-level 3, fat LTO, unwinding), in a target directory of their own.
 fn build_server() -> Result<(), String> {
-    let mut cmd = command(
+    run(command(
         "cargo",
         &[
             "build",
@@ -249,10 +248,7 @@ fn build_server() -> Result<(), String> {
             "--target-dir",
             SERVER_TARGET_DIR,
         ],
-    );
-    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
-        .env("CARGO_PROFILE_RELEASE_PANIC", "unwind");
-    run(cmd)
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ const STAGES: &[Stage] = &[
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                // The server's test-only panic-probe is linted too.
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",
@@ -58,6 +60,23 @@ const STAGES: &[Stage] = &[
     }),
     ("native tests", || {
         run(command("cargo", &["test", "--workspace", "--no-fail-fast"]))
+    }),
+    ("release server survives a panic", || {
+        // The release profile is the native server's: a panicking request must get a 500 from
+        // the process built with it, not kill it (tests/panic_probe.rs).
+        run(command(
+            "cargo",
+            &[
+                "test",
+                "--release",
+                "-p",
+                "dynaplay-server",
+                "--features",
+                "panic-probe",
+                "--test",
+                "panic_probe",
+            ],
+        ))
     }),
     ("fuzz targets, briefly (cargo-fuzz)", || {
         crate::fuzz::fuzz_all(crate::fuzz::TEST_SECONDS)
