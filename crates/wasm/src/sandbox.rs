@@ -836,12 +836,39 @@ impl Sandbox {
         }
     }
 
+    /// `dispatch` addressed to a simulated region of the global tables simulation (`eu-west-1`):
+    /// table names reach that region's replicas. The home region is plain `dispatch`.
+    #[wasm_bindgen(js_name = dispatchInRegion)]
+    pub async fn dispatch_in_region(
+        &self,
+        region: String,
+        target: String,
+        body: JsString,
+    ) -> JsValue {
+        let body = text_of(&body);
+        let result = Self::run(&self.state, |e| {
+            e.dispatch_target_in_region(&region, &target, &body)
+        })
+        .await;
+        match result {
+            Ok(response) => response_object(&response),
+            Err(message) => response_object(&internal_error(&message)),
+        }
+    }
+
     /// `dispatch` for a call forwarded from another tab, run at most once per `id`: a write's
     /// answer is stored as a receipt in the same IndexedDB transaction as the write, so when a
     /// call is resent after a hand-over (the old owner made it durable but closed before
     /// answering), the new owner answers from the receipt instead of running it again.
+    /// `region` is the simulated region the call was addressed to (absent: the home region).
     #[wasm_bindgen(js_name = dispatchOnce)]
-    pub async fn dispatch_once(&self, id: String, target: String, body: String) -> JsValue {
+    pub async fn dispatch_once(
+        &self,
+        id: String,
+        target: String,
+        body: String,
+        region: Option<String>,
+    ) -> JsValue {
         Self::ready(&self.state).await;
         let known = self.state.borrow().answered.get(&id).cloned();
         if let Some(response) = known {
@@ -855,7 +882,10 @@ impl Sandbox {
         let wrote = std::cell::Cell::new(false);
         let result = Self::run(&self.state, |e| {
             let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
-            let response = e.dispatch_target(&target, &body);
+            let response = match &region {
+                Some(region) => e.dispatch_target_in_region(region, &target, &body),
+                None => e.dispatch_target(&target, &body),
+            };
             if let Ok(mut q) = queue.lock() {
                 if q.pending.len() > before {
                     q.receipts.push((id.clone(), Some(receipt_text(&response))));
