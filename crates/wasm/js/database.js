@@ -168,7 +168,7 @@ class Database {
     switch (method) {
       // args[2], when present, is the simulated region the call is addressed to (global tables).
       case 'dispatch':
-        if (id) return s.dispatchOnce(id, args[0], args[1], args[2] ?? undefined);
+        if (id) return args[2] ? s.dispatchOnceInRegion(id, args[2], args[0], args[1]) : s.dispatchOnce(id, args[0], args[1]);
         return args[2] ? s.dispatchInRegion(args[2], args[0], args[1]) : s.dispatch(args[0], args[1]);
       case 'metrics': return Promise.resolve(s.metrics(args[0]) ?? null);
       case 'lifecycleMillis': return Promise.resolve(s.lifecycleMillis());
