@@ -600,6 +600,21 @@ pub struct Probe {
     pub region: Option<String>,
 }
 
+/// The reads a check needs: `probe_of`'s, plus for `conflict_logged` the table's description
+/// (a conflict counts only when detected since the table was created: the engine's conflict log
+/// outlives a deleted table, and a lesson started over must not pass on the old one).
+fn probes_of(kind: &CheckKind) -> Vec<Probe> {
+    let mut out: Vec<Probe> = probe_of(kind).into_iter().collect();
+    if let CheckKind::ConflictLogged { table } = kind {
+        out.push(Probe {
+            operation: "DescribeTable",
+            body: json!({ "TableName": table }),
+            region: None,
+        });
+    }
+    out
+}
+
 fn probe_of(kind: &CheckKind) -> Option<Probe> {
     let probe = |operation, body| {
         Some(Probe {
@@ -644,7 +659,7 @@ fn probe_of(kind: &CheckKind) -> Option<Probe> {
 /// The engine reads these checks need, each once.
 pub fn probes(checks: &[Check]) -> Vec<Probe> {
     let mut out: Vec<Probe> = Vec::new();
-    for probe in checks.iter().filter_map(|c| probe_of(&c.kind)) {
+    for probe in checks.iter().flat_map(|c| probes_of(&c.kind)) {
         if !out.contains(&probe) {
             out.push(probe);
         }
@@ -714,9 +729,10 @@ pub fn evaluate(checks: &[Check], snapshot: &Snapshot, attempts: &[Attempt]) -> 
 }
 
 fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> Outcome {
-    let answer = match probe_of(kind) {
-        Some(probe) => match snapshot.answer(&probe) {
-            Some(Ok(value)) => Some(value),
+    let mut answers = Vec::new();
+    for probe in probes_of(kind) {
+        match snapshot.answer(&probe) {
+            Some(Ok(value)) => answers.push(value),
             Some(Err(name)) => {
                 return fail(match name.as_str() {
                     "ResourceNotFoundException" => {
@@ -726,10 +742,9 @@ fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> 
                 })
             }
             None => return fail("Not checked yet."),
-        },
-        None => None,
-    };
-    let answer = answer.unwrap_or(&Value::Null);
+        }
+    }
+    let answer = answers.first().copied().unwrap_or(&Value::Null);
     match kind {
         CheckKind::TableExists {
             key_schema,
@@ -912,11 +927,22 @@ fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> 
             }
         }
         CheckKind::ConflictLogged { table } => {
+            // DescribeTable's CreationDateTime is epoch seconds (with a fraction).
+            let created = answers
+                .get(1)
+                .and_then(|d| d["Table"]["CreationDateTime"].as_f64())
+                .map_or(i64::MIN, |seconds| (seconds * 1000.0) as i64);
             let conflict = answer["Conflicts"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .find(|c| c["TableName"] == table.as_str());
+                .filter(|c| c["TableName"] == table.as_str())
+                .find(|c| {
+                    c["DetectedAt"]
+                        .as_str()
+                        .and_then(dynaplay_engine::time_format::parse_iso_millis)
+                        .is_some_and(|at| at >= created)
+                });
             match conflict {
                 Some(c) => pass(format!(
                     "The write from {} won over the one from {}.",
