@@ -245,6 +245,36 @@ impl Engine {
         }
     }
 
+    /// [`Engine::dispatch_target`] for a request addressed to `region` (the global tables
+    /// simulation; the browser runtime's `dispatchInRegion`). The home region, or a target the
+    /// engine does not serve, is answered exactly as `dispatch_target` answers it.
+    pub fn dispatch_target_in_region(
+        &mut self,
+        region: &str,
+        target: &str,
+        body: &str,
+    ) -> Response {
+        if region == self.config.region {
+            return self.dispatch_target(target, body);
+        }
+        let operation = match target.split_once('.') {
+            Some((DYNAMODB_TARGET, op)) if !op.contains('.') && !op.is_empty() => op.to_string(),
+            Some((STREAMS_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
+                format!("Streams.{op}")
+            }
+            Some((DAX_SIMULATION_TARGET, op)) if dax::OPERATIONS.contains(&op) => {
+                format!("Dax.{op}")
+            }
+            Some((global_tables::SIMULATION_TARGET, op))
+                if global_tables::OPERATIONS.contains(&op) =>
+            {
+                format!("GlobalTables.{op}")
+            }
+            _ => return self.dispatch_target(target, body),
+        };
+        self.dispatch_in_region(region, &operation, body)
+    }
+
     fn respond(result: Result<Value, ApiError>) -> Response {
         match result {
             Ok(value) => Response {

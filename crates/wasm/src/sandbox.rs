@@ -534,6 +534,61 @@ impl Sandbox {
         Ok(())
     }
 
+    /// `dispatchOnce`, in `region` when one is given (None: the home region).
+    async fn run_once(
+        &self,
+        id: String,
+        region: Option<String>,
+        target: String,
+        body: String,
+    ) -> JsValue {
+        Self::ready(&self.state).await;
+        let known = self.state.borrow().answered.get(&id).cloned();
+        if let Some(response) = known {
+            // The write may still be in flight here; answer once it is durable.
+            return match Self::settle(&self.state).await {
+                Ok(()) => response_object(&response),
+                Err(message) => response_object(&internal_error(&message)),
+            };
+        }
+        let queue = self.state.borrow().queue.clone();
+        let wrote = std::cell::Cell::new(false);
+        let result = Self::run(&self.state, |e| {
+            let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
+            let response = match &region {
+                Some(region) => e.dispatch_target_in_region(region, &target, &body),
+                None => e.dispatch_target(&target, &body),
+            };
+            if let Ok(mut q) = queue.lock() {
+                if q.pending.len() > before {
+                    q.receipts.push((id.clone(), Some(receipt_text(&response))));
+                    wrote.set(true);
+                }
+            }
+            response
+        });
+        match result.await {
+            Ok(response) => {
+                if wrote.get() {
+                    // Old receipts are forgotten with the next write, which keeps them bounded.
+                    let mut s = self.state.borrow_mut();
+                    s.answered.insert(id.clone(), response.clone());
+                    s.answered_order.push_back(id);
+                    while s.answered_order.len() > RECEIPTS_KEPT {
+                        if let Some(old) = s.answered_order.pop_front() {
+                            s.answered.remove(&old);
+                            if let Ok(mut q) = queue.lock() {
+                                q.receipts.push((old, None));
+                            }
+                        }
+                    }
+                }
+                response_object(&response)
+            }
+            Err(message) => response_object(&internal_error(&message)),
+        }
+    }
+
     /// Waits until everything answered so far is durable.
     async fn settle(state: &Rc<RefCell<State>>) -> Result<(), String> {
         Self::run(state, |_| ()).await
@@ -641,54 +696,46 @@ impl Sandbox {
         }
     }
 
+    /// `dispatch` addressed to a simulated region of the global tables simulation (`eu-west-1`):
+    /// table names reach that region's replicas. The home region is plain `dispatch`.
+    #[wasm_bindgen(js_name = dispatchInRegion)]
+    pub async fn dispatch_in_region(
+        &self,
+        region: String,
+        target: String,
+        body: JsString,
+    ) -> JsValue {
+        let body = text_of(&body);
+        let result = Self::run(&self.state, |e| {
+            e.dispatch_target_in_region(&region, &target, &body)
+        })
+        .await;
+        match result {
+            Ok(response) => response_object(&response),
+            Err(message) => response_object(&internal_error(&message)),
+        }
+    }
+
     /// `dispatch` for a call forwarded from another tab, run at most once per `id`: a write's
     /// answer is stored as a receipt in the same IndexedDB transaction as the write, so when a
     /// call is resent after a hand-over (the old owner made it durable but closed before
     /// answering), the new owner answers from the receipt instead of running it again.
     #[wasm_bindgen(js_name = dispatchOnce)]
     pub async fn dispatch_once(&self, id: String, target: String, body: String) -> JsValue {
-        Self::ready(&self.state).await;
-        let known = self.state.borrow().answered.get(&id).cloned();
-        if let Some(response) = known {
-            // The write may still be in flight here; answer once it is durable.
-            return match Self::settle(&self.state).await {
-                Ok(()) => response_object(&response),
-                Err(message) => response_object(&internal_error(&message)),
-            };
-        }
-        let queue = self.state.borrow().queue.clone();
-        let wrote = std::cell::Cell::new(false);
-        let result = Self::run(&self.state, |e| {
-            let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
-            let response = e.dispatch_target(&target, &body);
-            if let Ok(mut q) = queue.lock() {
-                if q.pending.len() > before {
-                    q.receipts.push((id.clone(), Some(receipt_text(&response))));
-                    wrote.set(true);
-                }
-            }
-            response
-        });
-        match result.await {
-            Ok(response) => {
-                if wrote.get() {
-                    // Old receipts are forgotten with the next write, which keeps them bounded.
-                    let mut s = self.state.borrow_mut();
-                    s.answered.insert(id.clone(), response.clone());
-                    s.answered_order.push_back(id);
-                    while s.answered_order.len() > RECEIPTS_KEPT {
-                        if let Some(old) = s.answered_order.pop_front() {
-                            s.answered.remove(&old);
-                            if let Ok(mut q) = queue.lock() {
-                                q.receipts.push((old, None));
-                            }
-                        }
-                    }
-                }
-                response_object(&response)
-            }
-            Err(message) => response_object(&internal_error(&message)),
-        }
+        self.run_once(id, None, target, body).await
+    }
+
+    /// `dispatchOnce` for a call addressed to a region of the global tables simulation: the
+    /// region travels with a forwarded call, so a resent regional write keeps its receipt too.
+    #[wasm_bindgen(js_name = dispatchOnceInRegion)]
+    pub async fn dispatch_once_in_region(
+        &self,
+        id: String,
+        region: String,
+        target: String,
+        body: String,
+    ) -> JsValue {
+        self.run_once(id, Some(region), target, body).await
     }
 
     /// The playground's capacity metrics of one table as JSON text, or None for an unknown table
