@@ -570,7 +570,10 @@ mod tests {
         assert_eq!(exported["ModelMetadata"]["Version"], "3.0");
         assert_eq!(exported["ModelName"], original["ModelName"]);
         let tables = original["DataModel"].as_array().unwrap();
-        assert_eq!(exported["DataModel"].as_array().unwrap().len(), tables.len());
+        assert_eq!(
+            exported["DataModel"].as_array().unwrap().len(),
+            tables.len()
+        );
         for (before, after) in tables.iter().zip(exported["DataModel"].as_array().unwrap()) {
             for field in [
                 "TableName",
@@ -597,7 +600,11 @@ mod tests {
                     .into_iter()
                     .flatten()
                     .map(|f| {
-                        json!([f["FacetName"], f["KeyAttributeAlias"], f["NonKeyAttributes"]])
+                        json!([
+                            f["FacetName"],
+                            f["KeyAttributeAlias"],
+                            f["NonKeyAttributes"]
+                        ])
                     })
                     .collect()
             };
@@ -632,7 +639,10 @@ mod tests {
         let gsi = &table.gsis[0];
         assert_eq!(gsi.name, "GSI1_inverse");
         assert_eq!(
-            (gsi.partition_key.name.as_str(), gsi.sort_key.as_ref().map(|k| k.name.as_str())),
+            (
+                gsi.partition_key.name.as_str(),
+                gsi.sort_key.as_ref().map(|k| k.name.as_str())
+            ),
             ("SK", Some("PK"))
         );
         assert_eq!(table.items.len(), 6);

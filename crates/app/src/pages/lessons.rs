@@ -40,6 +40,21 @@ fn save_progress(progress: &Progress) {
     }
 }
 
+/// The lesson the learner is on (the last one opened), which Share puts in its link.
+pub fn current_lesson() -> Option<String> {
+    load_progress().current
+}
+
+/// Makes `id` the learner's current lesson, if it is a bundled one; says whether it was.
+pub fn set_current_lesson(id: &str) -> bool {
+    let mut progress = load_progress();
+    let known = progress.set_current(id);
+    if known {
+        save_progress(&progress);
+    }
+    known
+}
+
 #[function_component(LessonsPage)]
 pub fn lessons_page() -> Html {
     let progress = load_progress();
@@ -214,6 +229,10 @@ async fn start_over(engine: &EngineHandle, tables: &[String]) -> LessonAction {
 pub fn lesson_page(props: &LessonPageProps) -> Html {
     let state = use_reducer(LessonState::default);
     let progress = use_state(load_progress);
+    // Opening a lesson makes it the one the learner is on (what a share link carries).
+    use_effect_with(props.id.clone(), |id| {
+        set_current_lesson(id);
+    });
     let Some(engine) = use_context::<EngineHandle>() else {
         return html! { <p role="alert">{ "The engine did not start." }</p> };
     };
