@@ -2,7 +2,8 @@
 // Lock), the other forwards over a BroadcastChannel. Both write at once — separate items and a shared
 // counter — and nothing is lost; when the owner's tab closes, the other takes over with everything.
 // A clock move, an import and a TTL sweep forwarded by a follower run exactly once even when the
-// owner's tab closes after making them durable but before answering.
+// owner's tab closes after making them durable but before answering. Capacity metrics survive a
+// hand-over (the owner saves them beside the data every few seconds).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -200,5 +201,37 @@ test('a forwarded TTL sweep in flight when the owner tab goes answers what it de
   // Run again, the sweep would find nothing and answer 0.
   assert.equal(await follower.evaluate(() => window.inFlight), 3);
   assert.equal(await countIn(follower), 0);
+  assert.deepEqual(problems, []);
+});
+
+test('capacity metrics survive the hand-over to another tab and a reload', async () => {
+  const { owner, follower, handOver } = await ownerAndFollower('meters');
+  await owner.evaluate(async () => {
+    await db.send('CreateTable', {
+      TableName: 'Metered',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+    });
+    for (let i = 0; i < 20; i++) await db.send('PutItem', { TableName: 'Metered', Item: { id: { S: `k${i % 3}` } } });
+    await db.send('GetItem', { TableName: 'Metered', Key: { id: { S: 'k1' } } });
+  });
+  const before = JSON.parse(await owner.evaluate(() => db.metrics('Metered')));
+  assert.ok(before.Table.Minutes.length > 0 && before.MostAccessedKeys.length === 3, JSON.stringify(before));
+  // The owner saves its meters every 5 seconds when they changed.
+  await owner.waitForTimeout(6_000);
+  await handOver();
+  // The new owner opened the sandbox from IndexedDB, meters included.
+  const after = JSON.parse(await follower.evaluate(() => db.metrics('Metered')));
+  assert.deepEqual(after.Table.Minutes, before.Table.Minutes);
+  assert.deepEqual(after.MostAccessedKeys, before.MostAccessedKeys);
+  // And a reload of the last tab finds them again.
+  await follower.reload();
+  await follower.waitForFunction(() => window.dynaplayRuntime !== undefined);
+  const reloaded = JSON.parse(await follower.evaluate(async () => {
+    window.db = await dynaplayRuntime.open('meters', { throttling: false, ttlSweep: false });
+    return db.metrics('Metered');
+  }));
+  assert.deepEqual(reloaded.Table.Minutes, before.Table.Minutes);
   assert.deepEqual(problems, []);
 });
