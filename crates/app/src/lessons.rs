@@ -1085,10 +1085,13 @@ pub fn tables(lesson: &Lesson) -> Vec<String> {
 }
 
 /// The learner's progress: which checks of each lesson passed at their last check, and which
-/// lessons are done. Kept in localStorage as JSON; anything unreadable there is a fresh start.
+/// lessons are done, and the lesson the learner is on (the last one opened: a share link carries
+/// it). Kept in localStorage as JSON; anything unreadable there is a fresh start.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// The lesson last opened, if it is one this Dynaplay bundles.
+    pub current: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1131,6 +1134,9 @@ impl Progress {
                 },
             );
         }
+        if let Some(id) = root.get("current").and_then(Value::as_str) {
+            progress.set_current(id);
+        }
         progress
     }
 
@@ -1140,7 +1146,21 @@ impl Progress {
             .iter()
             .map(|(id, p)| (id.clone(), json!({ "passed": p.passed, "done": p.done })))
             .collect();
-        json!({ "version": 1, "lessons": lessons }).to_string()
+        let mut doc = json!({ "version": 1, "lessons": lessons });
+        if let Some(current) = &self.current {
+            doc["current"] = json!(current);
+        }
+        doc.to_string()
+    }
+
+    /// Notes that the learner is on lesson `id`; an id no bundled lesson has (one removed since,
+    /// or from a newer Dynaplay's share) is not kept. Returns whether it was.
+    pub fn set_current(&mut self, id: &str) -> bool {
+        let known = matches!(find(id), Some(Ok(_)));
+        if known {
+            self.current = Some(id.to_string());
+        }
+        known
     }
 
     /// Records one Check of a lesson.

@@ -424,6 +424,20 @@ impl Engine {
         }
     }
 
+    /// The throughput state (per-minute metrics, hottest keys, partition counts, on-demand peaks
+    /// and token buckets) as a JSON document, for a host that keeps it across a restart: DynamoDB
+    /// keeps all of it on its side, so a reopened sandbox should not start afresh. Not DynamoDB
+    /// data and not in `Storage`: the browser sandbox saves it beside its data now and then.
+    pub fn meters(&self) -> Value {
+        self.throughput.to_json()
+    }
+
+    /// Puts back a `meters` document (replacing the current state); meters of a table whose id
+    /// no longer matches are ignored as they always are, and a damaged document starts afresh.
+    pub fn restore_meters(&mut self, doc: &Value) {
+        self.throughput = throughput::Throughput::from_json(doc);
+    }
+
     /// The playground's read-only metrics view of one table (not part of the DynamoDB API):
     /// consumed and throttled units per minute for the table, each GSI and each partition, item
     /// count and size, and the most accessed and most throttled keys. None for an unknown table;

@@ -8,6 +8,9 @@ const DYNAMODB = 'DynamoDB_20120810';
 const STREAMS = 'DynamoDBStreams_20120810';
 // DynamoDB sweeps expired items in the background; the sandbox checks once a minute of real time.
 const TTL_SWEEP_MILLIS = 60_000;
+// How often the owner saves the capacity meters (metrics, hot keys, token buckets) when they
+// changed: a reload loses at most this much of them.
+const METERS_SAVE_MILLIS = 5_000;
 // How long a new tab waits for the tab that owns a sandbox to answer before open() gives up.
 const FOLLOWER_TIMEOUT_MILLIS = 15_000;
 
@@ -67,6 +70,7 @@ function revive(e) {
 class Database {
   #sandbox;
   #timer;
+  #metersTimer;
   #channel;
   #pending = new Map();
   #offset = 0;
@@ -90,6 +94,10 @@ class Database {
         if (this.#sandbox) this.sweepTtl().catch(() => {});
       }, TTL_SWEEP_MILLIS);
     }
+    // Only the owner has meters to save; a memory sandbox resolves false at once.
+    this.#metersTimer = setInterval(() => {
+      this.#sandbox?.saveMeters?.().catch(() => {});
+    }, METERS_SAVE_MILLIS);
   }
 
   /** Runs the engine in this tab. */
@@ -160,8 +168,9 @@ class Database {
   }
 
   /**
-   * Calls the engine in this tab. `id` is a forwarded call's: the sandbox runs a write with an id
-   * at most once, so a call resent after a hand-over gets the first run's answer.
+   * Calls the engine in this tab. `id` is a forwarded call's: the sandbox runs a write (a dispatch,
+   * a clock move, a TTL sweep, an import) with an id at most once, so a call resent after a
+   * hand-over gets the first run's answer.
    */
   #local(method, args, id) {
     const s = this.#sandbox;
@@ -173,10 +182,11 @@ class Database {
       case 'metrics': return Promise.resolve(s.metrics(args[0]) ?? null);
       case 'lifecycleMillis': return Promise.resolve(s.lifecycleMillis());
       case 'setLifecycleMillis': return Promise.resolve(s.setLifecycleMillis(args[0]));
-      case 'advanceClock': return s.advanceClock(args[0]);
-      case 'sweepTtl': return s.sweepTtl();
+      // The other calls that change the sandbox are at most once per id too (receipts, as above).
+      case 'advanceClock': return id ? s.advanceClockOnce(id, args[0]) : s.advanceClock(args[0]);
+      case 'sweepTtl': return id ? s.sweepTtlOnce(id) : s.sweepTtl();
       case 'exportSandbox': return s.exportSandbox();
-      case 'importSandbox': return s.importSandbox(args[0]);
+      case 'importSandbox': return id ? s.importSandboxOnce(id, args[0]) : s.importSandbox(args[0]);
       case 'offset': return Promise.resolve(s.now() - Date.now());
       default: return Promise.reject(new Error(`unknown method ${method}`));
     }
@@ -273,7 +283,8 @@ class Database {
 
   /**
    * The playground's capacity metrics of one table (per-minute units, partitions, hot keys) as
-   * JSON text, or null for an unknown table. Not DynamoDB API; kept in the owner's memory only.
+   * JSON text, or null for an unknown table. Not DynamoDB API; the owner saves them beside the
+   * data every few seconds, so a reload keeps them.
    */
   metrics(table) {
     return this.#call('metrics', [String(table)]);
@@ -329,6 +340,7 @@ class Database {
     this.#closed = true;
     this.#queued?.abort();
     clearInterval(this.#timer);
+    clearInterval(this.#metersTimer);
     this.#sandbox?.close();
     this.#sandbox = undefined;
     this.#channel?.close();

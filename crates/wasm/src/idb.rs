@@ -9,6 +9,7 @@
 //! |----------------------|------------------------------|---------------------------|
 //! | `meta`               | `"format"`, `"clockOffset"`  | a number                  |
 //! | `meta`               | `"globalTables"`             | simulation settings text  |
+//! | `meta`               | `"meters"`, `"request:<id>"` | JSON text (see below)     |
 //! | `tables`             | table name                   | definition JSON text      |
 //! | `items`              | [table, encoded key (binary)]| item JSON text            |
 //! | `streams`            | stream ARN                   | stream metadata JSON text |
@@ -420,15 +421,46 @@ pub async fn load_receipts(db: &Database) -> Result<Vec<(String, String)>, IdbEr
     Ok(out)
 }
 
-/// Saves the clock offset (the learner's moves of the clock) on its own.
-pub async fn write_clock_offset(db: &Database, offset: i64) -> Result<(), IdbError> {
+/// The `meta` key of the engine's throughput state (`Engine::meters`): per-minute metrics,
+/// hottest keys, partitions and token buckets, which DynamoDB keeps on its side and a reload must
+/// not reset. Saved now and then by `Sandbox::saveMeters`, not with every write.
+pub const METERS: &str = "meters";
+
+/// The saved throughput state, if any.
+pub async fn load_meters(db: &Database) -> Result<Option<String>, IdbError> {
+    let tx = db.transaction(META).build()?;
+    let meta = tx.object_store(META)?;
+    let value = request(meta.as_sys().get(&METERS.into())?).await?;
+    Ok(value.as_string())
+}
+
+/// Saves the throughput state on its own, in one small transaction.
+pub async fn write_meters(db: &Database, text: &str) -> Result<(), IdbError> {
     let tx = db
         .transaction(META)
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     tx.object_store(META)?
         .as_sys()
-        .put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+        .put_with_key(&text.into(), &METERS.into())?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves the clock offset (the learner's moves of the clock) on its own, with the receipt of a
+/// forwarded `advanceClock` when there is one.
+pub async fn write_clock_offset(
+    db: &Database,
+    offset: i64,
+    receipts: &[(String, Option<String>)],
+) -> Result<(), IdbError> {
+    let tx = db
+        .transaction(META)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let meta = tx.object_store(META)?.as_sys().clone();
+    meta.put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+    put_receipts(&meta, receipts)?;
     tx.commit().await?;
     Ok(())
 }
@@ -535,8 +567,14 @@ pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
     Ok((snapshot, offset))
 }
 
-/// Replaces everything stored with `snapshot` (importSandbox), in one transaction.
-pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<(), IdbError> {
+/// Replaces everything stored with `snapshot` (importSandbox), in one transaction, with the
+/// receipt of a forwarded import when there is one (`meta`, and so receipts, are kept).
+pub async fn replace(
+    db: &Database,
+    snapshot: &Snapshot,
+    offset: i64,
+    receipts: &[(String, Option<String>)],
+) -> Result<(), IdbError> {
     let tx = db
         .transaction(STORES)
         .with_mode(TransactionMode::Readwrite)
@@ -555,6 +593,9 @@ pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<
         Some(settings) => meta.put_with_key(&settings.into(), &GLOBAL_TABLES_ROW.into())?,
         None => meta.delete(&GLOBAL_TABLES_ROW.into())?,
     };
+    // The imported sandbox's tables start with fresh meters.
+    meta.delete(&METERS.into())?;
+    put_receipts(&meta, receipts)?;
     let put_all = |name: &str, rows: &BTreeMap<String, String>| -> Result<(), IdbError> {
         let s = store(name)?;
         for (k, v) in rows {

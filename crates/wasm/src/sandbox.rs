@@ -193,6 +193,8 @@ struct State {
     /// Answers of the forwarded writes stored as receipts, by request id, oldest first in `order`.
     answered: HashMap<String, Response>,
     answered_order: VecDeque<String>,
+    /// The throughput state as last saved (or loaded), so `saveMeters` writes only a change.
+    meters_saved: Option<String>,
 }
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
@@ -260,7 +262,21 @@ impl Sandbox {
             initial: snapshot,
         }));
         let offset = Arc::new(AtomicI64::new(offset_millis));
-        let engine = engine_over(&config, &queue, &offset).map_err(|e| js_error(&e))?;
+        let mut engine = engine_over(&config, &queue, &offset).map_err(|e| js_error(&e))?;
+        // The capacity meters as last saved: a reload keeps the metrics and the throttling state.
+        let mut meters_saved = None;
+        if let Backend::IndexedDb(db) = &backend {
+            let saved = idb::load_meters(db)
+                .await
+                .map_err(|e| js_error(&format!("cannot load the sandbox: {e}")))?;
+            if let Some(doc) = saved
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            {
+                engine.restore_meters(&doc);
+                meters_saved = saved;
+            }
+        }
         let mut answered = HashMap::new();
         let mut answered_order = VecDeque::new();
         if let Backend::IndexedDb(db) = &backend {
@@ -289,6 +305,7 @@ impl Sandbox {
                 config,
                 answered,
                 answered_order,
+                meters_saved,
             })),
             persistence: persistence.to_string(),
             reason,
@@ -441,9 +458,11 @@ impl Sandbox {
         message: &str,
     ) {
         let reopening = Barrier::new();
-        let later = {
+        let (later, meters) = {
             let mut s = state.borrow_mut();
             s.reopening = Some(reopening.clone());
+            // A failed write changes no meter's history: the rebuilt engine keeps them.
+            let meters = s.engine.as_ref().map(Engine::meters);
             s.engine = None;
             s.in_flight = None;
             let dropped = s
@@ -459,7 +478,7 @@ impl Sandbox {
                     s.answered.remove(&id);
                 }
             }
-            s.open_batch.take()
+            (s.open_batch.take(), meters)
         };
         for b in failed.iter().chain(later.iter()) {
             b.reject(message);
@@ -475,7 +494,12 @@ impl Sandbox {
                 s.offset.store(offset, Ordering::SeqCst);
                 let (queue, offset) = (s.queue.clone(), s.offset.clone());
                 match engine_over(&s.config, &queue, &offset) {
-                    Ok(engine) => s.engine = Some(engine),
+                    Ok(mut engine) => {
+                        if let Some(meters) = &meters {
+                            engine.restore_meters(meters);
+                        }
+                        s.engine = Some(engine);
+                    }
                     Err(e) => s.broken = Some(format!("Internal server error: {e}")),
                 }
             }
@@ -493,6 +517,7 @@ impl Sandbox {
         state: &Rc<RefCell<State>>,
         snapshot: Snapshot,
         offset: i64,
+        receipts: &[(String, Option<String>)],
     ) -> Result<(), JsValue> {
         loop {
             let waiting = {
@@ -511,7 +536,7 @@ impl Sandbox {
         }
         let backend = state.borrow().backend.clone();
         match &backend {
-            Backend::IndexedDb(db) => idb::replace(db, &snapshot, offset)
+            Backend::IndexedDb(db) => idb::replace(db, &snapshot, offset, receipts)
                 .await
                 .map_err(|e| reject(storage_message(&e)))?,
             Backend::Memory(m) => {
@@ -531,34 +556,32 @@ impl Sandbox {
         let (queue, offset) = (s.queue.clone(), s.offset.clone());
         s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
         s.broken = None;
+        // `idb::replace` deleted the saved meters; the next save stores the fresh ones.
+        s.meters_saved = None;
         Ok(())
     }
 
-    /// `dispatchOnce`, in `region` when one is given (None: the home region).
+    /// Runs `work` at most once per `id` (a call forwarded from another tab): if it wrote, its
+    /// answer rides as a receipt in the same IndexedDB transaction as its mutations; a known id is
+    /// answered from its receipt once that is durable. A call that wrote nothing leaves no receipt
+    /// (running it again changes nothing either).
     async fn run_once(
-        &self,
+        state: &Rc<RefCell<State>>,
         id: String,
-        region: Option<String>,
-        target: String,
-        body: String,
-    ) -> JsValue {
-        Self::ready(&self.state).await;
-        let known = self.state.borrow().answered.get(&id).cloned();
+        work: impl FnOnce(&mut Engine) -> Response,
+    ) -> Result<Response, String> {
+        Self::ready(state).await;
+        let known = state.borrow().answered.get(&id).cloned();
         if let Some(response) = known {
             // The write may still be in flight here; answer once it is durable.
-            return match Self::settle(&self.state).await {
-                Ok(()) => response_object(&response),
-                Err(message) => response_object(&internal_error(&message)),
-            };
+            Self::settle(state).await?;
+            return Ok(response);
         }
-        let queue = self.state.borrow().queue.clone();
+        let queue = state.borrow().queue.clone();
         let wrote = std::cell::Cell::new(false);
-        let result = Self::run(&self.state, |e| {
+        let response = Self::run(state, |e| {
             let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
-            let response = match &region {
-                Some(region) => e.dispatch_target_in_region(region, &target, &body),
-                None => e.dispatch_target(&target, &body),
-            };
+            let response = work(e);
             if let Ok(mut q) = queue.lock() {
                 if q.pending.len() > before {
                     q.receipts.push((id.clone(), Some(receipt_text(&response))));
@@ -566,32 +589,97 @@ impl Sandbox {
                 }
             }
             response
-        });
-        match result.await {
-            Ok(response) => {
-                if wrote.get() {
-                    // Old receipts are forgotten with the next write, which keeps them bounded.
-                    let mut s = self.state.borrow_mut();
-                    s.answered.insert(id.clone(), response.clone());
-                    s.answered_order.push_back(id);
-                    while s.answered_order.len() > RECEIPTS_KEPT {
-                        if let Some(old) = s.answered_order.pop_front() {
-                            s.answered.remove(&old);
-                            if let Ok(mut q) = queue.lock() {
-                                q.receipts.push((old, None));
-                            }
-                        }
-                    }
+        })
+        .await?;
+        if wrote.get() {
+            Self::remember(state, id, response.clone());
+        }
+        Ok(response)
+    }
+
+    /// Keeps a stored receipt's answer in memory; the oldest beyond `RECEIPTS_KEPT` are forgotten,
+    /// their rows deleted with the next write (which keeps them bounded).
+    fn remember(state: &Rc<RefCell<State>>, id: String, response: Response) {
+        let mut s = state.borrow_mut();
+        s.answered.insert(id.clone(), response);
+        s.answered_order.push_back(id);
+        while s.answered_order.len() > RECEIPTS_KEPT {
+            if let Some(old) = s.answered_order.pop_front() {
+                s.answered.remove(&old);
+                if let Ok(mut q) = s.queue.lock() {
+                    q.receipts.push((old, None));
                 }
-                response_object(&response)
             }
-            Err(message) => response_object(&internal_error(&message)),
         }
     }
 
     /// Waits until everything answered so far is durable.
     async fn settle(state: &Rc<RefCell<State>>) -> Result<(), String> {
         Self::run(state, |_| ()).await
+    }
+
+    /// Moves the clock by `millis` and saves the offset; with a receipt id, the receipt (the new
+    /// offset) is saved in the same transaction.
+    async fn advance(&self, millis: f64, receipt: Option<String>) -> Result<f64, JsValue> {
+        if !millis.is_finite() {
+            return Err(js_error(
+                "advanceClock takes a finite number of milliseconds",
+            ));
+        }
+        let (offset, backend) = {
+            let s = self.state.borrow();
+            let offset = s
+                .offset
+                .load(Ordering::SeqCst)
+                .saturating_add(millis as i64);
+            (offset, s.backend.clone())
+        };
+        let answer = Response {
+            status: 200,
+            body: offset.to_string(),
+        };
+        let receipts: Vec<(String, Option<String>)> = receipt
+            .iter()
+            .map(|id| (id.clone(), Some(receipt_text(&answer))))
+            .collect();
+        // Saved first, moved after: the clock in memory never runs ahead of the stored one.
+        if let Backend::IndexedDb(db) = backend {
+            idb::write_clock_offset(&db, offset, &receipts)
+                .await
+                .map_err(|e| reject(storage_message(&e)))?;
+        }
+        self.state.borrow().offset.store(offset, Ordering::SeqCst);
+        if let Some(id) = receipt {
+            Self::remember(&self.state, id, answer);
+        }
+        Ok(self.now())
+    }
+
+    /// Replaces the whole sandbox with an export; with a receipt id, the receipt is stored in the
+    /// same transaction as the new sandbox.
+    async fn import(&self, text: String, receipt: Option<String>) -> Result<(), JsValue> {
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| js_error(&format!("the sandbox export is not JSON: {e}")))?;
+        let (snapshot, offset) = import_document(&doc).map_err(reject)?;
+        Self::ready(&self.state).await;
+        // Requests arriving from now on wait (as during a reopen) until the new sandbox is in.
+        let gate = Barrier::new();
+        self.state.borrow_mut().reopening = Some(gate.clone());
+        let answer = Response {
+            status: 200,
+            body: "null".into(),
+        };
+        let receipts: Vec<(String, Option<String>)> = receipt
+            .iter()
+            .map(|id| (id.clone(), Some(receipt_text(&answer))))
+            .collect();
+        let result = Self::replace_all(&self.state, snapshot, offset, &receipts).await;
+        if let (Ok(()), Some(id)) = (&result, receipt) {
+            Self::remember(&self.state, id, answer);
+        }
+        self.state.borrow_mut().reopening = None;
+        gate.resolve();
+        result
     }
 }
 
@@ -722,7 +810,7 @@ impl Sandbox {
     /// answering), the new owner answers from the receipt instead of running it again.
     #[wasm_bindgen(js_name = dispatchOnce)]
     pub async fn dispatch_once(&self, id: String, target: String, body: String) -> JsValue {
-        self.run_once(id, None, target, body).await
+        Self::respond(Self::run_once(&self.state, id, |e| e.dispatch_target(&target, &body)).await)
     }
 
     /// `dispatchOnce` for a call addressed to a region of the global tables simulation: the
@@ -735,11 +823,71 @@ impl Sandbox {
         target: String,
         body: String,
     ) -> JsValue {
-        self.run_once(id, Some(region), target, body).await
+        Self::respond(
+            Self::run_once(&self.state, id, |e| {
+                e.dispatch_target_in_region(&region, &target, &body)
+            })
+            .await,
+        )
+    }
+
+    /// The answer object of a `run_once`, a failed durable write as a 500.
+    fn respond(result: Result<Response, String>) -> JsValue {
+        match result {
+            Ok(response) => response_object(&response),
+            Err(message) => response_object(&internal_error(&message)),
+        }
+    }
+
+    /// `sweepTtl` for a call forwarded from another tab, at most once per `id` (as
+    /// `dispatchOnce`): a sweep that deleted items stores its count as a receipt with the deletes,
+    /// so a resend after a hand-over answers that count instead of sweeping again.
+    #[wasm_bindgen(js_name = sweepTtlOnce)]
+    pub async fn sweep_ttl_once(&self, id: String) -> Result<u32, JsValue> {
+        let response = Self::run_once(&self.state, id, |e| Response {
+            status: 200,
+            body: e.sweep_ttl().to_string(),
+        })
+        .await
+        .map_err(reject)?;
+        response
+            .body
+            .parse()
+            .map_err(|_| js_error("a stored sweep receipt is damaged"))
+    }
+
+    /// `advanceClock` for a call forwarded from another tab, at most once per `id`: the new
+    /// offset and the receipt are saved in one IndexedDB transaction, so a resend after a
+    /// hand-over does not move the clock a second time.
+    #[wasm_bindgen(js_name = advanceClockOnce)]
+    pub async fn advance_clock_once(&self, id: String, millis: f64) -> Result<f64, JsValue> {
+        Self::ready(&self.state).await;
+        let known = self.state.borrow().answered.get(&id).cloned();
+        if let Some(response) = known {
+            // The receipt holds the offset the first run set: answer what it answered.
+            let offset: i64 = response
+                .body
+                .parse()
+                .map_err(|_| js_error("a stored clock receipt is damaged"))?;
+            return Ok((js_sys::Date::now() as i64).saturating_add(offset) as f64);
+        }
+        self.advance(millis, Some(id)).await
+    }
+
+    /// `importSandbox` for a call forwarded from another tab, at most once per `id`: the receipt
+    /// is stored in the import's own transaction, so a resend after a hand-over does not replace
+    /// the sandbox again (and lose what was written after the first import).
+    #[wasm_bindgen(js_name = importSandboxOnce)]
+    pub async fn import_sandbox_once(&self, id: String, text: String) -> Result<(), JsValue> {
+        Self::ready(&self.state).await;
+        if self.state.borrow().answered.contains_key(&id) {
+            return Ok(());
+        }
+        self.import(text, Some(id)).await
     }
 
     /// The playground's capacity metrics of one table as JSON text, or None for an unknown table
-    /// (memory only: a reopened sandbox starts counting again).
+    /// (kept across a reopen as far as `saveMeters` last saved them).
     pub fn metrics(&self, table: &str) -> Option<String> {
         self.state
             .borrow()
@@ -747,6 +895,31 @@ impl Sandbox {
             .as_ref()
             .and_then(|e| e.metrics(table))
             .map(|v| v.to_string())
+    }
+
+    /// Saves the capacity meters (`Engine::meters`: the metrics `metrics` shows, the hottest keys,
+    /// partitions and token buckets) beside the data if they changed since the last save, so a
+    /// reload or a hand-over to another tab keeps them, as DynamoDB's CloudWatch view would.
+    /// The tab runtime calls it every few seconds; resolves whether it wrote. A memory sandbox
+    /// has nothing to save into.
+    #[wasm_bindgen(js_name = saveMeters)]
+    pub async fn save_meters(&self) -> Result<bool, JsValue> {
+        let (text, db) = {
+            let s = self.state.borrow();
+            let (Some(engine), Backend::IndexedDb(db)) = (s.engine.as_ref(), &s.backend) else {
+                return Ok(false);
+            };
+            let text = engine.meters().to_string();
+            if s.meters_saved.as_deref() == Some(text.as_str()) {
+                return Ok(false);
+            }
+            (text, db.clone())
+        };
+        idb::write_meters(&db, &text)
+            .await
+            .map_err(|e| reject(storage_message(&e)))?;
+        self.state.borrow_mut().meters_saved = Some(text);
+        Ok(true)
     }
 
     /// How long status changes (CREATING, UPDATING, a GSI's backfill) take, in milliseconds; 0 is
@@ -782,27 +955,7 @@ impl Sandbox {
     /// Moves the clock forward (or back, with a negative value) and saves the offset.
     #[wasm_bindgen(js_name = advanceClock)]
     pub async fn advance_clock(&self, millis: f64) -> Result<f64, JsValue> {
-        if !millis.is_finite() {
-            return Err(js_error(
-                "advanceClock takes a finite number of milliseconds",
-            ));
-        }
-        let (offset, backend) = {
-            let s = self.state.borrow();
-            let offset = s
-                .offset
-                .load(Ordering::SeqCst)
-                .saturating_add(millis as i64);
-            (offset, s.backend.clone())
-        };
-        // Saved first, moved after: the clock in memory never runs ahead of the stored one.
-        if let Backend::IndexedDb(db) = backend {
-            idb::write_clock_offset(&db, offset)
-                .await
-                .map_err(|e| reject(storage_message(&e)))?;
-        }
-        self.state.borrow().offset.store(offset, Ordering::SeqCst);
-        Ok(self.now())
+        self.advance(millis, None).await
     }
 
     /// Runs the TTL sweeper now; resolves with how many items expired, once that is durable.
@@ -829,17 +982,7 @@ impl Sandbox {
     /// Replaces the whole sandbox with an export (JSON text). Nothing changes if it is invalid.
     #[wasm_bindgen(js_name = importSandbox)]
     pub async fn import_sandbox(&self, text: String) -> Result<(), JsValue> {
-        let doc: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| js_error(&format!("the sandbox export is not JSON: {e}")))?;
-        let (snapshot, offset) = import_document(&doc).map_err(reject)?;
-        Self::ready(&self.state).await;
-        // Requests arriving from now on wait (as during a reopen) until the new sandbox is in.
-        let gate = Barrier::new();
-        self.state.borrow_mut().reopening = Some(gate.clone());
-        let result = Self::replace_all(&self.state, snapshot, offset).await;
-        self.state.borrow_mut().reopening = None;
-        gate.resolve();
-        result
+        self.import(text, None).await
     }
 
     /// Test hook: makes the next storage write fail as a full disk would.

@@ -350,6 +350,27 @@ fn progress_round_trips() {
     );
 }
 
+// The lesson the learner is on is what a share link carries: it survives the stored text, and only
+// ids of bundled lessons are kept (a stale or foreign id would open a "no such lesson" page).
+#[test]
+fn progress_keeps_the_current_lesson_if_it_exists() {
+    let mut progress = Progress::default();
+    assert!(progress.set_current("ttl"));
+    assert_eq!(progress.current.as_deref(), Some("ttl"));
+    assert!(!progress.set_current("no-such-lesson"));
+    assert_eq!(progress.current.as_deref(), Some("ttl"));
+    let restored = Progress::from_json(&progress.to_json());
+    assert_eq!(restored.current.as_deref(), Some("ttl"));
+    assert_eq!(
+        Progress::from_json(r#"{"version":1,"lessons":{},"current":"gone"}"#).current,
+        None
+    );
+    // Stored before `current` existed: no lesson, the rest as before.
+    let older =
+        Progress::from_json(r#"{"version":1,"lessons":{"ttl":{"passed":[0],"done":false}}}"#);
+    assert_eq!((older.current, older.lessons.len()), (None, 1));
+}
+
 // "Start over" deletes what the lesson made, and only that: its created and restored tables.
 #[test]
 fn a_lessons_tables_are_the_ones_it_makes() {

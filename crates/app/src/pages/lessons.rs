@@ -43,6 +43,21 @@ fn save_progress(progress: &Progress) {
     }
 }
 
+/// The lesson the learner is on (the last one opened), which Share puts in its link.
+pub fn current_lesson() -> Option<String> {
+    load_progress().current
+}
+
+/// Makes `id` the learner's current lesson, if it is a bundled one; says whether it was.
+pub fn set_current_lesson(id: &str) -> bool {
+    let mut progress = load_progress();
+    let known = progress.set_current(id);
+    if known {
+        save_progress(&progress);
+    }
+    known
+}
+
 #[function_component(LessonsPage)]
 pub fn lessons_page() -> Html {
     let progress = load_progress();
@@ -282,6 +297,10 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
     let progress = use_state(load_progress);
     let regions = use_state(Regions::default);
     let engine = use_context::<EngineHandle>();
+    // Opening a lesson makes it the one the learner is on (what a share link carries).
+    use_effect_with(props.id.clone(), |id| {
+        set_current_lesson(id);
+    });
     // The regions of the global tables simulation, read again after each request or clock move.
     {
         let (engine, regions) = (engine.clone(), regions.setter());
