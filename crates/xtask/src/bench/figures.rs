@@ -86,6 +86,8 @@ pub struct Scaling {
 pub struct ServerFigures {
     pub measured: Vec<Measured>,
     pub scaling: Vec<Scaling>,
+    /// Systems that could not be installed or measured, and why.
+    pub failures: Vec<(System, String)>,
 }
 
 impl ServerFigures {

@@ -32,9 +32,11 @@ const SERVER_TARGET_DIR: &str = "target/bench-server";
 /// Installs the peers, builds the server, measures every system under wrk for `seconds` per cell,
 /// then the in-process scaling at each of `sizes`.
 pub fn run_part(seconds: u64, sizes: &[usize]) -> Result<ServerFigures, String> {
-    install()?;
+    install_tools()?;
     build_server()?;
     let mut figures = ServerFigures::default();
+    // A peer that cannot be installed or measured is recorded and the others still run: its
+    // cells stay empty and the section names what went wrong.
     for system in [
         System::Nginx,
         System::Dynaplay,
@@ -42,7 +44,13 @@ pub fn run_part(seconds: u64, sizes: &[usize]) -> Result<ServerFigures, String> 
         System::Moto,
     ] {
         println!("\n== {} ==", system.name());
-        figures.measured.push(measure(system, seconds)?);
+        match install_peer(system).and_then(|()| measure(system, seconds)) {
+            Ok(measured) => figures.measured.push(measured),
+            Err(e) => {
+                eprintln!("xtask: {} not measured: {e}", system.name());
+                figures.failures.push((system, e));
+            }
+        }
     }
     println!("\n== scaling (in-process) ==");
     for n in sizes {
@@ -88,7 +96,8 @@ fn parse_scaling(row: &str) -> Result<Scaling, String> {
 // ---------------------------------------------------------------------------------------------
 // Installing the peers; each step skips itself when present.
 
-fn install() -> Result<(), String> {
+/// wrk and nginx, without which nothing here can be measured.
+fn install_tools() -> Result<(), String> {
     if output("wrk", &["-v"]).is_some() || Path::new("/usr/bin/wrk").exists() {
         println!("ok: wrk already installed");
     } else {
@@ -99,53 +108,64 @@ fn install() -> Result<(), String> {
     } else {
         apt(&["nginx-light"])?;
     }
-    let peers = root().join(PEERS_DIR);
-    let dynalite = peers.join("dynalite");
-    let installed = fs::read_to_string(dynalite.join("node_modules/dynalite/package.json"))
-        .unwrap_or_default()
-        .contains(&format!("\"version\": \"{DYNALITE_VERSION}\""));
-    if installed {
-        println!("ok: dynalite {DYNALITE_VERSION} already installed");
-    } else {
-        fs::create_dir_all(&dynalite).map_err(|e| format!("{}: {e}", dynalite.display()))?;
-        fs::write(dynalite.join("package.json"), "{\"private\":true}\n")
-            .map_err(|e| format!("cannot write dynalite's package.json: {e}"))?;
-        let mut cmd = command(
-            "npm",
-            &[
-                "install",
-                "--no-audit",
-                "--no-fund",
-                &format!("dynalite@{DYNALITE_VERSION}"),
-            ],
-        );
-        cmd.current_dir(&dynalite);
-        run(cmd)?;
-    }
-    let python = peers.join("moto-venv/bin/python");
-    let have = output(
-        &python.to_string_lossy(),
-        &["-c", "import moto, flask; print(moto.__version__)"],
-    );
-    if have.as_deref() == Some(MOTO_VERSION) {
-        println!("ok: moto {MOTO_VERSION} already installed");
-    } else {
-        if !python.exists() {
-            let venv = peers.join("moto-venv").to_string_lossy().into_owned();
-            run(command("python3", &["-m", "venv", &venv]))?;
-        }
-        run(command(
-            &python.to_string_lossy(),
-            &[
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                &format!("moto[server]=={MOTO_VERSION}"),
-            ],
-        ))?;
-    }
     Ok(())
+}
+
+/// A peer emulator, installed under `target/bench-peers/` unless the pinned version is there.
+fn install_peer(system: System) -> Result<(), String> {
+    let peers = root().join(PEERS_DIR);
+    match system {
+        System::Dynalite => {
+            let dynalite = peers.join("dynalite");
+            let installed = fs::read_to_string(dynalite.join("node_modules/dynalite/package.json"))
+                .unwrap_or_default()
+                .contains(&format!("\"version\": \"{DYNALITE_VERSION}\""));
+            if installed {
+                println!("ok: dynalite {DYNALITE_VERSION} already installed");
+                return Ok(());
+            }
+            fs::create_dir_all(&dynalite).map_err(|e| format!("{}: {e}", dynalite.display()))?;
+            fs::write(dynalite.join("package.json"), "{\"private\":true}\n")
+                .map_err(|e| format!("cannot write dynalite's package.json: {e}"))?;
+            let mut cmd = command(
+                "npm",
+                &[
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    &format!("dynalite@{DYNALITE_VERSION}"),
+                ],
+            );
+            cmd.current_dir(&dynalite);
+            run(cmd)
+        }
+        System::Moto => {
+            let python = peers.join("moto-venv/bin/python");
+            let have = output(
+                &python.to_string_lossy(),
+                &["-c", "import moto, flask; print(moto.__version__)"],
+            );
+            if have.as_deref() == Some(MOTO_VERSION) {
+                println!("ok: moto {MOTO_VERSION} already installed");
+                return Ok(());
+            }
+            if !python.exists() {
+                let venv = peers.join("moto-venv").to_string_lossy().into_owned();
+                run(command("python3", &["-m", "venv", &venv]))?;
+            }
+            run(command(
+                &python.to_string_lossy(),
+                &[
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    &format!("moto[server]=={MOTO_VERSION}"),
+                ],
+            ))
+        }
+        System::Dynaplay | System::Nginx => Ok(()),
+    }
 }
 
 fn apt(packages: &[&str]) -> Result<(), String> {
@@ -757,6 +777,14 @@ pub fn detail(figures: &ServerFigures, seconds: u64) -> String {
             r.scan_us_per_item,
             thousands(r.bytes_per_item),
             r.peak_mb
+        );
+    }
+    for (system, why) in &figures.failures {
+        let _ = writeln!(
+            out,
+            "\n**{} was not measured**: {}",
+            system.name(),
+            why.replace('\n', " ")
         );
     }
     out

@@ -594,6 +594,7 @@ mod tests {
                 system(System::Moto, load(100, 90_000)),
             ],
             scaling: vec![scaling(10_000, 5.0, 8.0), scaling(1_000_000, 6.5, 7.0)],
+            failures: Vec::new(),
         }
     }
 
