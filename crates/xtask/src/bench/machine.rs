@@ -83,6 +83,14 @@ fn version_line(program: &str, args: &[&str]) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A version line without the words around the version ("nginx version: nginx/1.22.1" and
+/// "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer" say more than the version).
+fn tidy_version(line: &str) -> String {
+    let line = line.strip_prefix("nginx version: ").unwrap_or(line);
+    let line = line.split(" Copyright").next().unwrap_or(line);
+    line.trim().to_string()
+}
+
 /// `name version` pairs for every tool a part may use; "not installed" where a tool is missing.
 pub fn tool_versions() -> Vec<(&'static str, String)> {
     let missing = || "not installed".to_string();
@@ -97,7 +105,9 @@ pub fn tool_versions() -> Vec<(&'static str, String)> {
         &["-c", "import moto; print(moto.__version__)"],
     )
     .map_or_else(missing, |v| format!("{v} (pinned {MOTO_VERSION})"));
-    let line = |program: &str, args: &[&str]| version_line(program, args).unwrap_or_else(missing);
+    let line = |program: &str, args: &[&str]| {
+        version_line(program, args).map_or_else(missing, |l| tidy_version(&l))
+    };
     vec![
         ("wrk", line("wrk", &["-v"])),
         ("nginx", line("nginx", &["-v"])),
@@ -111,7 +121,17 @@ pub fn tool_versions() -> Vec<(&'static str, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::load_averages;
+    use super::{load_averages, tidy_version};
+
+    #[test]
+    fn keeps_only_the_version_words() {
+        assert_eq!(tidy_version("nginx version: nginx/1.22.1"), "nginx/1.22.1");
+        assert_eq!(
+            tidy_version("wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer"),
+            "wrk debian/4.1.0-3+b2 [epoll]"
+        );
+        assert_eq!(tidy_version("v20.20.2"), "v20.20.2");
+    }
 
     #[test]
     fn takes_the_load_averages_from_uptime() {

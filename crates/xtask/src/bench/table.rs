@@ -15,7 +15,9 @@ const P99_RATIO: f64 = 1.5;
 /// with log n, about 1.5x from 10 thousand to 1 million items; 2x leaves room for the noise of a
 /// shared machine while still failing anything that grows with n.
 const FLAT: f64 = 2.0;
-/// "Linear": the Scan's time per item at the largest size within this factor of the smallest's.
+/// "Linear": the Scan's time per item at the largest size at most this multiple of the smallest's.
+/// Only growth is judged: a small table's Scan carries fixed costs (paging, the first allocations)
+/// spread over few items, so its per-item time may well be the higher one.
 const LINEAR: f64 = 2.0;
 /// `Engine::dispatch` of GetItem within 3x of only parsing and writing its JSON (issue 1).
 const ENGINE_RATIO: f64 = 3.0;
@@ -239,7 +241,7 @@ fn scaling_rows(server: Option<&ServerFigures>, why: &str, rows: &mut Vec<Row>) 
     let flat = "GetItem and Query p50 flat from the smallest to the largest table (in-process)";
     let flat_goal = "largest ÷ smallest ≤ 2×";
     let linear = "full Scan time per item, largest ÷ smallest table";
-    let linear_goal = "between ½× and 2× (linear)";
+    let linear_goal = "≤ 2× (no worse than linear)";
     let memory = "memory per 1 KB item (resident growth ÷ items), largest table";
     let scaling = server.map(|s| s.scaling.as_slice()).unwrap_or_default();
     let (Some(first), Some(last)) = (scaling.first(), scaling.last()) else {
@@ -309,7 +311,7 @@ fn scaling_rows(server: Option<&ServerFigures>, why: &str, rows: &mut Vec<Row>) 
                 first.scan_seconds,
                 last.scan_seconds
             ),
-            Verdict::judged((1.0 / LINEAR..=LINEAR).contains(&scan)),
+            Verdict::judged(scan <= LINEAR),
         ));
     }
     rows.push(row(
