@@ -52,10 +52,22 @@ pub fn description() -> String {
 }
 
 /// The commit measured, with "+ uncommitted changes" when the worktree differs from it.
+/// BENCHMARKS.md does not count: every run rewrites it, so a second run on the same commit would
+/// otherwise always look modified.
 pub fn commit() -> String {
     let head = output("git", &["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "?".into());
-    let dirty = output("git", &["status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty = output(
+        "git",
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)BENCHMARKS.md",
+        ],
+    )
+    .is_some_and(|s| !s.is_empty());
     if dirty {
         format!("{head} + uncommitted changes")
     } else {
