@@ -18,6 +18,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use tokio::sync::mpsc;
 
 use protocol::{Headers, Request, MAX_REQUEST_BYTES};
 
@@ -44,14 +45,20 @@ impl Headers for HeaderMap {
 }
 
 /// Serves the engine on an already bound listener until the process ends. Blocks the caller.
-/// One thread per core, each running its own single-threaded tokio runtime that accepts from the
-/// shared listener and serves the connections it accepted, as nginx runs a worker per core. The
-/// engine, which is `Send` but not `Sync`, sits behind one mutex held only for the `dispatch` call.
+/// One worker thread per core, each running its own single-threaded tokio runtime that serves
+/// the connections handed to it, as nginx runs a worker per core; the calling thread accepts and
+/// deals connections out in turn. The engine, which is `Send` but not `Sync`, sits behind one
+/// mutex held only for the `dispatch` call.
 ///
 /// Why not tokio's multi-threaded runtime: measured under `cargo xtask bench-server` it spent
 /// 50-56 µs of CPU per GetItem with one client against 30-45 µs here (a task woken on one worker
 /// is often run or stolen by the other, a cross-thread wake-up per request), and no less at 16
 /// clients (29-33 µs against 23-35 µs).
+///
+/// Why one acceptor dealing connections out rather than every worker accepting from the shared
+/// listener: the first worker woken took them all (wrk's 16 connections all landed on one
+/// thread), so one core served while the other idled. Dealing in turn splits them evenly
+/// without SO_REUSEPORT, which the already bound listener a caller passes in cannot have.
 pub fn serve(listener: TcpListener, engine: Engine) -> std::io::Result<()> {
     serve_with_sync(listener, engine, None)
 }
@@ -64,44 +71,69 @@ pub fn serve_with_sync(
     sync: Option<Arc<LogSync>>,
 ) -> std::io::Result<()> {
     let engine = Arc::new(Mutex::new(engine));
-    listener.set_nonblocking(true)?;
+    // Accepting blocks this thread; the workers' runtimes own the connections' non-blocking I/O.
+    listener.set_nonblocking(false)?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    for _ in 1..threads {
-        let listener = listener.try_clone()?;
+    let mut workers = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        let (connections, incoming) = mpsc::unbounded_channel();
         let engine = Arc::clone(&engine);
         let sync = sync.clone();
-        // A worker that fails to start leaves the others serving; the last one is this thread.
-        std::thread::spawn(move || serve_on_this_thread(listener, engine, sync));
+        // A worker that fails to start drops its receiver; the acceptor then skips it.
+        std::thread::spawn(move || serve_on_this_thread(incoming, engine, sync));
+        workers.push(connections);
     }
-    serve_on_this_thread(listener, engine, sync)
+    let mut next = 0;
+    loop {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors or a connection reset before accept: drop it and go on; a
+            // server that exits here would take every other client down with it. The pause
+            // keeps a lasting failure (no descriptors) from spinning a core.
+            Err(_) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
+        };
+        let mut stream = Some(stream);
+        for _ in 0..workers.len() {
+            next = (next + 1) % workers.len();
+            match stream.take().map(|s| workers[next].send(s)) {
+                Some(Err(mpsc::error::SendError(back))) => stream = Some(back),
+                _ => break,
+            }
+        }
+        if stream.is_some() {
+            return Err(std::io::Error::other("no server worker thread is running"));
+        }
+    }
 }
 
 fn serve_on_this_thread(
-    listener: TcpListener,
+    incoming: mpsc::UnboundedReceiver<std::net::TcpStream>,
     engine: Arc<Mutex<Engine>>,
     sync: Option<Arc<LogSync>>,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
-    runtime.block_on(accept_loop(listener, engine, sync))
+    runtime.block_on(serve_connections(incoming, engine, sync));
+    Ok(())
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+/// Serves each connection the acceptor hands this worker, on this worker's runtime.
+async fn serve_connections(
+    mut incoming: mpsc::UnboundedReceiver<std::net::TcpStream>,
     engine: Arc<Mutex<Engine>>,
     sync: Option<Arc<LogSync>>,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            // Out of file descriptors or a connection reset before accept: drop it and go
-            // on; a server that exits here would take every other client down with it.
-            Err(_) => {
-                tokio::task::yield_now().await;
-                continue;
-            }
+) {
+    while let Some(stream) = incoming.recv().await {
+        // A connection that cannot join the runtime is dropped (closed); the others go on.
+        let Ok(stream) = stream
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(stream))
+        else {
+            continue;
         };
         // Answers are small and written in one go; Nagle would only add latency.
         let _ = stream.set_nodelay(true);
