@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use dynaplay_engine::{Clock, Engine};
 use file_storage::LogSync;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Response, StatusCode};
@@ -38,9 +38,50 @@ impl Clock for SystemClock {
 /// The region named in the health answer; the engine's default config reports the same one.
 pub const REGION: &str = "us-east-1";
 
-impl Headers for HeaderMap {
+/// The request headers the protocol reads, found in one pass over the request's headers. Looking
+/// each up in the `HeaderMap` by a `&str` name parsed and hashed the name again every time, and
+/// the Authorization value was checked for visible ASCII once per look-up.
+struct RequestHeaders<'a> {
+    values: [Option<&'a str>; READ_HEADERS.len()],
+    /// For a name the protocol asks for that is not in [`READ_HEADERS`].
+    all: &'a HeaderMap,
+}
+
+/// Every header name `protocol` looks up, lowercase as hyper keeps them.
+const READ_HEADERS: [&str; 8] = [
+    "authorization",
+    "x-amz-target",
+    "content-type",
+    "x-amz-date",
+    "date",
+    "origin",
+    "access-control-request-headers",
+    "access-control-request-method",
+];
+
+impl<'a> RequestHeaders<'a> {
+    fn read(all: &'a HeaderMap) -> RequestHeaders<'a> {
+        let mut values = [None; READ_HEADERS.len()];
+        let mut seen = [false; READ_HEADERS.len()];
+        for (name, value) in all {
+            if let Some(i) = READ_HEADERS.iter().position(|n| *n == name.as_str()) {
+                // The first value of a repeated header, as `HeaderMap::get` gives.
+                if !seen[i] {
+                    seen[i] = true;
+                    values[i] = value.to_str().ok();
+                }
+            }
+        }
+        RequestHeaders { values, all }
+    }
+}
+
+impl Headers for RequestHeaders<'_> {
     fn get(&self, name: &str) -> Option<&str> {
-        HeaderMap::get(self, name).and_then(|v| v.to_str().ok())
+        match READ_HEADERS.iter().position(|n| *n == name) {
+            Some(i) => self.values[i],
+            None => self.all.get(name).and_then(|v| v.to_str().ok()),
+        }
     }
 }
 
@@ -169,17 +210,17 @@ async fn handle(
     let body = if declared.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
         None
     } else {
-        match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-            Ok(collected) => Some(collected.to_bytes()),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => None,
+        match read_body(body).await {
+            Ok(body) => body,
             // The client broke the framing or went away; there is no DynamoDB answer for that.
             Err(_) => return build(protocol_error()),
         }
     };
+    let headers = RequestHeaders::read(&parts.headers);
     let request = Request {
         method: parts.method.as_str(),
         query: parts.uri.query(),
-        headers: &parts.headers,
+        headers: &headers,
         body: body.as_deref(),
     };
     let answer = protocol::respond(engine, REGION, &request);
@@ -217,6 +258,39 @@ fn protocol_error() -> protocol::Answer {
     }
 }
 
+/// The whole body, or `None` when it is longer than [`MAX_REQUEST_BYTES`] (read up to there).
+/// A body that came in one frame, as a small request does, is kept as that frame's bytes, with
+/// no list of frames built to hold it (`http_body_util`'s `collect` allocates one per request).
+async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, hyper::Error> {
+    let mut first = Bytes::new();
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        // Trailers carry nothing DynamoDB reads.
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        if first.len() + joined.len() + data.len() > MAX_REQUEST_BYTES {
+            return Ok(None);
+        }
+        if first.is_empty() && joined.is_empty() {
+            first = data;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&std::mem::take(&mut first));
+            }
+            joined.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(if joined.is_empty() {
+        first
+    } else {
+        Bytes::from(joined)
+    }))
+}
+
+const X_AMZN_REQUESTID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const X_AMZ_CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
+
 /// Adds the headers every DynamoDB answer carries: a fresh request id and the CRC32 of the body.
 fn build(answer: protocol::Answer) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(answer.body.as_bytes());
@@ -224,13 +298,10 @@ fn build(answer: protocol::Answer) -> Response<Full<Bytes>> {
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    if let Ok(id) = HeaderValue::from_str(&protocol::request_id()) {
-        headers.insert(HeaderName::from_static("x-amzn-requestid"), id);
+    if let Ok(id) = HeaderValue::from_bytes(&protocol::request_id_bytes()) {
+        headers.insert(X_AMZN_REQUESTID, id);
     }
-    headers.insert(
-        HeaderName::from_static("x-amz-crc32"),
-        HeaderValue::from(crc),
-    );
+    headers.insert(X_AMZ_CRC32, HeaderValue::from(crc));
     if let Some(content_type) = answer.content_type {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
