@@ -9,6 +9,13 @@
 //! build of the server takes about 20 s on two cores.
 
 use std::net::{TcpListener, ToSocketAddrs};
+
+/// mimalloc rather than glibc's malloc: a GetItem makes about 50 small allocations (the request
+/// as a JSON tree, header maps, the answer) and two of a kilobyte or more (the answer, hyper's
+/// read buffer), and each of those large ones made glibc merge its fast bins first; under
+/// `perf` glibc's malloc and free were a fifth of the server's CPU time, mimalloc's about half that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 use dynaplay_engine::{Engine, EngineConfig, NullStorage};

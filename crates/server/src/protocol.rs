@@ -321,7 +321,14 @@ fn route(target: &str) -> Option<Cow<'static, str>> {
         return None;
     }
     let route = ROUTES.iter().find(|r| r.api == api)?;
-    let op: &'static str = route.operations.iter().find(|o| **o == op)?;
+    // DynamoDB's list is sorted (a test checks), so its lookup is a few comparisons, not
+    // fifty; a binary search in an unsorted list can miss but never mistakes, hence the scan.
+    let at = route
+        .operations
+        .binary_search(&op)
+        .ok()
+        .or_else(|| route.operations.iter().position(|o| *o == op))?;
+    let op: &'static str = route.operations[at];
     Some(if route.engine_prefix.is_empty() {
         Cow::Borrowed(op)
     } else {
@@ -370,14 +377,22 @@ impl<'a> AuthHeader<'a> {
             if i == 0 || piece.is_empty() {
                 continue;
             }
-            let mut kv = piece.split('=');
-            let slot = match kv.next() {
-                Some("Credential") => 0,
-                Some("Signature") => 1,
-                Some("SignedHeaders") => 2,
+            // `piece.split('=')`'s first two parts, found without decoding chars.
+            let (key, value) = match find_byte(piece.as_bytes(), |b| b == b'=') {
+                Some(at) => {
+                    let value = piece.get(at + 1..).unwrap_or("");
+                    let end = find_byte(value.as_bytes(), |b| b == b'=').unwrap_or(value.len());
+                    (piece.get(..at).unwrap_or(""), value.get(..end))
+                }
+                None => (piece, None),
+            };
+            let slot = match key {
+                "Credential" => 0,
+                "Signature" => 1,
+                "SignedHeaders" => 2,
                 _ => continue,
             };
-            params[slot] = kv.next();
+            params[slot] = value;
         }
         AuthHeader {
             header,
@@ -394,7 +409,7 @@ fn pieces(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.bytes().position(|b| b == b',' || b == b' ') {
+        match find_byte(current.as_bytes(), |b| b == b',' || b == b' ') {
             Some(at) => {
                 rest = current.get(at + 1..);
                 current.get(..at)
@@ -405,6 +420,23 @@ fn pieces(text: &str) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// The first position of a byte that `hit` picks, looking at 16 bytes at a time: the check of a
+/// whole block has no early exit, so it compiles to vector compares (the header's 64-digit
+/// signature and long credential are crossed in a few steps rather than byte by byte).
+fn find_byte(bytes: &[u8], hit: impl Fn(u8) -> bool) -> Option<usize> {
+    for (n, chunk) in bytes.chunks(16).enumerate() {
+        if let Ok(block) = <&[u8; 16]>::try_from(chunk) {
+            if !block.iter().fold(false, |any, &b| any | hit(b)) {
+                continue;
+            }
+        }
+        if let Some(at) = chunk.iter().position(|&b| hit(b)) {
+            return Some(n * 16 + at);
+        }
+    }
+    None
 }
 
 /// DynamoDB's checks that SigV4 credentials are present and complete, with its texts. The
@@ -586,6 +618,28 @@ mod tests {
         );
         assert_eq!(route("DynaplayDaxSimulation.CreateTable"), None);
         assert_eq!(route(""), None);
+    }
+
+    #[test]
+    fn operation_lists_are_sorted_for_binary_search() {
+        for operations in [DYNAMODB_OPERATIONS, STREAMS_OPERATIONS] {
+            assert!(operations.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn byte_search_finds_the_first_hit_in_every_block() {
+        let text = "x".repeat(50);
+        for at in 0..50 {
+            let mut bytes = text.clone().into_bytes();
+            bytes[at] = b',';
+            if at + 5 < 50 {
+                bytes[at + 5] = b' ';
+            }
+            assert_eq!(find_byte(&bytes, |b| b == b',' || b == b' '), Some(at));
+        }
+        assert_eq!(find_byte(text.as_bytes(), |b| b == b','), None);
+        assert_eq!(find_byte(b"", |b| b == b','), None);
     }
 
     #[test]

@@ -479,18 +479,20 @@ pub fn push_json_string(out: &mut String, text: &str) {
     // `copied` is where the text not yet written starts; every cut is at an ASCII byte, so
     // each slice is on a character boundary.
     let mut copied = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        let chunk = &bytes[at..bytes.len().min(at + 16)];
-        if !chunk.iter().fold(false, |any, &b| any | escaped(b)) {
-            at += chunk.len();
+    for (n, chunk) in bytes.chunks(16).enumerate() {
+        // A whole chunk is a fixed 16-byte array, which the fold turns into vector compares.
+        let clean = match <&[u8; 16]>::try_from(chunk) {
+            Ok(block) => !block.iter().fold(false, |any, &b| any | escaped(b)),
+            Err(_) => !chunk.iter().any(|&b| escaped(b)),
+        };
+        if clean {
             continue;
         }
         for (offset, &b) in chunk.iter().enumerate() {
             if !escaped(b) {
                 continue;
             }
-            let here = at + offset;
+            let here = n * 16 + offset;
             out.push_str(&text[copied..here]);
             match b {
                 b'"' => out.push_str("\\\""),
@@ -509,7 +511,6 @@ pub fn push_json_string(out: &mut String, text: &str) {
             }
             copied = here + 1;
         }
-        at += chunk.len();
     }
     out.push_str(&text[copied..]);
     out.push('"');
