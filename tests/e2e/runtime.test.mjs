@@ -118,6 +118,14 @@ test('the JS API: errors, dispatch, clock and TTL, export/import, a failed stora
       }
       out.streams = await db.dispatch('DynamoDBStreams_20120810.ListStreams', '{}');
       out.unknown = (await db.dispatch('Nope_20120810.ListTables', '{}')).status;
+      // Over DynamoDB's 16 MB request limit: HTTP 413 with an empty body, and an Error from send.
+      const huge = { RequestItems: { Bulk: [{ PutRequest: { Item: { pk: { S: 'big' }, sk: { N: '1' }, pad: { S: 'x'.repeat(16 * 1024 * 1024) } } } }] } };
+      out.tooLarge = await db.dispatch('DynamoDB_20120810.BatchWriteItem', JSON.stringify(huge));
+      try {
+        await db.send('BatchWriteItem', huge);
+      } catch (e) {
+        out.tooLargeError = e.name;
+      }
 
       await db.send('UpdateTimeToLive', { TableName: 'Bulk', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires' } });
       const soon = Math.floor(db.now() / 1000) + 3600;
@@ -161,6 +169,8 @@ test('the JS API: errors, dispatch, clock and TTL, export/import, a failed stora
     assert.deepEqual(r.error, { isError: true, name: 'ResourceNotFoundException', message: 'Requested resource not found' });
     assert.equal(r.streams.status, 200);
     assert.equal(r.unknown, 400);
+    assert.deepEqual(r.tooLarge, { status: 413, body: '' });
+    assert.equal(r.tooLargeError, 'RequestEntityTooLarge');
     assert.equal(r.clockMoved, true);
     assert.equal(r.swept, 1);
     assert.equal(r.failed.name, 'InternalServerError');

@@ -156,6 +156,12 @@ impl Engine {
     /// Runs one operation as a request for `region`. The home region (`EngineConfig::region`)
     /// is plain [`Engine::dispatch`]; in another region table names address the replicas there.
     pub fn dispatch_in_region(&mut self, region: &str, operation: &str, body: &str) -> Response {
+        if body.len() > crate::MAX_REQUEST_BYTES {
+            return Response {
+                status: 413,
+                body: String::new(),
+            };
+        }
         if region == self.config.region || operation.starts_with("GlobalTables.") {
             return self.dispatch(operation, body);
         }

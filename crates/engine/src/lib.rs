@@ -95,6 +95,12 @@ pub struct Engine {
 
 /// The `X-Amz-Target` prefixes the engine serves.
 pub const DYNAMODB_TARGET: &str = "DynamoDB_20120810";
+
+/// The largest request body DynamoDB takes (16 MB, the BatchWriteItem limit, which no other
+/// operation's limits can reach). Over it the service answers HTTP 413 with an empty body before
+/// reading the request; the server does that at its socket, and the engine's text entry points do
+/// the same for hosts without one (the browser), so an oversized batch is refused there too.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 pub const STREAMS_TARGET: &str = "DynamoDBStreams_20120810";
 /// The simulated DAX cluster's target prefix (Dynaplay's own: real DAX clients speak another
 /// protocol); its operations are [`dax::OPERATIONS`].
@@ -155,6 +161,9 @@ impl Engine {
     /// Runs one operation. `operation` is the part of `X-Amz-Target` after `DynamoDB_20120810.`;
     /// `body` is the request JSON text. Never panics on any input.
     pub fn dispatch(&mut self, operation: &str, body: &str) -> Response {
+        if let Some(refused) = Self::oversized(body) {
+            return refused;
+        }
         if operation.starts_with("Streams.")
             || operation.starts_with("Dax.")
             || operation.starts_with("GlobalTables.")
@@ -205,8 +214,19 @@ impl Engine {
         result
     }
 
+    /// HTTP 413 with an empty body for a request over [`MAX_REQUEST_BYTES`], as the service.
+    fn oversized(body: &str) -> Option<Response> {
+        (body.len() > MAX_REQUEST_BYTES).then(|| Response {
+            status: 413,
+            body: String::new(),
+        })
+    }
+
     /// Runs one DynamoDB Streams operation (`X-Amz-Target: DynamoDBStreams_20120810.<op>`).
     pub fn dispatch_streams(&mut self, operation: &str, body: &str) -> Response {
+        if let Some(refused) = Self::oversized(body) {
+            return refused;
+        }
         let result = self.call_streams(operation, body);
         Self::respond(result)
     }
@@ -226,6 +246,9 @@ impl Engine {
     /// Routes a whole `X-Amz-Target` value: `DynamoDB_20120810.<op>` or
     /// `DynamoDBStreams_20120810.<op>` or `DynaplayDaxSimulation.<op>`; anything else is UnknownOperationException.
     pub fn dispatch_target(&mut self, target: &str, body: &str) -> Response {
+        if let Some(refused) = Self::oversized(body) {
+            return refused;
+        }
         match target.split_once('.') {
             Some((DYNAMODB_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
                 self.dispatch(op, body)

@@ -6,7 +6,7 @@
 //! expressions, IN with 100 operands, 300 operators, BatchWriteItem 25, BatchGetItem 100,
 //! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`, placeholders
 //! of 255 bytes, 2 MB of ExpressionAttributeNames/Values, 4 MB per transaction, 16 MB per
-//! BatchGetItem answer, document paths of 32 elements, 20 GSIs, 5 LSIs, 100 projected attributes,
+//! BatchGetItem answer and per request body, document paths of 32 elements, 20 GSIs, 5 LSIs, 100 projected attributes,
 //! 50 tags, PartiQL statements of 8192 characters, 25 per batch and 100 per transaction), and,
 //! for the message texts, the golden cases, answers captured from DynamoDB and, where no
 //! capture was found, DynamoDB Local's texts (each test says which).
@@ -882,6 +882,44 @@ fn batch_get_16_mb() {
         got["UnprocessedKeys"],
         json!({"Hash": {"Keys": [{"pk": {"S": "g40"}}]}})
     );
+}
+
+/// A request body of 16 MB: DynamoDB's largest (BatchWriteItem's limit). The engine's text entry
+/// points refuse one byte more as the service's front end does, HTTP 413 with an empty body, and
+/// nothing in it is written; the body is padded with JSON whitespace so only its size differs.
+#[test]
+fn request_body_16_mb() {
+    const LIMIT: usize = dynaplay_engine::MAX_REQUEST_BYTES;
+    assert_eq!(LIMIT, 16 * 1024 * 1024);
+    let mut e = engine();
+    let batch = |key: &str, total: usize| -> String {
+        let text = json!({"RequestItems": {"Hash": [
+            {"PutRequest": {"Item": item_of_size(key, 409_600)}}
+        ]}})
+        .to_string();
+        format!("{text}{}", " ".repeat(total - text.len()))
+    };
+    let count = |e: &mut Engine| {
+        let (_, body) = call(e, "Scan", &json!({"TableName": "Hash", "Select": "COUNT"}));
+        body["Count"].clone()
+    };
+    let at = e.dispatch("BatchWriteItem", &batch("w1", LIMIT));
+    assert_eq!(at.status, 200, "a 16 MB body was refused: {}", at.body);
+    let over = e.dispatch("BatchWriteItem", &batch("w2", LIMIT + 1));
+    assert_eq!((over.status, over.body.as_str()), (413, ""));
+    assert_eq!(
+        count(&mut e),
+        json!(1),
+        "nothing of the refused batch is written"
+    );
+    // Every text entry point holds it: by target, in a region, and for Streams.
+    let target = e.dispatch_target("DynamoDB_20120810.BatchWriteItem", &batch("w3", LIMIT + 1));
+    assert_eq!(target.status, 413);
+    let regional = e.dispatch_in_region("eu-west-1", "BatchWriteItem", &batch("w4", LIMIT + 1));
+    assert_eq!(regional.status, 413);
+    let streams = e.dispatch_streams("ListStreams", &format!("{{}}{}", " ".repeat(LIMIT)));
+    assert_eq!(streams.status, 413);
+    assert_eq!(count(&mut e), json!(1));
 }
 
 /// A CreateTable of `Wide` (keys pk, sk) with the given secondary indexes and tags.

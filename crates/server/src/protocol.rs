@@ -13,7 +13,7 @@ use dynaplay_engine::{ApiError, Engine, ErrorKind};
 /// DynamoDB's request size limit: "The total request size exceeds 16 MB" is one of BatchWriteItem's
 /// documented rejections, and DynamoDB counts 1 MB as 1024 KB. A body of exactly this many bytes
 /// is still accepted; one byte more is answered with [`too_large`].
-pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+pub use dynaplay_engine::MAX_REQUEST_BYTES;
 
 /// The JSON 1.0 content type; requests sent with it get it back, everything else gets
 /// `application/json` (what DynamoDB does for `application/json` requests).

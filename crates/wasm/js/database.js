@@ -259,7 +259,9 @@ class Database {
   async send(operation, input = {}, options = {}) {
     const target = String(operation).includes('.') ? operation : `${DYNAMODB}.${operation}`;
     const { status, body } = await this.dispatchInRegion(options?.region, target, JSON.stringify(input ?? {}));
-    const output = JSON.parse(body);
+    // An empty body is HTTP's own refusal: 413 for a request over DynamoDB's 16 MB.
+    const output = body ? JSON.parse(body) : status === 413
+      ? { __type: 'RequestEntityTooLarge', message: 'Request Entity Too Large' } : {};
     if (status === 200) return output;
     const type = output.__type ?? 'UnknownError';
     const name = type.slice(type.lastIndexOf('#') + 1);
