@@ -316,14 +316,14 @@ impl EngineHandle {
     }
 
     /// Puts a request into the log (the Code page) without running it: a shared sandbox's history.
-    pub fn record(&self, operation: &str, body: &str, status: u16) {
+    pub fn record(&self, operation: &str, body: &str, status: u16, region: Option<String>) {
         self.log.dispatch(LogAction::Record {
             operation: operation.to_string(),
             body: body.to_string(),
             status,
             // A shared history keeps statuses, not answers: the exception name is not known.
             error: None,
-            region: None,
+            region,
         });
     }
 

@@ -43,6 +43,8 @@ pub struct SavedRequest {
     pub body: String,
     /// The HTTP status it got when it was run, if it was.
     pub status: Option<u16>,
+    /// The simulated region it was addressed to (global tables); None: the home region.
+    pub region: Option<String>,
 }
 
 /// Everything a share carries.
@@ -133,6 +135,9 @@ pub fn to_json(shared: &Shared) -> Value {
             let mut request = json!({ "operation": r.operation, "body": r.body });
             if let Some(status) = r.status {
                 request["status"] = json!(status);
+            }
+            if let Some(region) = &r.region {
+                request["region"] = json!(region);
             }
             request
         })
@@ -267,18 +272,27 @@ fn read_requests(list: &[Value]) -> Result<Vec<SavedRequest>, ShareError> {
                     .filter(|s| (100..600).contains(s))
                     .map(|s| Some(s as u16)),
             };
-            match (operation, body, status) {
-                (Some(op), Some(body), Some(status))
+            // A region must look like an AWS one (`eu-west-1`): it is shown and sent, never run.
+            let region = match r.get("region") {
+                None | Some(Value::Null) => Some(None),
+                Some(v) => v
+                    .as_str()
+                    .filter(|r| dynaplay_engine::global_tables::valid_region(r))
+                    .map(|r| Some(r.to_string())),
+            };
+            match (operation, body, status, region) {
+                (Some(op), Some(body), Some(status), Some(region))
                     if is_operation_name(op) && body.len() <= MAX_REQUEST_BYTES =>
                 {
                     Ok(SavedRequest {
                         operation: op.to_string(),
                         body: body.to_string(),
                         status,
+                        region,
                     })
                 }
                 _ => Err(ShareError::Invalid(format!(
-                    "saved request {} needs an operation name and a JSON text body of at most {MAX_REQUEST_BYTES} bytes",
+                    "saved request {} needs an operation name, a JSON text body of at most {MAX_REQUEST_BYTES} bytes and, if any, a region such as eu-west-1",
                     i + 1
                 ))),
             }
@@ -436,11 +450,21 @@ mod tests {
     fn shared(items: usize) -> Shared {
         Shared {
             sandbox: sandbox(items),
-            requests: vec![SavedRequest {
-                operation: "GetItem".into(),
-                body: r#"{"TableName":"Music","Key":{"pk":{"S":"item-1"}}}"#.into(),
-                status: Some(200),
-            }],
+            requests: vec![
+                SavedRequest {
+                    operation: "GetItem".into(),
+                    body: r#"{"TableName":"Music","Key":{"pk":{"S":"item-1"}}}"#.into(),
+                    status: Some(200),
+                    region: None,
+                },
+                // A request to a replica keeps its region (the global tables simulation).
+                SavedRequest {
+                    operation: "GetItem".into(),
+                    body: r#"{"TableName":"Music","Key":{"pk":{"S":"item-2"}}}"#.into(),
+                    status: Some(200),
+                    region: Some("eu-west-1".into()),
+                },
+            ],
             lesson: Some("single-table-1".into()),
             model: Some(json!({"entities": [], "note": "a design travels as it is"})),
         }
@@ -465,6 +489,19 @@ mod tests {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(decode_payload(payload), Ok(original));
+    }
+
+    // A saved request's region is shown and sent again, so only an AWS-shaped name is taken.
+    #[test]
+    fn a_saved_requests_region_must_look_like_one() {
+        for bad in [json!("<script>"), json!(7), json!("eu-west")] {
+            let doc = json!({ "format": SHARE_FORMAT, "version": SHARE_VERSION, "sandbox": sandbox(1),
+                "requests": [{ "operation": "GetItem", "body": "{}", "region": bad }] });
+            assert!(
+                matches!(from_json(&doc), Err(ShareError::Invalid(_))),
+                "region {bad} was taken"
+            );
+        }
     }
 
     // The sharer's lesson comes back out of the link, and the link opens on it only if it is a

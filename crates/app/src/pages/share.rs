@@ -47,6 +47,7 @@ fn saved_requests(log: &RequestLog) -> Vec<SavedRequest> {
             operation: e.operation.clone(),
             body: e.body.clone(),
             status: Some(e.status),
+            region: e.region.clone(),
         })
         .collect()
 }
@@ -275,6 +276,7 @@ pub async fn open_as_new_sandbox(engine: &EngineHandle, shared: &Shared) -> Resu
             &request.operation,
             &request.body,
             request.status.unwrap_or(0),
+            request.region.clone(),
         );
     }
     let tables = share::table_names(&shared.sandbox);
