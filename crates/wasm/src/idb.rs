@@ -199,25 +199,158 @@ fn prefix_through(prefix: &str, last: &JsValue, open_end: bool) -> Result<JsValu
     .into())
 }
 
-/// Writes a batch in ONE readwrite transaction and resolves only when IndexedDB reports it
-/// committed (durable). `abort` is a test hook: the requests go out and the transaction is then
-/// aborted, which is exactly what a quota failure looks like to the caller.
+// The commit of a write transaction, chained on the one written before it. IndexedDB runs
+// read-write transactions over the same stores in the order they were created, so a transaction
+// may be *started* (its requests issued) while the one before it is still committing: the page's
+// main thread then fills the next transaction instead of waiting. But if the earlier one fails,
+// the later one was built on memory that is being thrown away and must not commit. So a
+// transaction with an unfinished predecessor is kept open by a chain of cheap reads (each issued
+// from the last one's success callback, and a transaction cannot commit while a request of it is
+// pending) until the predecessor's outcome is known, and is then committed or aborted. The
+// outcome is recorded by the transaction's own `complete`/`abort` listeners, in JavaScript, so the
+// next transaction sees it without waiting on any Rust task.
+#[wasm_bindgen(inline_js = "
+export function begin_write(db, stores) { return db.transaction(stores, 'readwrite'); }
+export function commit_after(tx, meta, before, fail) {
+  const outcome = { state: 0 };
+  const done = new Promise((resolve, reject) => {
+    tx.oncomplete = () => { outcome.state = 1; resolve(); };
+    tx.onabort = () => {
+      outcome.state = 2;
+      const e = tx.error;
+      reject(fail ? 'QuotaExceededError: the transaction was aborted (failure injected by a test)'
+        : e ? `${e.name}: ${e.message}`
+        : before && before.state === 2 ? 'AbortError: an earlier write failed'
+        : 'AbortError: the transaction was aborted');
+    };
+  });
+  const decide = () => {
+    if (fail || (before && before.state === 2)) tx.abort();
+    else if (!before || before.state === 1) { try { tx.commit(); } catch (_) { /* commits on its own */ } }
+    else meta.get('format').onsuccess = decide;
+  };
+  decide();
+  return [done, outcome];
+}
+")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn begin_write(db: &JsValue, stores: &Array) -> Result<web_sys::IdbTransaction, JsValue>;
+    fn commit_after(
+        tx: &web_sys::IdbTransaction,
+        meta: &web_sys::IdbObjectStore,
+        before: &JsValue,
+        fail: bool,
+    ) -> Array;
+}
+
+/// A write transaction whose requests are all issued: `done` settles when it has committed
+/// (durable) or aborted; `outcome` is what the next transaction's commit waits on.
+#[derive(Clone)]
+pub struct Written {
+    done: js_sys::Promise,
+    outcome: JsValue,
+    /// The error of a write that is known to have failed without IndexedDB telling (kept as it
+    /// is, since a reason crossing into JavaScript and back would lose whether it was the quota).
+    failed: Option<IdbError>,
+}
+
+impl Written {
+    /// An outcome already known (a memory backend's write, or a write that failed to start).
+    pub fn settled(result: Result<(), IdbError>) -> Written {
+        let (done, state, failed) = match result {
+            Ok(()) => (js_sys::Promise::resolve(&JsValue::UNDEFINED), 1, None),
+            Err(e) => (
+                js_sys::Promise::reject(&e.detail.clone().into()),
+                2,
+                Some(e),
+            ),
+        };
+        let outcome = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&outcome, &"state".into(), &state.into());
+        Written {
+            done,
+            outcome: outcome.into(),
+            failed,
+        }
+    }
+
+    /// True when `outcome` (another write's) says that write failed.
+    pub fn failed_outcome(outcome: &JsValue) -> bool {
+        js_sys::Reflect::get(outcome, &"state".into())
+            .ok()
+            .and_then(|s| s.as_f64())
+            == Some(2.0)
+    }
+
+    /// Settles with the write, whatever its outcome; for waiting on it without its result.
+    pub fn promise(&self) -> js_sys::Promise {
+        self.done.clone()
+    }
+
+    /// What a later `start_write` chains on.
+    pub fn outcome(&self) -> JsValue {
+        self.outcome.clone()
+    }
+
+    /// Resolves once committed; an abort (a quota failure, an earlier write failing) is an error
+    /// with the browser's reason.
+    pub async fn finished(&self) -> Result<(), IdbError> {
+        let result = wasm_bindgen_futures::JsFuture::from(self.done.clone()).await;
+        match (&self.failed, result) {
+            (Some(e), _) => Err(e.clone()),
+            (None, Ok(_)) => Ok(()),
+            (None, Err(e)) => Err(IdbError::from(e)),
+        }
+    }
+}
+
+/// Starts writing a batch in ONE readwrite transaction: every request is issued before this
+/// returns, and the transaction commits only after `after` (the outcome of the transaction
+/// started before it, if that one has not finished) committed; if `after` failed, this one
+/// aborts. `fail` is a test hook: the requests go out and the transaction is then aborted, which
+/// is exactly what a quota failure looks like to the caller.
 ///
 /// `receipts` ride in the same transaction: `(request id, Some(answer))` records that a forwarded
 /// write ran (see `sandbox.rs`, `dispatchOnce`), `(id, None)` forgets an old record.
-pub async fn write(
+pub fn start_write(
     db: &Database,
     batch: &[Mutation],
     receipts: &[(String, Option<String>)],
-    abort: bool,
-) -> Result<(), IdbError> {
-    let tx = db
-        .transaction(STORES)
-        .with_mode(TransactionMode::Readwrite)
-        .build()?;
-    let store = |name: &str| -> Result<web_sys::IdbObjectStore, IdbError> {
-        Ok(tx.object_store(name)?.as_sys().clone())
-    };
+    after: Option<&JsValue>,
+    fail: bool,
+) -> Result<Written, IdbError> {
+    let names = Array::new();
+    for name in STORES {
+        names.push(&name.into());
+    }
+    let db_js: &JsValue = db.as_sys().as_ref();
+    let tx = begin_write(db_js, &names)?;
+    match issue(&tx, batch, receipts) {
+        Ok(meta) => {
+            let parts = commit_after(&tx, &meta, after.unwrap_or(&JsValue::NULL), fail);
+            Ok(Written {
+                done: parts.get(0).unchecked_into(),
+                outcome: parts.get(1),
+                failed: None,
+            })
+        }
+        Err(e) => {
+            // Some requests went out: the transaction must not commit them.
+            let _ = tx.abort();
+            Err(e)
+        }
+    }
+}
+
+/// Issues every request of a batch into `tx`; returns the `meta` store (for the commit's chain).
+fn issue(
+    tx: &web_sys::IdbTransaction,
+    batch: &[Mutation],
+    receipts: &[(String, Option<String>)],
+) -> Result<web_sys::IdbObjectStore, IdbError> {
+    let store =
+        |name: &str| -> Result<web_sys::IdbObjectStore, IdbError> { Ok(tx.object_store(name)?) };
     let (tables, items, streams, records, backups, pitr, changes) = (
         store(TABLES)?,
         store(ITEMS)?,
@@ -295,23 +428,9 @@ pub async fn write(
             }
         }
     }
-    put_receipts(&store(META)?, receipts)?;
-    if abort {
-        tx.abort().await?;
-        return Err(IdbError::new(
-            "QuotaExceededError: the transaction was aborted (failure injected by a test)",
-        ));
-    }
-    // The library reports an aborted commit without the browser's reason; the transaction's own
-    // `error` says whether it was the quota (QuotaExceededError) or something else.
-    let sys: web_sys::IdbTransaction = tx.as_sys().clone().into();
-    if let Err(e) = tx.commit().await {
-        let reason = sys
-            .error()
-            .map(|d| format!("{}: {}", d.name(), d.message()));
-        return Err(IdbError::new(reason.unwrap_or_else(|| e.to_string())));
-    }
-    Ok(())
+    let meta = store(META)?;
+    put_receipts(&meta, receipts)?;
+    Ok(meta)
 }
 
 /// The `meta` key prefix of a forwarded write's receipt: `request:<id>` → its answer.

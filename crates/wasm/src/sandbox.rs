@@ -107,22 +107,33 @@ impl Clone for Backend {
 }
 
 impl Backend {
-    async fn write(
+    /// Starts writing a batch (see `idb::start_write`): its commit waits for `after`, the
+    /// outcome of the write started before it, and is abandoned if that one failed.
+    fn start(
         &self,
         batch: &[Mutation],
         receipts: &[(String, Option<String>)],
+        after: Option<&JsValue>,
         fail: bool,
-    ) -> Result<(), idb::IdbError> {
+    ) -> idb::Written {
         match self {
-            Backend::IndexedDb(db) => idb::write(db, batch, receipts, fail).await,
+            Backend::IndexedDb(db) => idb::start_write(db, batch, receipts, after, fail)
+                .unwrap_or_else(|e| idb::Written::settled(Err(e))),
             Backend::Memory(m) => {
+                // A memory write is done at once, so the one before it has always finished.
+                if after.is_some_and(idb::Written::failed_outcome) {
+                    return idb::Written::settled(Err(idb::IdbError {
+                        quota: false,
+                        detail: "AbortError: an earlier write failed".into(),
+                    }));
+                }
                 if fail {
                     m.borrow_mut().fail_next_commit();
                 }
-                m.borrow_mut().commit(batch).map_err(|e| idb::IdbError {
+                idb::Written::settled(m.borrow_mut().commit(batch).map_err(|e| idb::IdbError {
                     quota: true,
                     detail: e.0,
-                })
+                }))
             }
         }
     }
@@ -181,9 +192,13 @@ struct State {
     backend: Backend,
     /// The batch being filled: resolves when the mutations queued so far are durable.
     open_batch: Option<Barrier>,
-    /// The batch being written.
-    in_flight: Option<Barrier>,
-    flushing: bool,
+    /// The batches being written, oldest first, at most `MAX_IN_FLIGHT`.
+    in_flight: VecDeque<Flight>,
+    next_flight: u64,
+    /// A flush task is spawned and has not yet taken the queue.
+    flush_scheduled: bool,
+    /// Write transactions committed since the sandbox opened (the bench reports it).
+    transactions: u32,
     reopening: Option<Barrier>,
     /// Test hook: the next flush is made to fail.
     fail_next: bool,
@@ -193,6 +208,29 @@ struct State {
     /// Answers of the forwarded writes stored as receipts, by request id, oldest first in `order`.
     answered: HashMap<String, Response>,
     answered_order: VecDeque<String>,
+}
+
+/// How many write transactions may be under way at once. One means the page's main thread sits
+/// idle during every commit while all requests wait on it; with two, the next batch's requests are
+/// issued while the previous one commits (IndexedDB runs them in order). BENCHMARKS.md has the
+/// measurements.
+const MAX_IN_FLIGHT: usize = 2;
+
+/// What a flusher does after its transaction finished.
+enum Next {
+    /// Write what queued up meanwhile.
+    Continue,
+    Stop,
+    /// The write failed: these flights (it and the later ones) fail, and the engine reopens.
+    Reopen(VecDeque<Flight>, String),
+}
+
+/// One batch being written: who waits on it, the receipts it carries, and its transaction.
+struct Flight {
+    id: u64,
+    barrier: Option<Barrier>,
+    receipts: Vec<(String, Option<String>)>,
+    written: idb::Written,
 }
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
@@ -293,8 +331,10 @@ impl Sandbox {
                 offset,
                 backend,
                 open_batch: None,
-                in_flight: None,
-                flushing: false,
+                in_flight: VecDeque::new(),
+                next_flight: 0,
+                flush_scheduled: false,
+                transactions: 0,
                 reopening: None,
                 fail_next: false,
                 broken: None,
@@ -344,7 +384,8 @@ impl Sandbox {
             // A memory sandbox's write is durable once its mirror has it, which needs no waiting:
             // with no flush under way (so nothing queued ahead of it) it is mirrored here and
             // answered at once, without a barrier. A failure falls through to the flusher's path.
-            if wrote && !s.flushing && !s.fail_next {
+            let busy = s.flush_scheduled || !s.in_flight.is_empty();
+            if wrote && !busy && !s.fail_next {
                 if let Backend::Memory(mirror) = s.backend.clone() {
                     if let Ok(mut q) = s.queue.lock() {
                         let batch = std::mem::take(&mut q.pending);
@@ -363,12 +404,17 @@ impl Sandbox {
                         .clone(),
                 )
             } else {
-                // A read of data still being written waits for it.
-                s.in_flight.as_ref().map(|b| b.promise.clone())
+                // A read of data still being written waits for it (the newest batch: they commit
+                // in order).
+                s.in_flight
+                    .iter()
+                    .rev()
+                    .find_map(|f| f.barrier.as_ref())
+                    .map(|b| b.promise.clone())
             };
-            let start = wrote && !s.flushing;
+            let start = wrote && !s.flush_scheduled && s.in_flight.len() < MAX_IN_FLIGHT;
             if start {
-                s.flushing = true;
+                s.flush_scheduled = true;
             }
             drop(s);
             if start {
@@ -385,11 +431,18 @@ impl Sandbox {
         Ok(out)
     }
 
-    /// The single flusher: writes everything queued in one transaction per round.
+    /// A flusher: writes everything queued in one transaction, waits for it, and goes on while
+    /// more is queued and no other flusher is about to take it. Up to `MAX_IN_FLIGHT` run at
+    /// once, each transaction chained on the one before (see `idb::start_write`).
     async fn flush(state: Rc<RefCell<State>>) {
         loop {
-            let (batch, receipts, barrier, backend, fail) = {
+            let (id, written) = {
                 let mut s = state.borrow_mut();
+                s.flush_scheduled = false;
+                if s.reopening.is_some() {
+                    // The reopen dropped the queue; a request after it schedules a new flush.
+                    return;
+                }
                 let (batch, receipts) = s
                     .queue
                     .lock()
@@ -406,58 +459,116 @@ impl Sandbox {
                     .unwrap_or_default();
                 let barrier = s.open_batch.take();
                 if batch.is_empty() {
-                    s.flushing = false;
-                    s.in_flight = None;
+                    // Whoever joined the open batch without writing read what is in flight.
+                    let last = s.in_flight.iter().rev().find_map(|f| f.barrier.clone());
                     drop(s);
                     if let Some(b) = barrier {
-                        b.resolve();
+                        wasm_bindgen_futures::spawn_local(Self::follow(b, last));
                     }
                     return;
                 }
-                s.in_flight = barrier.clone();
+                let after = s.in_flight.back().map(|f| f.written.outcome());
                 let fail = std::mem::take(&mut s.fail_next);
-                (batch, receipts, barrier, s.backend.clone(), fail)
+                let written = s.backend.start(&batch, &receipts, after.as_ref(), fail);
+                let id = s.next_flight;
+                s.next_flight += 1;
+                s.in_flight.push_back(Flight {
+                    id,
+                    barrier,
+                    receipts,
+                    written: written.clone(),
+                });
+                (id, written)
             };
-            let result = backend.write(&batch, &receipts, fail).await;
-            match result {
-                Ok(()) => {
-                    state.borrow_mut().in_flight = None;
-                    if let Some(b) = barrier {
-                        b.resolve();
-                    }
-                }
-                Err(e) => {
-                    // The failed batch's receipts were not stored: those writes never happened.
-                    {
-                        let mut s = state.borrow_mut();
-                        for (id, answer) in &receipts {
-                            if answer.is_some() {
-                                s.answered.remove(id);
-                            }
-                        }
-                    }
-                    let message = storage_message(&e);
-                    Self::reopen(&state, &backend, barrier, &message).await;
+            let result = written.finished().await;
+            match Self::finish(&state, id, result) {
+                Next::Continue => {}
+                Next::Stop => return,
+                Next::Reopen(doomed, message) => {
+                    Self::reopen(&state, doomed, &message).await;
                     return;
                 }
             }
         }
     }
 
-    /// After a failed write: every answer not yet durable fails, and the engine is rebuilt from
-    /// what the backend holds.
-    async fn reopen(
-        state: &Rc<RefCell<State>>,
-        backend: &Backend,
-        failed: Option<Barrier>,
-        message: &str,
-    ) {
+    /// Settles the requests of flight `id` once its transaction has finished, and says what the
+    /// flusher does next.
+    fn finish(state: &Rc<RefCell<State>>, id: u64, result: Result<(), idb::IdbError>) -> Next {
+        let mut s = state.borrow_mut();
+        // Gone when a reopen (after a failure before it) has already failed it.
+        let Some(position) = s.in_flight.iter().position(|f| f.id == id) else {
+            return Next::Stop;
+        };
+        match result {
+            Ok(()) => {
+                let flight = s.in_flight.remove(position);
+                s.transactions = s.transactions.saturating_add(1);
+                let more = s.reopening.is_none() && !s.flush_scheduled && s.open_batch.is_some();
+                if more {
+                    s.flush_scheduled = true;
+                }
+                drop(s);
+                if let Some(b) = flight.and_then(|f| f.barrier) {
+                    b.resolve();
+                }
+                if more {
+                    Next::Continue
+                } else {
+                    Next::Stop
+                }
+            }
+            Err(e) => {
+                let message = storage_message(&e);
+                if s.reopening.is_none() {
+                    // This batch and every later one (each built on it in memory) fail.
+                    let doomed = s.in_flight.split_off(position);
+                    return Next::Reopen(doomed, message);
+                }
+                // A reopen is already under way (and waits for this transaction).
+                let flight = s.in_flight.remove(position);
+                drop(s);
+                if let Some(f) = flight {
+                    Self::forget(state, &f.receipts);
+                    if let Some(b) = f.barrier {
+                        b.reject(&message);
+                    }
+                }
+                Next::Stop
+            }
+        }
+    }
+
+    /// Settles `barrier` as `last` settles.
+    async fn follow(barrier: Barrier, last: Option<Barrier>) {
+        match last {
+            Some(last) => match JsFuture::from(last.promise).await {
+                Ok(_) => barrier.resolve(),
+                Err(e) => barrier.reject(&e.as_string().unwrap_or_default()),
+            },
+            None => barrier.resolve(),
+        }
+    }
+
+    /// Forgets the answers of receipts that were not stored: those writes never happened.
+    fn forget(state: &Rc<RefCell<State>>, receipts: &[(String, Option<String>)]) {
+        let mut s = state.borrow_mut();
+        for (id, answer) in receipts {
+            if answer.is_some() {
+                s.answered.remove(id);
+            }
+        }
+    }
+
+    /// After a failed write: every answer not yet durable fails (the failed batch, the batches
+    /// after it, and what is queued), and once every transaction still under way has finished,
+    /// the engine is rebuilt from what the backend holds.
+    async fn reopen(state: &Rc<RefCell<State>>, doomed: VecDeque<Flight>, message: &str) {
         let reopening = Barrier::new();
-        let later = {
+        let (later, waits, backend) = {
             let mut s = state.borrow_mut();
             s.reopening = Some(reopening.clone());
             s.engine = None;
-            s.in_flight = None;
             let dropped = s
                 .queue
                 .lock()
@@ -466,15 +577,30 @@ impl Sandbox {
                     std::mem::take(&mut q.receipts)
                 })
                 .unwrap_or_default();
-            for (id, answer) in dropped {
-                if answer.is_some() {
-                    s.answered.remove(&id);
-                }
+            let waits: Vec<Promise> = s
+                .in_flight
+                .iter()
+                .chain(doomed.iter())
+                .map(|f| f.written.promise())
+                .collect();
+            drop(s);
+            Self::forget(state, &dropped);
+            for f in &doomed {
+                Self::forget(state, &f.receipts);
             }
-            s.open_batch.take()
+            let mut s = state.borrow_mut();
+            (s.open_batch.take(), waits, s.backend.clone())
         };
-        for b in failed.iter().chain(later.iter()) {
+        for b in doomed
+            .iter()
+            .filter_map(|f| f.barrier.as_ref())
+            .chain(later.iter())
+        {
             b.reject(message);
+        }
+        // Earlier batches still committing resolve their own requests; the doomed ones abort.
+        for p in waits {
+            let _ = JsFuture::from(p).await;
         }
         let loaded = backend.load().await;
         let mut s = state.borrow_mut();
@@ -493,7 +619,6 @@ impl Sandbox {
             }
             Err(e) => s.broken = Some(storage_message(&e)),
         }
-        s.flushing = false;
         s.reopening = None;
         drop(s);
         reopening.resolve();
@@ -511,7 +636,7 @@ impl Sandbox {
                 let s = state.borrow();
                 s.open_batch
                     .as_ref()
-                    .or(s.in_flight.as_ref())
+                    .or(s.in_flight.iter().rev().find_map(|f| f.barrier.as_ref()))
                     .map(|b| b.promise.clone())
             };
             match waiting {
@@ -988,6 +1113,13 @@ impl Sandbox {
         self.state.borrow_mut().reopening = None;
         gate.resolve();
         result
+    }
+
+    /// How many write transactions this sandbox has committed since it opened (a group commit
+    /// makes many concurrent writes share one).
+    #[wasm_bindgen(getter)]
+    pub fn transactions(&self) -> u32 {
+        self.state.borrow().transactions
     }
 
     /// Test hook: makes the next storage write fail as a full disk would.

@@ -6,7 +6,7 @@
 
 use dynaplay_wasm::sandbox::{import_raw_dump, open_sandbox, raw_dump, Sandbox};
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -285,6 +285,12 @@ async fn concurrent_writes_are_all_durable() {
         })
         .collect();
     assert!(statuses.iter().all(|s| *s == 200.0), "{statuses:?}");
+    // Grouped: far fewer transactions than requests.
+    assert!(
+        db.transactions() < 100,
+        "{} transactions",
+        db.transactions()
+    );
     db.close();
     let again = open_sandbox(Some(name), false).await.expect("reopen");
     let count = ok(
@@ -297,6 +303,89 @@ async fn concurrent_writes_are_all_durable() {
     )
     .await;
     assert_eq!(count["Count"], 300);
+}
+
+/// Starts `PutItem` of Music item (`artist`, `song`) as a promise of its status, without waiting.
+fn put_later(db: &std::rc::Rc<Sandbox>, artist: &str, song: &str) -> js_sys::Promise {
+    let db = db.clone();
+    let body = serde_json::json!({
+        "TableName": "Music", "Item": {"Artist": {"S": artist}, "Song": {"S": song}},
+    });
+    wasm_bindgen_futures::future_to_promise(async move {
+        let response = db
+            .dispatch("DynamoDB_20120810.PutItem".into(), body.to_string().into())
+            .await;
+        Reflect::get(&response, &"status".into())
+    })
+}
+
+/// Lets spawned tasks run up to their first wait (a macrotask: every microtask runs before it).
+async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = js_sys::global()
+            .unchecked_into::<web_sys_timer::Global>()
+            .set_timeout(&resolve, 0);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+mod web_sys_timer {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        pub type Global;
+        #[wasm_bindgen(method, js_name = setTimeout)]
+        pub fn set_timeout(this: &Global, handler: &js_sys::Function, millis: i32) -> f64;
+    }
+}
+
+// With a second transaction started while the first commits, a failure of the second fails its
+// own requests and the ones queued after it (built on it in memory), while the first still lands:
+// what stays is exactly a prefix of what was answered 200.
+#[wasm_bindgen_test]
+async fn a_failed_transaction_behind_another_fails_only_itself_and_later_writes() {
+    let name = unique("chained");
+    let db = std::rc::Rc::new(open_sandbox(Some(name.clone()), true).await.expect("open"));
+    seed(&db).await;
+    let before = db.transactions();
+    let first = put_later(&db, "Chain", "first");
+    yield_now().await;
+    db.fail_next_write();
+    let second = put_later(&db, "Chain", "second");
+    let third = put_later(&db, "Chain", "third");
+    let mut statuses = Vec::new();
+    for p in [first, second, third] {
+        let status = wasm_bindgen_futures::JsFuture::from(p).await;
+        statuses.push(status.ok().and_then(|s| s.as_f64()).unwrap_or(0.0));
+    }
+    assert_eq!(statuses, vec![200.0, 500.0, 500.0]);
+    assert!(db.transactions() > before);
+    // Memory went back to what IndexedDB holds, and a later write works again.
+    let after = ok(&db, "Query", chain_query()).await;
+    assert_eq!(after["Count"], 1);
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({"TableName": "Music", "Item": {"Artist": {"S": "Chain"}, "Song": {"S": "fourth"}}}),
+    )
+    .await;
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let songs = ok(&again, "Query", chain_query()).await;
+    let songs: Vec<&str> = songs["Items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["Song"]["S"].as_str())
+        .collect();
+    assert_eq!(songs, vec!["first", "fourth"]);
+}
+
+fn chain_query() -> serde_json::Value {
+    serde_json::json!({
+        "TableName": "Music", "KeyConditionExpression": "Artist = :a",
+        "ExpressionAttributeValues": {":a": {"S": "Chain"}},
+    })
 }
 
 // The raw dump names every store of the current layout, so a layout change is noticed here first.
