@@ -3,7 +3,7 @@
 //! table). This module only moves `Mutation`s and `Snapshot`s in and out; the group commit that
 //! decides *when* to write lives in `sandbox.rs`.
 //!
-//! Layout, format version 1 (keys in brackets are IndexedDB array keys):
+//! Layout, format version 2 (keys in brackets are IndexedDB array keys):
 //!
 //! | store                | key                          | value                     |
 //! |----------------------|------------------------------|---------------------------|
@@ -15,9 +15,17 @@
 //! | `backups`            | backup ARN                   | backup JSON text          |
 //! | `continuous_backups` | table name                   | PITR settings JSON text   |
 //! | `changes`            | [table, change seq (number)] | change-log entry text     |
+//! | `log` (since 2)      | write number                 | a batch (`log_record.rs`) |
 //!
 //! Binary keys sort bytewise and an array sorts after every binary key, so `[t]..[t, []]` covers
 //! every row of table `t`, which is how DeleteTable and the trims become single range deletes.
+//!
+//! A write transaction puts ONE `log` record: its whole batch of mutations, encoded, under the
+//! next write number. The other stores hold the *compacted* state: a compaction transaction (run
+//! when the sandbox is idle, see `sandbox.rs`) applies the oldest log records to those rows and
+//! deletes them, in one transaction. What is stored is therefore always the rows plus the log
+//! replayed over them in order, which `load` returns. Version 1 had no log (every write went to
+//! the rows directly), so its data is version 2 data with an empty log; opening it adds the store.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +42,7 @@ use wasm_bindgen::JsCast;
 /// The version of the layout above. Bump it (and the IndexedDB schema version, and add an upgrade
 /// step in `open`) whenever the layout changes; `tests/fixtures/idb-v<N>.json` keeps old data
 /// loadable.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 pub const META: &str = "meta";
 pub const TABLES: &str = "tables";
@@ -44,9 +52,10 @@ pub const STREAM_RECORDS: &str = "stream_records";
 pub const BACKUPS: &str = "backups";
 pub const CONTINUOUS_BACKUPS: &str = "continuous_backups";
 pub const CHANGES: &str = "changes";
+pub const LOG: &str = "log";
 
-/// Every store, in the order a dump lists them.
-pub const STORES: [&str; 8] = [
+/// The stores of format version 1.
+const V1_STORES: [&str; 8] = [
     META,
     TABLES,
     ITEMS,
@@ -55,6 +64,19 @@ pub const STORES: [&str; 8] = [
     BACKUPS,
     CONTINUOUS_BACKUPS,
     CHANGES,
+];
+
+/// Every store, in the order a dump lists them (the log last: it is replayed over the rest).
+pub const STORES: [&str; 9] = [
+    META,
+    TABLES,
+    ITEMS,
+    STREAMS,
+    STREAM_RECORDS,
+    BACKUPS,
+    CONTINUOUS_BACKUPS,
+    CHANGES,
+    LOG,
 ];
 
 /// Why an IndexedDB call failed, in words a learner can act on.
@@ -109,21 +131,29 @@ pub fn database_name(sandbox: &str) -> String {
     format!("dynaplay:{sandbox}")
 }
 
-/// Opens (creating if needed) a sandbox's database and checks its format version.
-pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
-    let db = Database::open(database_name(sandbox).as_str())
-        .with_version(FORMAT_VERSION)
-        .with_on_upgrade_needed(|event, db| {
-            // Version 1 is the first layout: from nothing, create every store. Later versions add
-            // their steps here, keyed on `event.old_version()`.
+/// Opens (creating or upgrading if needed) a sandbox's database at schema `version`, which is the
+/// format version: `open` uses the current one; a test plants old data at its own.
+async fn open_at(sandbox: &str, version: u32) -> Result<Database, IdbError> {
+    Ok(Database::open(database_name(sandbox).as_str())
+        .with_version(version)
+        .with_on_upgrade_needed(move |event, db| {
+            // One step per version, each from the one before, keyed on `event.old_version()`.
             if event.old_version() < 1.0 {
-                for store in STORES {
+                for store in V1_STORES {
                     db.create_object_store(store).build()?;
                 }
             }
+            if event.old_version() < 2.0 && version >= 2 {
+                db.create_object_store(LOG).build()?;
+            }
             Ok(())
         })
-        .await?;
+        .await?)
+}
+
+/// Opens (creating or upgrading if needed) a sandbox's database and checks its format version.
+pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
+    let db = open_at(sandbox, FORMAT_VERSION).await?;
     let tx = db
         .transaction(META)
         .with_mode(TransactionMode::Readwrite)
@@ -136,8 +166,9 @@ pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
                 "this sandbox was saved by a newer Dynaplay (format {v}, this one reads up to {FORMAT_VERSION})"
             )))
         }
-        Some(_) => {}
-        None => {
+        Some(v) if v >= f64::from(FORMAT_VERSION) => {}
+        // New, or an older format just upgraded (its rows are read as they are).
+        _ => {
             meta.as_sys()
                 .put_with_key(&FORMAT_VERSION.into(), &"format".into())?;
         }
@@ -211,26 +242,46 @@ fn prefix_through(prefix: &str, last: &JsValue, open_end: bool) -> Result<JsValu
 // next transaction sees it without waiting on any Rust task.
 #[wasm_bindgen(inline_js = "
 export function begin_write(db, stores) { return db.transaction(stores, 'readwrite'); }
-export function commit_after(tx, meta, before, fail) {
-  const outcome = { state: 0 };
+function watch(tx, before, fail) {
+  const outcome = { state: 0, reason: undefined };
   const done = new Promise((resolve, reject) => {
     tx.oncomplete = () => { outcome.state = 1; resolve(); };
     tx.onabort = () => {
       outcome.state = 2;
       const e = tx.error;
-      reject(fail ? 'QuotaExceededError: the transaction was aborted (failure injected by a test)'
+      reject(outcome.reason
+        ?? (fail ? 'QuotaExceededError: the transaction was aborted (failure injected by a test)'
         : e ? `${e.name}: ${e.message}`
         : before && before.state === 2 ? 'AbortError: an earlier write failed'
-        : 'AbortError: the transaction was aborted');
+        : 'AbortError: the transaction was aborted'));
     };
   });
+  return [done, outcome];
+}
+function gate(tx, meta, before, fail) {
   const decide = () => {
     if (fail || (before && before.state === 2)) tx.abort();
     else if (!before || before.state === 1) { try { tx.commit(); } catch (_) { /* commits on its own */ } }
     else meta.get('format').onsuccess = decide;
   };
   decide();
-  return [done, outcome];
+}
+export function commit_after(tx, meta, before, fail) {
+  const watched = watch(tx, before, fail);
+  gate(tx, meta, before, fail);
+  return watched;
+}
+export function compact_after(tx, meta, log, lo, hi, before, apply) {
+  const watched = watch(tx, before, false);
+  const range = IDBKeyRange.bound(lo, hi);
+  const read = log.getAll(range);
+  read.onsuccess = () => {
+    const error = apply(read.result);
+    if (error) { watched[1].reason = error; tx.abort(); return; }
+    log.delete(range);
+    gate(tx, meta, before, false);
+  };
+  return watched;
 }
 ")]
 extern "C" {
@@ -242,6 +293,16 @@ extern "C" {
         before: &JsValue,
         fail: bool,
     ) -> Array;
+    #[wasm_bindgen(catch)]
+    fn compact_after(
+        tx: &web_sys::IdbTransaction,
+        meta: &web_sys::IdbObjectStore,
+        log: &web_sys::IdbObjectStore,
+        lo: f64,
+        hi: f64,
+        before: &JsValue,
+        apply: &JsValue,
+    ) -> Result<Array, JsValue>;
 }
 
 /// A write transaction whose requests are all issued: `done` settles when it has committed
@@ -275,6 +336,14 @@ impl Written {
         }
     }
 
+    fn from_parts(parts: &Array) -> Written {
+        Written {
+            done: parts.get(0).unchecked_into(),
+            outcome: parts.get(1),
+            failed: None,
+        }
+    }
+
     /// True when `outcome` (another write's) says that write failed.
     pub fn failed_outcome(outcome: &JsValue) -> bool {
         js_sys::Reflect::get(outcome, &"state".into())
@@ -305,11 +374,11 @@ impl Written {
     }
 }
 
-/// Starts writing a batch in ONE readwrite transaction: every request is issued before this
-/// returns, and the transaction commits only after `after` (the outcome of the transaction
-/// started before it, if that one has not finished) committed; if `after` failed, this one
-/// aborts. `fail` is a test hook: the requests go out and the transaction is then aborted, which
-/// is exactly what a quota failure looks like to the caller.
+/// Starts writing a batch in ONE readwrite transaction, as log record number `seq`: every
+/// request is issued before this returns, and the transaction commits only after `after` (the
+/// outcome of the transaction started before it, if that one has not finished) committed; if
+/// `after` failed, this one aborts. `fail` is a test hook: the requests go out and the transaction
+/// is then aborted, which is exactly what a quota failure looks like to the caller.
 ///
 /// `receipts` ride in the same transaction: `(request id, Some(answer))` records that a forwarded
 /// write ran (see `sandbox.rs`, `dispatchOnce`), `(id, None)` forgets an old record.
@@ -317,33 +386,88 @@ pub fn start_write(
     db: &Database,
     batch: &[Mutation],
     receipts: &[(String, Option<String>)],
+    seq: u64,
     after: Option<&JsValue>,
     fail: bool,
 ) -> Result<Written, IdbError> {
-    let names = Array::new();
-    for name in STORES {
-        names.push(&name.into());
-    }
-    let db_js: &JsValue = db.as_sys().as_ref();
-    let tx = begin_write(db_js, &names)?;
-    match issue(&tx, batch, receipts) {
+    let tx = begin(db)?;
+    let issued = (|| -> Result<web_sys::IdbObjectStore, IdbError> {
+        let record = crate::log_record::encode(batch);
+        tx.object_store(LOG)?
+            .put_with_key(&bytes(&record), &(seq as f64).into())?;
+        let meta = tx.object_store(META)?;
+        put_receipts(&meta, receipts)?;
+        Ok(meta)
+    })();
+    match issued {
         Ok(meta) => {
             let parts = commit_after(&tx, &meta, after.unwrap_or(&JsValue::NULL), fail);
-            Ok(Written {
-                done: parts.get(0).unchecked_into(),
-                outcome: parts.get(1),
-                failed: None,
-            })
+            Ok(Written::from_parts(&parts))
         }
         Err(e) => {
-            // Some requests went out: the transaction must not commit them.
+            // Some requests may have gone out: the transaction must not commit them.
             let _ = tx.abort();
             Err(e)
         }
     }
 }
 
-/// Issues every request of a batch into `tx`; returns the `meta` store (for the commit's chain).
+/// Starts a compaction: one transaction that reads log records `first..=last`, applies their
+/// mutations to the rows (the same requests a version 1 write made) and deletes them, chained
+/// like `start_write`. Nothing changes if it fails.
+pub fn start_compaction(
+    db: &Database,
+    first: u64,
+    last: u64,
+    after: Option<&JsValue>,
+) -> Result<Written, IdbError> {
+    let tx = begin(db)?;
+    let apply_tx = tx.clone();
+    let apply = Closure::once_into_js(move |records: Array| -> Option<String> {
+        for record in records.iter() {
+            let batch = match crate::log_record::decode(&Uint8Array::new(&record).to_vec()) {
+                Ok(batch) => batch,
+                Err(e) => return Some(e),
+            };
+            if let Err(e) = issue(&apply_tx, &batch, &[]) {
+                return Some(e.detail);
+            }
+        }
+        None
+    });
+    let started = (|| -> Result<Array, IdbError> {
+        let meta = tx.object_store(META)?;
+        let log = tx.object_store(LOG)?;
+        Ok(compact_after(
+            &tx,
+            &meta,
+            &log,
+            first as f64,
+            last as f64,
+            after.unwrap_or(&JsValue::NULL),
+            &apply,
+        )?)
+    })();
+    match started {
+        Ok(parts) => Ok(Written::from_parts(&parts)),
+        Err(e) => {
+            let _ = tx.abort();
+            Err(e)
+        }
+    }
+}
+
+fn begin(db: &Database) -> Result<web_sys::IdbTransaction, IdbError> {
+    let names = Array::new();
+    for name in STORES {
+        names.push(&name.into());
+    }
+    let db_js: &JsValue = db.as_sys().as_ref();
+    Ok(begin_write(db_js, &names)?)
+}
+
+/// Issues every request that writes a batch into the rows of `tx`'s stores (a compaction, and
+/// every write of format version 1); returns the `meta` store.
 fn issue(
     tx: &web_sys::IdbTransaction,
     batch: &[Mutation],
@@ -519,10 +643,26 @@ fn key_part(key: &JsValue, i: u32) -> JsValue {
     Array::from(key).get(i)
 }
 
-/// Everything stored, as the engine loads it, and the saved clock offset.
-pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
+/// A log record not yet compacted: its write number and how many mutations it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub mutations: usize,
+}
+
+/// What a sandbox's database holds: the state (rows with the log replayed over them), the saved
+/// clock offset, and the log records still to compact, oldest first.
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub offset: i64,
+    pub log: Vec<LogEntry>,
+}
+
+/// Everything stored, as the engine loads it.
+pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
     let mut snapshot = Snapshot::default();
     let mut offset = 0;
+    let mut log = Vec::new();
     for (name, keys, values) in read_all(db).await? {
         for (key, value) in keys.iter().zip(values.iter()) {
             match name {
@@ -566,11 +706,28 @@ pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
                         .or_default()
                         .insert(seq, text(&value)?);
                 }
+                // Last in STORES, so every row is loaded before the log is replayed over them,
+                // in write order (getAll returns records by key).
+                LOG => {
+                    let batch = crate::log_record::decode(&Uint8Array::new(&value).to_vec())
+                        .map_err(IdbError::new)?;
+                    for m in &batch {
+                        snapshot.apply(m);
+                    }
+                    log.push(LogEntry {
+                        seq: key.as_f64().unwrap_or(0.0) as u64,
+                        mutations: batch.len(),
+                    });
+                }
                 _ => {}
             }
         }
     }
-    Ok((snapshot, offset))
+    Ok(Loaded {
+        snapshot,
+        offset,
+        log,
+    })
 }
 
 /// Replaces everything stored with `snapshot` (importSandbox), in one transaction.
@@ -621,8 +778,8 @@ pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<
     Ok(())
 }
 
-// A raw dump of the stores, for the format fixtures: keys as JSON, where a binary key part is
-// `{"hex": "..."}`. It records exactly what a given format version left in IndexedDB, so a later
+// A raw dump of the stores, for the format fixtures: keys as JSON, where a binary key part (and a
+// binary value: a log record) is `{"hex": "..."}`. It records exactly what a given format version left in IndexedDB, so a later
 // version's test can put those rows back and open them.
 
 fn key_to_json(key: &JsValue) -> serde_json::Value {
@@ -671,9 +828,11 @@ pub async fn dump_raw(db: &Database) -> Result<serde_json::Value, IdbError> {
             .iter()
             .zip(values.iter())
             .map(|(k, v)| {
-                let value = match v.as_string() {
-                    Some(s) => serde_json::Value::String(s),
-                    None => serde_json::json!(v.as_f64()),
+                let value = match (v.as_string(), v.as_f64()) {
+                    (Some(s), _) => serde_json::Value::String(s),
+                    (None, Some(n)) => serde_json::json!(n),
+                    // A log record (an ArrayBuffer), written like a binary key.
+                    (None, None) => key_to_json(&v),
                 };
                 serde_json::json!([key_to_json(&k), value])
             })
@@ -688,9 +847,19 @@ pub async fn dump_raw(db: &Database) -> Result<serde_json::Value, IdbError> {
 pub async fn import_raw(sandbox: &str, dump: &str) -> Result<(), IdbError> {
     let dump: serde_json::Value =
         serde_json::from_str(dump).map_err(|e| IdbError::new(format!("bad dump: {e}")))?;
-    let db = open(sandbox).await?;
+    // An old format's dump goes into that format's schema, so opening it runs the real upgrade; a
+    // dump claiming a newer format goes into the current schema (only its `meta` says newer).
+    let format = dump
+        .get("format")
+        .and_then(|f| f.as_u64())
+        .and_then(|f| u32::try_from(f).ok())
+        .filter(|f| (1..FORMAT_VERSION).contains(f));
+    let (db, names): (Database, Vec<&str>) = match format {
+        Some(1) => (open_at(sandbox, 1).await?, V1_STORES.to_vec()),
+        _ => (open(sandbox).await?, STORES.to_vec()),
+    };
     let tx = db
-        .transaction(STORES)
+        .transaction(names.as_slice())
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     if let Some(stores) = dump.get("stores").and_then(|s| s.as_object()) {
@@ -698,7 +867,11 @@ pub async fn import_raw(sandbox: &str, dump: &str) -> Result<(), IdbError> {
             let store = tx.object_store(name)?;
             for row in rows.as_array().into_iter().flatten() {
                 let key = key_from_json(&row[0])?;
-                let value = JSON::parse(&row[1].to_string())?;
+                let value = if row[1].is_object() {
+                    key_from_json(&row[1])?
+                } else {
+                    JSON::parse(&row[1].to_string())?
+                };
                 store.as_sys().put_with_key(&value, &key)?;
             }
         }

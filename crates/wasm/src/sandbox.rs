@@ -27,6 +27,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::idb;
 
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `setTimeout` (a window or a worker alike).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &JsValue, millis: i32) -> f64;
+}
+
 /// The sandbox export's format name and version (`exportSandbox` / `importSandbox`).
 pub const EXPORT_FORMAT: &str = "dynaplay-sandbox";
 pub const EXPORT_VERSION: u32 = 1;
@@ -113,11 +120,12 @@ impl Backend {
         &self,
         batch: &[Mutation],
         receipts: &[(String, Option<String>)],
+        seq: u64,
         after: Option<&JsValue>,
         fail: bool,
     ) -> idb::Written {
         match self {
-            Backend::IndexedDb(db) => idb::start_write(db, batch, receipts, after, fail)
+            Backend::IndexedDb(db) => idb::start_write(db, batch, receipts, seq, after, fail)
                 .unwrap_or_else(|e| idb::Written::settled(Err(e))),
             Backend::Memory(m) => {
                 // A memory write is done at once, so the one before it has always finished.
@@ -138,13 +146,17 @@ impl Backend {
         }
     }
 
-    async fn load(&self) -> Result<(Snapshot, i64), idb::IdbError> {
+    async fn load(&self) -> Result<idb::Loaded, idb::IdbError> {
         match self {
             Backend::IndexedDb(db) => idb::load(db).await,
             Backend::Memory(m) => m
                 .borrow()
                 .load()
-                .map(|s| (s, 0))
+                .map(|snapshot| idb::Loaded {
+                    snapshot,
+                    offset: 0,
+                    log: Vec::new(),
+                })
                 .map_err(|e| idb::IdbError {
                     quota: false,
                     detail: e.0,
@@ -199,6 +211,18 @@ struct State {
     flush_scheduled: bool,
     /// Write transactions committed since the sandbox opened (the bench reports it).
     transactions: u32,
+    /// The IndexedDB log records not yet compacted, oldest first, and their mutations in all.
+    log: VecDeque<idb::LogEntry>,
+    log_mutations: usize,
+    /// The number the next log record is written under.
+    next_seq: u64,
+    /// A compaction waits for the sandbox to be idle (a timer is set).
+    compaction_due: bool,
+    /// The last compaction failed (the quota, most likely): none is tried again until a write
+    /// has succeeded since, or a full disk would retry (and fail) on every idle moment.
+    compaction_blocked: bool,
+    /// `close()` was called: nothing more is started on the connection.
+    closed: bool,
     reopening: Option<Barrier>,
     /// Test hook: the next flush is made to fail.
     fail_next: bool,
@@ -231,7 +255,22 @@ struct Flight {
     barrier: Option<Barrier>,
     receipts: Vec<(String, Option<String>)>,
     written: idb::Written,
+    /// For a compaction: the last log record it applies.
+    compacts_through: Option<u64>,
 }
+
+/// How long the sandbox must have had nothing to write before the log is compacted: long enough
+/// that a burst of writes (a bulk load) is not slowed by it, short enough that little is left to
+/// replay when the page closes.
+const COMPACT_WHEN_IDLE_MILLIS: i32 = 1_000;
+
+/// At most this many logged mutations go into one compaction transaction, so a write arriving
+/// meanwhile waits for at most one such chunk.
+const COMPACT_CHUNK: usize = 5_000;
+
+/// Past this many logged mutations the log is compacted even while writes keep coming, which
+/// bounds what a reopen replays (a key written over and over would otherwise be replayed each time).
+const LOG_BOUND: usize = 250_000;
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
 #[wasm_bindgen]
@@ -300,7 +339,11 @@ impl Sandbox {
         persistence: &str,
         reason: Option<String>,
     ) -> Result<Sandbox, JsValue> {
-        let (snapshot, offset_millis) = backend
+        let idb::Loaded {
+            snapshot,
+            offset: offset_millis,
+            log,
+        } = backend
             .load()
             .await
             .map_err(|e| js_error(&format!("cannot load the sandbox: {e}")))?;
@@ -324,7 +367,9 @@ impl Sandbox {
                 }
             }
         }
-        Ok(Sandbox {
+        let next_seq = log.last().map_or(0, |e| e.seq + 1);
+        let log_mutations = log.iter().map(|e| e.mutations).sum();
+        let sandbox = Sandbox {
             state: Rc::new(RefCell::new(State {
                 engine: Some(engine),
                 queue,
@@ -335,6 +380,12 @@ impl Sandbox {
                 next_flight: 0,
                 flush_scheduled: false,
                 transactions: 0,
+                log: log.into(),
+                log_mutations,
+                next_seq,
+                compaction_due: false,
+                compaction_blocked: false,
+                closed: false,
                 reopening: None,
                 fail_next: false,
                 broken: None,
@@ -344,7 +395,10 @@ impl Sandbox {
             })),
             persistence: persistence.to_string(),
             reason,
-        })
+        };
+        // What the last session left in the log is compacted once this one is idle.
+        Self::plan_compaction(&sandbox.state);
+        Ok(sandbox)
     }
 
     /// Waits until no reopen is under way.
@@ -469,7 +523,18 @@ impl Sandbox {
                 }
                 let after = s.in_flight.back().map(|f| f.written.outcome());
                 let fail = std::mem::take(&mut s.fail_next);
-                let written = s.backend.start(&batch, &receipts, after.as_ref(), fail);
+                let seq = s.next_seq;
+                s.next_seq += 1;
+                let written = s
+                    .backend
+                    .start(&batch, &receipts, seq, after.as_ref(), fail);
+                if matches!(s.backend, Backend::IndexedDb(_)) {
+                    s.log.push_back(idb::LogEntry {
+                        seq,
+                        mutations: batch.len(),
+                    });
+                    s.log_mutations += batch.len();
+                }
                 let id = s.next_flight;
                 s.next_flight += 1;
                 s.in_flight.push_back(Flight {
@@ -477,6 +542,7 @@ impl Sandbox {
                     barrier,
                     receipts,
                     written: written.clone(),
+                    compacts_through: None,
                 });
                 (id, written)
             };
@@ -504,6 +570,15 @@ impl Sandbox {
             Ok(()) => {
                 let flight = s.in_flight.remove(position);
                 s.transactions = s.transactions.saturating_add(1);
+                match flight.as_ref().and_then(|f| f.compacts_through) {
+                    Some(last) => {
+                        while let Some(e) = s.log.front().copied().filter(|e| e.seq <= last) {
+                            s.log.pop_front();
+                            s.log_mutations = s.log_mutations.saturating_sub(e.mutations);
+                        }
+                    }
+                    None => s.compaction_blocked = false,
+                }
                 let more = s.reopening.is_none() && !s.flush_scheduled && s.open_batch.is_some();
                 if more {
                     s.flush_scheduled = true;
@@ -512,6 +587,7 @@ impl Sandbox {
                 if let Some(b) = flight.and_then(|f| f.barrier) {
                     b.resolve();
                 }
+                Self::plan_compaction(state);
                 if more {
                     Next::Continue
                 } else {
@@ -520,6 +596,9 @@ impl Sandbox {
             }
             Err(e) => {
                 let message = storage_message(&e);
+                if s.in_flight[position].compacts_through.is_some() {
+                    s.compaction_blocked = true;
+                }
                 if s.reopening.is_none() {
                     // This batch and every later one (each built on it in memory) fail.
                     let doomed = s.in_flight.split_off(position);
@@ -537,6 +616,92 @@ impl Sandbox {
                 Next::Stop
             }
         }
+    }
+
+    /// True when nothing is being written or waits to be.
+    fn idle(s: &State) -> bool {
+        s.in_flight.is_empty()
+            && s.open_batch.is_none()
+            && !s.flush_scheduled
+            && s.reopening.is_none()
+            && s.queue
+                .lock()
+                .map(|q| q.pending.is_empty())
+                .unwrap_or(false)
+    }
+
+    /// Compacts the log now if it has outgrown `LOG_BOUND` (and a transaction slot is free), or
+    /// sets a timer to compact it once the sandbox has been idle for a while.
+    fn plan_compaction(state: &Rc<RefCell<State>>) {
+        let (now, later) = {
+            let s = state.borrow();
+            let wanted = !s.log.is_empty() && !s.compaction_blocked && s.reopening.is_none();
+            let now = wanted && s.log_mutations > LOG_BOUND && s.in_flight.len() < MAX_IN_FLIGHT;
+            (now, wanted && !now && !s.compaction_due && Self::idle(&s))
+        };
+        if now {
+            let _ = Self::start_compaction(state);
+        } else if later {
+            state.borrow_mut().compaction_due = true;
+            let state = state.clone();
+            let fire = Closure::once_into_js(move || {
+                state.borrow_mut().compaction_due = false;
+                let idle = Self::idle(&state.borrow());
+                // If writes came meanwhile, the last of them plans again when it is done.
+                if idle {
+                    Self::start_compaction(&state);
+                }
+            });
+            set_timeout(&fire, COMPACT_WHEN_IDLE_MILLIS);
+        }
+    }
+
+    /// Starts one compaction transaction over the oldest log records (up to `COMPACT_CHUNK`
+    /// mutations), chained after whatever is in flight like any write; returns a promise that
+    /// settles with it (None when there was nothing to compact or no free slot).
+    fn start_compaction(state: &Rc<RefCell<State>>) -> Option<Promise> {
+        let (id, written) = {
+            let mut s = state.borrow_mut();
+            if s.reopening.is_some() || s.closed || s.in_flight.len() >= MAX_IN_FLIGHT {
+                return None;
+            }
+            let Backend::IndexedDb(db) = s.backend.clone() else {
+                return None;
+            };
+            let first = s.log.front()?.seq;
+            let (mut count, mut last) = (0, first);
+            for e in &s.log {
+                if count > 0 && count + e.mutations > COMPACT_CHUNK {
+                    break;
+                }
+                count += e.mutations;
+                last = e.seq;
+            }
+            let after = s.in_flight.back().map(|f| f.written.outcome());
+            let written = idb::start_compaction(&db, first, last, after.as_ref())
+                .unwrap_or_else(|e| idb::Written::settled(Err(e)));
+            let id = s.next_flight;
+            s.next_flight += 1;
+            s.in_flight.push_back(Flight {
+                id,
+                barrier: None,
+                receipts: Vec::new(),
+                written: written.clone(),
+                compacts_through: Some(last),
+            });
+            (id, written)
+        };
+        let promise = written.promise();
+        let state = state.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = written.finished().await;
+            match Self::finish(&state, id, result) {
+                Next::Continue => Self::flush(state).await,
+                Next::Stop => {}
+                Next::Reopen(doomed, message) => Self::reopen(&state, doomed, &message).await,
+            }
+        });
+        Some(promise)
     }
 
     /// Settles `barrier` as `last` settles.
@@ -605,11 +770,18 @@ impl Sandbox {
         let loaded = backend.load().await;
         let mut s = state.borrow_mut();
         match loaded {
-            Ok((snapshot, offset)) => {
+            Ok(idb::Loaded {
+                snapshot,
+                offset,
+                log,
+            }) => {
                 if let Ok(mut q) = s.queue.lock() {
                     q.initial = snapshot;
                     q.pending.clear();
                 }
+                s.next_seq = s.next_seq.max(log.last().map_or(0, |e| e.seq + 1));
+                s.log_mutations = log.iter().map(|e| e.mutations).sum();
+                s.log = log.into();
                 s.offset.store(offset, Ordering::SeqCst);
                 let (queue, offset) = (s.queue.clone(), s.offset.clone());
                 match engine_over(&s.config, &queue, &offset) {
@@ -664,6 +836,9 @@ impl Sandbox {
             q.initial = snapshot;
             q.pending.clear();
         }
+        // The replacement cleared the log with every other store.
+        s.log.clear();
+        s.log_mutations = 0;
         s.offset.store(offset, Ordering::SeqCst);
         let (queue, offset) = (s.queue.clone(), s.offset.clone());
         s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
@@ -1091,10 +1266,11 @@ impl Sandbox {
     pub async fn export_sandbox(&self) -> Result<String, JsValue> {
         Self::settle(&self.state).await.map_err(reject)?;
         let backend = self.state.borrow().backend.clone();
-        let (snapshot, _) = backend
+        let snapshot = backend
             .load()
             .await
-            .map_err(|e| reject(storage_message(&e)))?;
+            .map_err(|e| reject(storage_message(&e)))?
+            .snapshot;
         let offset = self.state.borrow().offset.load(Ordering::SeqCst);
         Ok(export_document(&snapshot, offset).to_string())
     }
@@ -1122,6 +1298,34 @@ impl Sandbox {
         self.state.borrow().transactions
     }
 
+    /// Compacts the whole IndexedDB log now (a sandbox otherwise does it once idle for a second):
+    /// resolves when every answered write is in the rows, rejects if a compaction failed.
+    #[wasm_bindgen(js_name = compactLog)]
+    pub async fn compact_log(&self) -> Result<(), JsValue> {
+        loop {
+            Self::settle(&self.state).await.map_err(reject)?;
+            let (empty, blocked, busy) = {
+                let s = self.state.borrow();
+                let busy = s.in_flight.back().map(|f| f.written.promise());
+                (s.log.is_empty(), s.compaction_blocked, busy)
+            };
+            if empty {
+                return Ok(());
+            }
+            if blocked {
+                return Err(js_error("the last compaction of the log failed"));
+            }
+            let waiting = Self::start_compaction(&self.state).or(busy);
+            match waiting {
+                Some(p) => {
+                    // Its outcome shows in `log` and `compaction_blocked` on the next round.
+                    let _ = JsFuture::from(p).await;
+                }
+                None => return Err(js_error("the sandbox is closed or reopening")),
+            }
+        }
+    }
+
     /// Test hook: makes the next storage write fail as a full disk would.
     #[wasm_bindgen(js_name = failNextWrite)]
     pub fn fail_next_write(&self) {
@@ -1130,7 +1334,9 @@ impl Sandbox {
 
     /// Closes the IndexedDB connection (another page may then upgrade or delete the database).
     pub fn close(&self) {
-        if let Backend::IndexedDb(db) = &self.state.borrow().backend {
+        let mut s = self.state.borrow_mut();
+        s.closed = true;
+        if let Backend::IndexedDb(db) = &s.backend {
             db.clone().close();
         }
     }

@@ -131,6 +131,22 @@ async fn a_reopened_sandbox_holds_what_was_written() {
         .as_array()
         .is_some_and(|c| c.len() == 4));
 
+    // Compacted into the rows, the same sandbox.
+    again.compact_log().await.expect("compact");
+    again.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(dump["stores"]["log"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["items"].as_array().map(Vec::len), Some(2));
+    let again = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let compacted = again.export_sandbox().await.expect("export");
+    assert_eq!(
+        export_without_clock(&before),
+        export_without_clock(&compacted)
+    );
+
     // DeleteTable is range deletes: no row of the table's items or change log is left behind.
     ok(
         &again,
@@ -138,12 +154,55 @@ async fn a_reopened_sandbox_holds_what_was_written() {
         serde_json::json!({"TableName": "Music"}),
     )
     .await;
+    again.compact_log().await.expect("compact");
     again.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
     assert_eq!(dump["stores"]["items"], serde_json::json!([]));
     assert_eq!(dump["stores"]["changes"], serde_json::json!([]));
     assert_eq!(dump["stores"]["tables"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["log"], serde_json::json!([]));
+}
+
+// A sandbox left alone for a second compacts its log by itself; until then a reopen replays it.
+#[wasm_bindgen_test]
+async fn an_idle_sandbox_compacts_its_log() {
+    let name = unique("idle");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    let before = db.export_sandbox().await.expect("export");
+    let logged = |dump: &serde_json::Value| dump["stores"]["log"].as_array().map(Vec::len);
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert!(
+        logged(&dump).is_some_and(|n| n > 0),
+        "written to the log first"
+    );
+    let mut waited = 0;
+    loop {
+        sleep(250).await;
+        waited += 250;
+        let dump: serde_json::Value =
+            serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+        if logged(&dump) == Some(0) {
+            assert_eq!(dump["stores"]["items"].as_array().map(Vec::len), Some(2));
+            break;
+        }
+        assert!(waited < 10_000, "the log was not compacted within 10 s");
+    }
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(export_without_clock(&before), export_without_clock(&after));
+}
+
+async fn sleep(millis: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = js_sys::global()
+            .unchecked_into::<web_sys_timer::Global>()
+            .set_timeout(&resolve, millis);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 // Data saved by format version 1 (a raw dump written by this version, planted store by store
@@ -192,13 +251,51 @@ async fn format_version_1_data_still_opens() {
     assert_eq!(scan["Count"], 3);
 }
 
+// Data saved by format version 2: rows (seeded, then compacted) and two log records not yet
+// compacted (a PutItem of Cy/Four, a DeleteItem of Ada/One), replayed over the rows on open.
+#[wasm_bindgen_test]
+async fn format_version_2_data_still_opens() {
+    let name = unique("fixture-v2");
+    import_raw_dump(
+        name.clone(),
+        include_str!("fixtures/idb-v2.json").to_string(),
+    )
+    .await
+    .expect("plant the fixture");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
+    let mut songs: Vec<&str> = scan["Items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["Song"]["S"].as_str())
+        .collect();
+    songs.sort_unstable();
+    assert_eq!(songs, vec!["Four", "Three"]);
+    let records = ok(
+        &db,
+        "DynamoDBStreams_20120810.ListStreams",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(records["Streams"].as_array().map(Vec::len), Some(1));
+    // Compacting the planted log leaves the same sandbox.
+    let before = db.export_sandbox().await.expect("export");
+    db.compact_log().await.expect("compact");
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(export_without_clock(&before), export_without_clock(&after));
+}
+
 // A database saved by a newer Dynaplay is not misread: the sandbox opens in memory and says why.
 #[wasm_bindgen_test]
 async fn a_newer_format_is_refused() {
     let name = unique("newer");
     import_raw_dump(
         name.clone(),
-        r#"{"format": 2, "stores": {"meta": [["format", 2]]}}"#.to_string(),
+        r#"{"format": 3, "stores": {"meta": [["format", 3]]}}"#.to_string(),
     )
     .await
     .expect("plant");
@@ -321,12 +418,7 @@ fn put_later(db: &std::rc::Rc<Sandbox>, artist: &str, song: &str) -> js_sys::Pro
 
 /// Lets spawned tasks run up to their first wait (a macrotask: every microtask runs before it).
 async fn yield_now() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = js_sys::global()
-            .unchecked_into::<web_sys_timer::Global>()
-            .set_timeout(&resolve, 0);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    sleep(0).await;
 }
 
 mod web_sys_timer {
@@ -395,10 +487,30 @@ async fn the_raw_dump_lists_every_store() {
     let name = unique("dump");
     let db = open_sandbox(Some(name.clone()), true).await.expect("open");
     seed(&db).await;
+    // Part compacted into the rows, part still in the log: a fixture of both.
+    db.compact_log().await.expect("compact");
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({
+            "TableName": "Music",
+            "Item": {"Artist": {"S": "Cy"}, "Song": {"S": "Four"}, "Plays": {"N": "4"}},
+        }),
+    )
+    .await;
+    ok(
+        &db,
+        "DeleteItem",
+        serde_json::json!({
+            "TableName": "Music", "Key": {"Artist": {"S": "Ada"}, "Song": {"S": "One"}},
+        }),
+    )
+    .await;
     db.close();
     let text = raw_dump(name).await.expect("dump");
     let dump: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(dump["format"], 1);
+    assert_eq!(dump["format"], 2);
+    assert_eq!(dump["stores"]["log"].as_array().map(Vec::len), Some(2));
     let stores: Vec<&str> = dump["stores"]
         .as_object()
         .map(|s| s.keys().map(String::as_str).collect())
@@ -413,7 +525,8 @@ async fn the_raw_dump_lists_every_store() {
             "stream_records",
             "backups",
             "continuous_backups",
-            "changes"
+            "changes",
+            "log"
         ]
     );
     web_sys_log(&text);
