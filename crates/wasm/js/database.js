@@ -172,6 +172,7 @@ class Database {
       case 'setLifecycleMillis': return Promise.resolve(s.setLifecycleMillis(args[0]));
       case 'advanceClock': return s.advanceClock(args[0]);
       case 'sweepTtl': return s.sweepTtl();
+      case 'compactLog': return s.compactLog();
       case 'exportSandbox': return s.exportSandbox();
       case 'importSandbox': return s.importSandbox(args[0]);
       case 'offset': return Promise.resolve(s.now() - Date.now());
@@ -217,6 +218,14 @@ class Database {
     } else if (message.type === 'clock') {
       this.#offset = message.offset;
     }
+  }
+
+  /**
+   * Moves every write still in the sandbox's IndexedDB log into its rows now, which a sandbox
+   * otherwise does by itself after a second without writes (nothing to do in memory).
+   */
+  compactLog() {
+    return this.#call('compactLog', []);
   }
 
   /** `target` is the whole X-Amz-Target (DynamoDB or DynamoDBStreams); resolves `{status, body}`. */

@@ -3,12 +3,14 @@
 //!
 //! The engine's `Storage` is synchronous and IndexedDB is not, so the engine is given a
 //! `QueueStorage` whose `commit` only queues the batch (the engine applies it to memory at once).
-//! Every async call then waits for a *barrier*: the queued mutations are written by a single
-//! flusher, all that have queued up since its last write going into ONE IndexedDB transaction, and
-//! every request that contributed (or read what they wrote) resolves when that transaction commits.
-//! If it fails, those requests and every later one already answered in memory get an
-//! InternalServerError, and the engine is reopened from IndexedDB, so memory again equals what is
-//! durable. Requests arriving during the reopen wait for it.
+//! Every async call then waits for a *barrier*: the queued mutations are written by a flusher, all
+//! that have queued up since the last write going into ONE IndexedDB transaction (one log record,
+//! see `idb.rs`), and every request that contributed (or read what they wrote) resolves when that
+//! transaction commits. Two transactions may be under way, the second committing only after the
+//! first. If one fails, its requests, the later transactions' and every later request already
+//! answered in memory get an InternalServerError, and the engine is reopened from IndexedDB, so
+//! memory again equals what is durable. Requests arriving during the reopen wait for it. When
+//! nothing has been written for a second, the log is compacted into the rows.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
