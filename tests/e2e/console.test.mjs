@@ -98,6 +98,9 @@ test('keyboard: Ctrl+Enter runs and Tab moves through the controls', async () =>
 
   await page.focus('#operation');
   await page.keyboard.press('Tab');
+  // The region selector (global tables simulation) sits between the operation and the body.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'region');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'request');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'run');

@@ -1,7 +1,8 @@
 // End-to-end tests of the lessons, done as a learner does them: open a lesson, load each step's
 // request with its button, change it where the step asks for a change, run it (again and again
-// where the step says so), then click "Check my work" and see every check pass. Plus a wrong attempt
-// that fails a check with its hint, and progress that survives a reload.
+// where the step says so, in the region the step names), move the clock where a step says so, then
+// click "Check my work" and see every check pass. Plus a wrong attempt that fails a check with its
+// hint, progress that survives a reload, and the global tables lesson's replication seen step by step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -43,13 +44,29 @@ async function run(page) {
   return (await exception.count()) === 0 ? null : (await exception.textContent()).trim();
 }
 
-/** Does one step: load its request, make the change it asks for, run it as often as it says. */
+/** Clicks a step's clock button and waits until the page says the sandbox clock moved. */
+async function moveClock(page, lesson, i) {
+  const millis = lesson.steps[i].advance_clock_millis;
+  const before = await page.evaluate(() => window.dynaplay.now());
+  await page.click(`#clock-step-${i}`);
+  await page.locator('#lesson-notice', { hasText: 'The sandbox clock moved' }).waitFor();
+  const after = await page.evaluate(() => window.dynaplay.now());
+  assert.ok(after - before >= millis, `${lesson.id} step ${i}: the clock moved ${after - before} ms, not ${millis}`);
+}
+
+/** Does one step: its clock move, or its request (loaded in its region, changed where it asks, run as often as it says). */
 async function doStep(page, lesson, i) {
+  if (lesson.steps[i].advance_clock_millis) {
+    await moveClock(page, lesson, i);
+    return;
+  }
   const request = lesson.steps[i].request;
   await page.click(`#load-step-${i}`);
   await page.locator('#lesson-operation').evaluate((el, op) => {
     if (el.value !== op) throw new Error(`loaded ${el.value}, not ${op}`);
   }, request.operation);
+  // The step's region is picked in the console's region selector (the home region otherwise).
+  assert.equal(await page.inputValue('#region-lesson'), request.region ?? 'us-east-1', `${lesson.id} step ${i}: region`);
   if (request.fill) {
     // Copied values come from the previous answer; the notice would say if one was missing.
     assert.equal(await page.locator('#lesson-notice').count(), 0, `${lesson.id} step ${i}: a value was not copied`);
@@ -82,7 +99,7 @@ for (const lesson of lessons) {
     await openLesson(page, lesson.id);
     assert.equal(await page.textContent('#lesson-heading'), lesson.title);
     for (let i = 0; i < lesson.steps.length; i++) {
-      if (lesson.steps[i].request) await doStep(page, lesson, i);
+      if (lesson.steps[i].request || lesson.steps[i].advance_clock_millis) await doStep(page, lesson, i);
     }
     const states = await check(page);
     const failing = await page.locator('#check-results li.failed').allTextContents();
@@ -206,4 +223,44 @@ test('start over after a mistake', async () => {
     if (lesson.steps[i].request) await doStep(page, lesson, i);
   }
   assert.deepEqual(await check(page), lesson.checks.map(() => 'passed'));
+});
+
+// The global tables lesson as a learner sees it: the step that reads in eu-west-1 before the clock
+// moves gets no Item (the write is still on its way), after the move it gets Lisbon; the Code page
+// names the region of each request sent there; Start over removes the replica, then the table.
+test('global tables: a write reaches the other region only after the clock moves', async () => {
+  const { page } = ctx.session;
+  const lesson = lessons.find((l) => l.id === 'global-tables');
+  await openLesson(page, lesson.id);
+  const reads = lesson.steps.flatMap((s, i) => (s.request?.operation === 'GetItem' && s.request.region ? [i] : []));
+  const answers = {};
+  for (let i = 0; i < lesson.steps.length; i++) {
+    if (!lesson.steps[i].request && !lesson.steps[i].advance_clock_millis) continue;
+    await doStep(page, lesson, i);
+    if (reads.includes(i)) answers[i] = JSON.parse(await page.textContent('#response pre'));
+  }
+  assert.equal(answers[reads[0]].Item, undefined, 'read before the clock moved');
+  assert.deepEqual(answers[reads[1]].Item, { UserId: { S: 'ana' }, City: { S: 'Lisbon' } });
+  // The selector lists the home region and the replica's, labelled a simulation.
+  const options = await page.locator('#region-lesson option').allTextContents();
+  assert.deepEqual(options, ['us-east-1 (home)', 'eu-west-1 (replica)']);
+  assert.match(await page.textContent('label[for=region-lesson]'), /simulation/);
+  assert.deepEqual(await check(page), lesson.checks.map(() => 'passed'));
+
+  await page.click('#nav-code');
+  await page.locator('#request-log').waitFor();
+  const regional = page.locator('#request-log li', { hasText: 'in eu-west-1 (simulated region)' });
+  assert.equal(await regional.count(), 4, 'DescribeTable, two GetItems and a PutItem went to eu-west-1');
+  assert.match(await regional.first().textContent(), /--region eu-west-1/);
+
+  await openLesson(page, lesson.id);
+  await page.click('#reset-lesson');
+  await page.locator('#lesson-notice', { hasText: 'Deleted Profiles' }).waitFor();
+  const tables = await page.evaluate(() => window.dynaplay.send('ListTables', {}));
+  assert.ok(!tables.TableNames.includes('Profiles'), JSON.stringify(tables));
+  // Every check that reads the sandbox fails again (the old conflict no longer counts); the
+  // requests made are still in the log.
+  const again = await check(page);
+  const sandboxChecks = again.filter((_, i) => lesson.checks[i].check !== 'request_made');
+  assert.deepEqual(sandboxChecks, sandboxChecks.map(() => 'failed'));
 });

@@ -166,7 +166,7 @@ test('the JS API: errors, dispatch, clock and TTL, export/import, a failed stora
     assert.equal(r.failed.name, 'InternalServerError');
     assert.match(r.failed.message, /storage is full/);
     assert.deepEqual(r.afterFailure, { lost: null, kept: { pk: { S: 'keep' }, sk: { N: '1' } } });
-    assert.deepEqual(r.exported, { format: 'dynaplay-sandbox', version: 1, tables: ['Bulk'], offsetOk: true });
+    assert.deepEqual(r.exported, { format: 'dynaplay-sandbox', version: 2, tables: ['Bulk'], offsetOk: true });
     assert.equal(r.memory, 'memory');
     assert.equal(r.imported, 1);
     assert.match(r.badImport, /not a Dynaplay sandbox export/);

@@ -1,5 +1,6 @@
 // End-to-end tests of sharing and embedding: a sandbox made in one browser profile is shared as a
-// link and opened in another (fresh) profile with the same tables, items and requests; a sandbox
+// link and opened in another (fresh) profile with the same tables, items and requests (and on the
+// lesson the sender was on, when there was one); a sandbox
 // too large for a link becomes a file that opens the same way; damaged, oversized and invalid
 // shares are refused with a message and create nothing; the docs page's three embedded snippets run.
 import { test, before, after } from 'node:test';
@@ -160,6 +161,48 @@ test('a shared link opens the same sandbox in a fresh profile, beside nothing of
     await waitForTable(other, 'Notes');
     assert.equal((await sandboxList(other)).length, mine.length + 1);
     await screenshot(other, 'share-opened');
+    assert.deepEqual(sender.problems, []);
+    assert.deepEqual(receiver.problems, []);
+  } finally {
+    await sender.close();
+    await receiver?.close();
+  }
+});
+
+test('a link made on a lesson opens on that lesson, with the sender\'s tables', async () => {
+  const sender = await openPlayground(site.url);
+  let receiver;
+  try {
+    const { page } = sender;
+    await makeTable(page, 'Sessions');
+    await call(page, 'PutItem', { TableName: 'Sessions', Item: { pk: { S: 'u#1' }, sk: { N: '1' }, kind: { S: 'session' } } });
+    // The learner is on the TTL lesson when they share.
+    await page.goto(site.url + '#/lessons/ttl');
+    await page.locator('#lesson-heading', { hasText: 'Time to Live' }).waitFor();
+    const before = await contents(page);
+    const { link } = await share(page);
+    // The link carries the lesson: decoded by hand, as any page could.
+    const bytes = Buffer.from(link.split('#/shared/')[1], 'base64url');
+    const { inflateRawSync } = await import('node:zlib');
+    assert.equal(JSON.parse(inflateRawSync(bytes.subarray(1)).toString()).lesson, 'ttl');
+
+    receiver = await openPlayground(site.url);
+    const other = receiver.page;
+    await other.goto(link);
+    // It lands on the lesson, in the new sandbox with the sender's tables.
+    await other.locator('#lesson-heading', { hasText: 'Time to Live' }).waitFor();
+    assert.match(other.url(), /#\/lessons\/ttl$/);
+    await waitForTable(other, 'Sessions');
+    assert.deepEqual(await contents(other), before);
+    assert.match(await other.textContent('#current-sandbox'), /Shared/);
+    const progress = await other.evaluate(() => JSON.parse(localStorage.getItem('dynaplay.lessons.progress')));
+    assert.equal(progress.current, 'ttl');
+    // A reload stays on the lesson and does not open the link again.
+    const count = (await sandboxList(other)).length;
+    await other.reload();
+    await other.locator('#lesson-heading', { hasText: 'Time to Live' }).waitFor();
+    assert.equal((await sandboxList(other)).length, count);
+    await screenshot(other, 'share-opened-on-lesson');
     assert.deepEqual(sender.problems, []);
     assert.deepEqual(receiver.problems, []);
   } finally {

@@ -29,6 +29,7 @@ use crate::pages::share::{SharePage, SharedPage};
 use crate::pages::streams::StreamsPage;
 use crate::pages::table::TablePage;
 use crate::pages::tables::TablesPage;
+use crate::regions::Regions;
 use crate::request_log::{LogAction, RequestLog};
 
 /// The playground's pages, addressed by the URL's hash (`#/tables/Music`), so links, the back button
@@ -201,15 +202,21 @@ impl Failure {
 /// ```
 ///
 /// `EngineHandle::spawn(future)` is the same `spawn_local`, for brevity.
+///
+/// A handle addresses the sandbox's home region; `engine.in_region(Some("eu-west-1"))` is the same
+/// engine addressed to another region of the global tables simulation, where table names reach
+/// that region's replicas (and the log records the region).
 #[derive(Clone)]
 pub struct EngineHandle {
     engine: Rc<Database>,
     log: UseReducerDispatcher<RequestLog>,
+    /// The simulated region requests go to; None: the home region.
+    region: Option<Rc<str>>,
 }
 
 impl PartialEq for EngineHandle {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.engine, &other.engine)
+        Rc::ptr_eq(&self.engine, &other.engine) && self.region == other.region
     }
 }
 
@@ -227,37 +234,47 @@ impl EngineHandle {
         wasm_bindgen_futures::spawn_local(work);
     }
 
+    /// This engine addressed to `region` of the global tables simulation (`eu-west-1`); None is
+    /// the home region.
+    pub fn in_region(&self, region: Option<&str>) -> EngineHandle {
+        EngineHandle {
+            region: region.filter(|r| !r.is_empty()).map(Rc::from),
+            ..self.clone()
+        }
+    }
+
+    /// The regions there are to address: the home region and every region holding a replica
+    /// (`GlobalTables.Describe`, unlogged); just the home region if that read fails.
+    pub async fn regions(&self) -> Regions {
+        self.in_region(None)
+            .call_quietly("GlobalTables.Describe", &serde_json::json!({}))
+            .await
+            .map(|answer| Regions::from_describe(&answer))
+            .unwrap_or_default()
+    }
+
     /// Runs one request and logs it: `target` is the whole `X-Amz-Target`.
     pub async fn dispatch(&self, target: &str, body: &str) -> dynaplay_engine::Response {
         let response = self.dispatch_quietly(target, body).await;
-        let dax = target
-            .strip_prefix(dynaplay_engine::DAX_SIMULATION_TARGET)
-            .and_then(|rest| rest.strip_prefix('.'));
-        let operation = match (
-            target.strip_prefix(dynaplay_wasm::STREAMS_TARGET_PREFIX),
-            dax,
-        ) {
-            (Some(op), _) => format!("Streams.{op}"),
-            (None, Some(op)) => format!("Dax.{op}"),
-            (None, None) => target
-                .strip_prefix(dynaplay_wasm::TARGET_PREFIX)
-                .unwrap_or(target)
-                .to_string(),
-        };
         self.log.dispatch(LogAction::Record {
-            operation,
+            operation: examples::operation_of(target),
             body: body.to_string(),
             status: response.status,
             error: match Outcome::from_response(&response) {
                 Outcome::Failure { name, .. } => Some(name),
                 Outcome::Success(_) => None,
             },
+            region: self.region.as_deref().map(String::from),
         });
         response
     }
 
     async fn dispatch_quietly(&self, target: &str, body: &str) -> dynaplay_engine::Response {
-        match self.engine.dispatch(target, body).await {
+        let answer = self
+            .engine
+            .dispatch_in_region(self.region.as_deref(), target, body)
+            .await;
+        match answer {
             Ok(response) => response,
             // The tab that owns the sandbox went away and none took over, say: DynamoDB's shape.
             Err(message) => dynaplay_engine::Response {
@@ -306,6 +323,7 @@ impl EngineHandle {
             status,
             // A shared history keeps statuses, not answers: the exception name is not known.
             error: None,
+            region: None,
         });
     }
 
@@ -591,6 +609,7 @@ pub fn app() -> Html {
             let handle = EngineHandle {
                 engine: db.clone(),
                 log: log.dispatcher(),
+                region: None,
             };
             (
                 persistence_text(db),

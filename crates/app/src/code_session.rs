@@ -121,6 +121,7 @@ pub fn scripts(language: Language, endpoint: &str) -> Vec<(String, String)> {
     let table = format!("Generated{}", language.id());
     let target = Target {
         endpoint: Some(endpoint.to_string()),
+        ..Target::default()
     };
     session(&table)
         .into_iter()

@@ -38,6 +38,9 @@ impl Language {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Target {
     pub endpoint: Option<String>,
+    /// The region the request was addressed to in the global tables simulation (None: the
+    /// client's default region); real global tables are reached the same way, by client region.
+    pub region: Option<String>,
 }
 
 /// Why no code could be written: the body is not a JSON object.
@@ -70,6 +73,17 @@ pub fn generate(
     let Value::Object(map) = value else {
         return Err(NotAnObject);
     };
+    // The global tables simulation's own calls: real global tables have no such operation.
+    if let Some(op) = operation.strip_prefix("GlobalTables.") {
+        let comment = match language {
+            Language::JavaScript => "//",
+            Language::Cli | Language::Python => "#",
+        };
+        return Ok(format!(
+            "{comment} GlobalTables.{op} controls Dynaplay's global tables simulation itself;\n\
+             {comment} real global tables have no such call (DescribeTable lists a table's Replicas).\n"
+        ));
+    }
     // The engine's DAX simulation has no AWS client of its own: say so rather than invent a command.
     if let Some(op) = operation.strip_prefix("Dax.") {
         let comment = match language {
@@ -182,6 +196,9 @@ fn cli(operation: &str, body: &Map<String, Value>, target: &Target) -> String {
     }
     if CLI_PAGINATED.contains(&operation) {
         lines.push("--no-paginate".to_string());
+    }
+    if let Some(region) = &target.region {
+        lines.push(format!("--region {}", shell_quote(region)));
     }
     if let Some(endpoint) = &target.endpoint {
         lines.push(format!("--endpoint-url {}", shell_quote(endpoint)));
@@ -316,9 +333,17 @@ fn javascript(operation: &str, body: &Map<String, Value>, target: &Target) -> St
     let mut input = String::new();
     literal.write(&Value::Object(body.clone()), 0, &mut input);
     let command = format!("{operation}Command");
-    let config = match &target.endpoint {
-        Some(endpoint) => format!("{{ endpoint: {} }}", Literal::string(endpoint)),
-        None => "{}".to_string(),
+    let mut settings = Vec::new();
+    if let Some(region) = &target.region {
+        settings.push(format!("region: {}", Literal::string(region)));
+    }
+    if let Some(endpoint) = &target.endpoint {
+        settings.push(format!("endpoint: {}", Literal::string(endpoint)));
+    }
+    let config = if settings.is_empty() {
+        "{}".to_string()
+    } else {
+        format!("{{ {} }}", settings.join(", "))
     };
     let buffer_note = if literal.used_binary {
         "// Binary values are bytes (Buffer is a Uint8Array), not the base64 text of the wire format.\n"
@@ -366,13 +391,14 @@ fn python(operation: &str, body: &Map<String, Value>, target: &Target) -> String
     } else {
         "import boto3\n"
     };
-    let client = match &target.endpoint {
-        Some(endpoint) => format!(
-            "client = boto3.client(\"{service_name}\", endpoint_url={})\n",
-            Literal::string(endpoint)
-        ),
-        None => format!("client = boto3.client(\"{service_name}\")\n"),
-    };
+    let mut settings = String::new();
+    if let Some(region) = &target.region {
+        settings.push_str(&format!(", region_name={}", Literal::string(region)));
+    }
+    if let Some(endpoint) = &target.endpoint {
+        settings.push_str(&format!(", endpoint_url={}", Literal::string(endpoint)));
+    }
+    let client = format!("client = boto3.client(\"{service_name}\"{settings})\n");
     format!("{imports}\n{client}{call}print(response)\n")
 }
 
@@ -434,6 +460,7 @@ mod tests {
             "{}",
             &Target {
                 endpoint: Some("http://127.0.0.1:8000".into()),
+                ..Target::default()
             },
         )
         .unwrap();
@@ -441,6 +468,37 @@ mod tests {
             text,
             "aws dynamodb list-tables \\\n  --no-paginate \\\n  --endpoint-url http://127.0.0.1:8000"
         );
+    }
+
+    // A request the playground sent to a simulated region names that region the way each client
+    // picks one (real global tables are reached the same way); the simulation's own calls are a note.
+    #[test]
+    fn regions_are_the_clients_region() {
+        let target = Target {
+            region: Some("eu-west-1".into()),
+            ..Target::default()
+        };
+        let body = r#"{"TableName":"Music"}"#;
+        let cli = generate(Language::Cli, "DescribeTable", body, &target).unwrap_or_default();
+        assert!(
+            cli.ends_with("--table-name Music \\\n  --region eu-west-1"),
+            "{cli}"
+        );
+        let js = generate(Language::JavaScript, "DescribeTable", body, &target).unwrap_or_default();
+        assert!(
+            js.contains("new DynamoDBClient({ region: \"eu-west-1\" })"),
+            "{js}"
+        );
+        let py = generate(Language::Python, "DescribeTable", body, &target).unwrap_or_default();
+        assert!(
+            py.contains("boto3.client(\"dynamodb\", region_name=\"eu-west-1\")"),
+            "{py}"
+        );
+        let note =
+            generate(Language::Cli, "GlobalTables.Describe", "{}", &target).unwrap_or_default();
+        assert!(note
+            .starts_with("# GlobalTables.Describe controls Dynaplay's global tables simulation"));
+        assert!(!note.contains("aws "));
     }
 
     #[test]

@@ -19,10 +19,34 @@ pub fn target(operation: &str) -> String {
     if let Some(op) = operation.strip_prefix("Dax.") {
         return format!("{}.{op}", dynaplay_engine::DAX_SIMULATION_TARGET);
     }
+    if let Some(op) = operation.strip_prefix("GlobalTables.") {
+        return format!("{}.{op}", dynaplay_engine::global_tables::SIMULATION_TARGET);
+    }
     match operation.strip_prefix("Streams.") {
         Some(op) => format!("DynamoDBStreams_20120810.{op}"),
         None => format!("DynamoDB_20120810.{operation}"),
     }
+}
+
+/// The app's name for the operation of an `X-Amz-Target` (`target` read backwards): the request
+/// log and the lessons' checks name requests this way.
+pub fn operation_of(target: &str) -> String {
+    let prefixes = [
+        ("DynamoDBStreams_20120810.", "Streams."),
+        (dynaplay_engine::DAX_SIMULATION_TARGET, "Dax."),
+        (
+            dynaplay_engine::global_tables::SIMULATION_TARGET,
+            "GlobalTables.",
+        ),
+        ("DynamoDB_20120810.", ""),
+    ];
+    for (prefix, name) in prefixes {
+        if let Some(op) = target.strip_prefix(prefix) {
+            let op = op.strip_prefix('.').unwrap_or(op);
+            return format!("{name}{op}");
+        }
+    }
+    target.to_string()
 }
 
 /// The example for an operation name.
@@ -232,6 +256,18 @@ mod tests {
             "DynamoDBStreams_20120810.GetRecords"
         );
         assert_eq!(target("Dax.GetItem"), "DynaplayDaxSimulation.GetItem");
+        for operation in [
+            "PutItem",
+            "Streams.GetRecords",
+            "Dax.Query",
+            "GlobalTables.Describe",
+        ] {
+            assert_eq!(operation_of(&target(operation)), operation);
+        }
+        assert_eq!(
+            target("GlobalTables.Configure"),
+            "DynaplayGlobalTablesSimulation.Configure"
+        );
     }
 
     // An example that is not a JSON object would greet the user with a SerializationException.

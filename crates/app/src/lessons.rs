@@ -55,6 +55,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../web/lessons/backups-and-pitr.json"),
     ),
     ("dax", include_str!("../../../web/lessons/dax.json")),
+    (
+        "global-tables",
+        include_str!("../../../web/lessons/global-tables.json"),
+    ),
 ];
 
 /// One lesson: text in steps, each with a request to try, and the checks that say it is done.
@@ -68,12 +72,18 @@ pub struct Lesson {
     pub checks: Vec<Check>,
 }
 
-/// A step: an explanation (light markdown, see `lesson_text`) and, usually, a request to load.
+/// A step: an explanation (light markdown, see `lesson_text`) and, usually, a request to load, or
+/// instead a move of the sandbox clock (to let replication, TTL or caches play out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub text: String,
     pub request: Option<SuggestedRequest>,
+    /// Milliseconds the learner moves the sandbox clock ahead at this step (one click).
+    pub advance_clock_millis: Option<u64>,
 }
+
+/// The longest clock move a step may ask for: a day.
+pub const MAX_CLOCK_STEP_MILLIS: u64 = 86_400_000;
 
 /// A request the learner loads into the console with one click.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +91,8 @@ pub struct SuggestedRequest {
     /// As the console names it: `PutItem`, or `Streams.GetRecords` for the Streams API.
     pub operation: String,
     pub body: Value,
+    /// The region of the global tables simulation it is sent to; None: the home region.
+    pub region: Option<String>,
     /// Values the request takes from the answer before it (an ARN, a shard iterator), which no
     /// lesson file can know in advance.
     pub fill: Vec<Fill>,
@@ -125,14 +137,20 @@ pub enum CheckKind {
         key_schema: Option<Value>,
         projection_type: Option<String>,
     },
-    /// The item exists (read strongly consistent) and holds at least these attributes (DynamoDB JSON).
+    /// The item exists (read strongly consistent) and holds at least these attributes (DynamoDB JSON);
+    /// with a region, in that region's replica.
     ItemExists {
         table: String,
         key: Value,
         attributes: Option<Value>,
+        region: Option<String>,
     },
-    /// No item has this key.
-    ItemMissing { table: String, key: Value },
+    /// No item has this key (in the region's replica, with a region).
+    ItemMissing {
+        table: String,
+        key: Value,
+        region: Option<String>,
+    },
     /// The table holds at least this many items.
     ItemCount { table: String, at_least: u64 },
     /// Time to Live is on (ENABLED or ENABLING), optionally on this attribute.
@@ -145,11 +163,14 @@ pub enum CheckKind {
         table: String,
         view_type: Option<String>,
     },
-    /// A request of this operation was made, its body containing `with`, answered with `status`.
+    /// A request of this operation was made, its body containing `with`, answered with `status`,
+    /// sent to `region` (a region of the global tables simulation; the home region's name matches
+    /// requests sent to no particular region).
     RequestMade {
         operation: String,
         with: Option<Value>,
         status: Option<u16>,
+        region: Option<String>,
     },
     /// Some request was answered with this exception.
     ErrorSeen {
@@ -162,6 +183,10 @@ pub enum CheckKind {
     BackupExists { table: String },
     /// Point-in-time recovery is on for the table.
     PitrEnabled { table: String },
+    /// The table has an ACTIVE replica in this region (DescribeTable's `Replicas`).
+    ReplicaExists { table: String, region: String },
+    /// The global tables simulation logged a last-writer-wins conflict on this table.
+    ConflictLogged { table: String },
 }
 
 /// A lesson file that cannot be used, and why, in words for whoever wrote it.
@@ -279,13 +304,42 @@ fn only(obj: &Map<String, Value>, known: &[&str]) -> Result<(), String> {
 
 fn parse_step(value: &Value) -> Result<Step, String> {
     let obj = object(value)?;
-    only(obj, &["text", "request"])?;
+    only(obj, &["text", "request", "advance_clock_millis"])?;
     let text = text_field(obj, "text").map_err(|p| format!("text: {p}"))?;
     let request = match obj.get("request") {
         None => None,
         Some(r) => Some(parse_request(r).map_err(|p| format!("request: {p}"))?),
     };
-    Ok(Step { text, request })
+    let advance_clock_millis = match obj.get("advance_clock_millis") {
+        None => None,
+        Some(n) => match n.as_u64() {
+            Some(n @ 1..=MAX_CLOCK_STEP_MILLIS) => Some(n),
+            _ => {
+                return Err(format!(
+                "advance_clock_millis: expected a whole number from 1 to {MAX_CLOCK_STEP_MILLIS}"
+            ))
+            }
+        },
+    };
+    if request.is_some() && advance_clock_millis.is_some() {
+        return Err("a step has a request or advance_clock_millis, not both".into());
+    }
+    Ok(Step {
+        text,
+        request,
+        advance_clock_millis,
+    })
+}
+
+/// A region member: an AWS-style region name (`eu-west-1`), as the simulation takes them.
+fn optional_region(obj: &Map<String, Value>) -> Result<Option<String>, String> {
+    let region = optional_text(obj, "region")?;
+    match region {
+        Some(r) if !dynaplay_engine::global_tables::valid_region(&r) => Err(format!(
+            "region: {r:?} is not a region name (they look like eu-west-1)"
+        )),
+        other => Ok(other),
+    }
 }
 
 fn parse_request(value: &Value) -> Result<SuggestedRequest, String> {
@@ -300,6 +354,7 @@ fn parse_request(value: &Value) -> Result<SuggestedRequest, String> {
             "expect_error",
             "repeat_until",
             "max_runs",
+            "region",
         ],
     )?;
     let operation = text_field(obj, "operation").map_err(|p| format!("operation: {p}"))?;
@@ -351,6 +406,7 @@ fn parse_request(value: &Value) -> Result<SuggestedRequest, String> {
     Ok(SuggestedRequest {
         operation,
         body,
+        region: optional_region(obj)?,
         fill,
         solution,
         expect_error,
@@ -396,18 +452,20 @@ fn parse_check(value: &Value) -> Result<Check, String> {
             }
         }
         "item_exists" => {
-            allow(&["table", "key", "attributes"])?;
+            allow(&["table", "key", "attributes", "region"])?;
             CheckKind::ItemExists {
                 table: table()?,
                 key: key()?,
                 attributes: optional_value("attributes"),
+                region: optional_region(obj)?,
             }
         }
         "item_missing" => {
-            allow(&["table", "key"])?;
+            allow(&["table", "key", "region"])?;
             CheckKind::ItemMissing {
                 table: table()?,
                 key: key()?,
+                region: optional_region(obj)?,
             }
         }
         "item_count" => {
@@ -435,7 +493,7 @@ fn parse_check(value: &Value) -> Result<Check, String> {
             }
         }
         "request_made" => {
-            allow(&["operation", "with", "status"])?;
+            allow(&["operation", "with", "status", "region"])?;
             CheckKind::RequestMade {
                 operation: text_field(obj, "operation").map_err(|p| format!("operation: {p}"))?,
                 with: optional_value("with"),
@@ -447,6 +505,7 @@ fn parse_check(value: &Value) -> Result<Check, String> {
                             .ok_or("status: expected an HTTP status")?,
                     ),
                 },
+                region: optional_region(obj)?,
             }
         }
         "error_seen" => {
@@ -470,6 +529,17 @@ fn parse_check(value: &Value) -> Result<Check, String> {
             allow(&["table"])?;
             CheckKind::PitrEnabled { table: table()? }
         }
+        "replica_exists" => {
+            allow(&["table", "region"])?;
+            CheckKind::ReplicaExists {
+                table: table()?,
+                region: optional_region(obj)?.ok_or("region: missing")?,
+            }
+        }
+        "conflict_logged" => {
+            allow(&["table"])?;
+            CheckKind::ConflictLogged { table: table()? }
+        }
         other => return Err(format!("check: unknown kind {other:?}")),
     };
     let label = label.unwrap_or_else(|| describe(&kind));
@@ -489,8 +559,12 @@ fn describe(kind: &CheckKind) -> String {
             "{} {index} exists on {table}",
             if *local { "LSI" } else { "GSI" }
         ),
-        CheckKind::ItemExists { table, key, .. } => format!("Item {key} is in {table}"),
-        CheckKind::ItemMissing { table, key } => format!("Item {key} is not in {table}"),
+        CheckKind::ItemExists {
+            table, key, region, ..
+        } => format!("Item {key} is in {table}{}", in_region(region)),
+        CheckKind::ItemMissing { table, key, region } => {
+            format!("Item {key} is not in {table}{}", in_region(region))
+        }
         CheckKind::ItemCount { table, at_least } => {
             format!("{table} holds at least {at_least} items")
         }
@@ -501,7 +575,20 @@ fn describe(kind: &CheckKind) -> String {
         CheckKind::PartiqlRun { .. } => "You ran a PartiQL statement".into(),
         CheckKind::BackupExists { table } => format!("A backup of {table} exists"),
         CheckKind::PitrEnabled { table } => format!("Point-in-time recovery is on for {table}"),
+        CheckKind::ReplicaExists { table, region } => {
+            format!("{table} has a replica in {region}")
+        }
+        CheckKind::ConflictLogged { table } => {
+            format!("A last-writer-wins conflict on {table} was logged")
+        }
     }
+}
+
+fn in_region(region: &Option<String>) -> String {
+    region
+        .as_ref()
+        .map(|r| format!(" in {r}"))
+        .unwrap_or_default()
 }
 
 /// A read the checks need from the engine (never logged: checking is not the learner's request).
@@ -509,20 +596,49 @@ fn describe(kind: &CheckKind) -> String {
 pub struct Probe {
     pub operation: &'static str,
     pub body: Value,
+    /// The region of the global tables simulation it reads in; None: the home region.
+    pub region: Option<String>,
+}
+
+/// The reads a check needs: `probe_of`'s, plus for `conflict_logged` the table's description
+/// (a conflict counts only when detected since the table was created: the engine's conflict log
+/// outlives a deleted table, and a lesson started over must not pass on the old one).
+fn probes_of(kind: &CheckKind) -> Vec<Probe> {
+    let mut out: Vec<Probe> = probe_of(kind).into_iter().collect();
+    if let CheckKind::ConflictLogged { table } = kind {
+        out.push(Probe {
+            operation: "DescribeTable",
+            body: json!({ "TableName": table }),
+            region: None,
+        });
+    }
+    out
 }
 
 fn probe_of(kind: &CheckKind) -> Option<Probe> {
-    let probe = |operation, body| Some(Probe { operation, body });
+    let probe = |operation, body| {
+        Some(Probe {
+            operation,
+            body,
+            region: None,
+        })
+    };
     match kind {
         CheckKind::TableExists { table, .. }
         | CheckKind::IndexExists { table, .. }
-        | CheckKind::StreamEnabled { table, .. } => {
+        | CheckKind::StreamEnabled { table, .. }
+        | CheckKind::ReplicaExists { table, .. } => {
             probe("DescribeTable", json!({ "TableName": table }))
         }
-        CheckKind::ItemExists { table, key, .. } | CheckKind::ItemMissing { table, key } => probe(
-            "GetItem",
-            json!({ "TableName": table, "Key": key, "ConsistentRead": true }),
-        ),
+        CheckKind::ItemExists {
+            table, key, region, ..
+        }
+        | CheckKind::ItemMissing { table, key, region } => Some(Probe {
+            operation: "GetItem",
+            body: json!({ "TableName": table, "Key": key, "ConsistentRead": true }),
+            region: region.clone(),
+        }),
+        CheckKind::ConflictLogged { .. } => probe("GlobalTables.Describe", json!({})),
         CheckKind::ItemCount { table, .. } => probe(
             "Scan",
             json!({ "TableName": table, "Select": "COUNT", "ConsistentRead": true }),
@@ -543,7 +659,7 @@ fn probe_of(kind: &CheckKind) -> Option<Probe> {
 /// The engine reads these checks need, each once.
 pub fn probes(checks: &[Check]) -> Vec<Probe> {
     let mut out: Vec<Probe> = Vec::new();
-    for probe in checks.iter().filter_map(|c| probe_of(&c.kind)) {
+    for probe in checks.iter().flat_map(|c| probes_of(&c.kind)) {
         if !out.contains(&probe) {
             out.push(probe);
         }
@@ -579,6 +695,8 @@ pub struct Attempt {
     pub status: u16,
     /// The exception's name when it failed.
     pub error: Option<String>,
+    /// The simulated region it was sent to; None: the home region.
+    pub region: Option<String>,
 }
 
 /// Whether a check passed, and what was found, for the learner.
@@ -611,9 +729,10 @@ pub fn evaluate(checks: &[Check], snapshot: &Snapshot, attempts: &[Attempt]) -> 
 }
 
 fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> Outcome {
-    let answer = match probe_of(kind) {
-        Some(probe) => match snapshot.answer(&probe) {
-            Some(Ok(value)) => Some(value),
+    let mut answers = Vec::new();
+    for probe in probes_of(kind) {
+        match snapshot.answer(&probe) {
+            Some(Ok(value)) => answers.push(value),
             Some(Err(name)) => {
                 return fail(match name.as_str() {
                     "ResourceNotFoundException" => {
@@ -623,10 +742,9 @@ fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> 
                 })
             }
             None => return fail("Not checked yet."),
-        },
-        None => None,
-    };
-    let answer = answer.unwrap_or(&Value::Null);
+        }
+    }
+    let answer = answers.first().copied().unwrap_or(&Value::Null);
     match kind {
         CheckKind::TableExists {
             key_schema,
@@ -730,11 +848,15 @@ fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> 
             operation,
             with,
             status,
+            region,
         } => {
             let found = attempts.iter().find(|a| {
                 a.operation == *operation
                     && status.is_none_or(|s| s == a.status)
                     && with.as_ref().is_none_or(|w| contains(&a.body, w))
+                    && region.as_ref().is_none_or(|r| {
+                        a.region.as_deref().unwrap_or(crate::regions::DEFAULT_HOME) == r
+                    })
             });
             match found {
                 Some(a) => pass(format!("Answered {}.", a.status)),
@@ -790,6 +912,44 @@ fn evaluate_one(kind: &CheckKind, snapshot: &Snapshot, attempts: &[Attempt]) -> 
                 pass("ENABLED.")
             } else {
                 fail(format!("Point-in-time recovery is {status}."))
+            }
+        }
+        CheckKind::ReplicaExists { region, .. } => {
+            let replica = answer["Table"]["Replicas"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["RegionName"] == region.as_str());
+            match replica.map(|r| text(&r["ReplicaStatus"])) {
+                Some(status) if status == "ACTIVE" => pass("ACTIVE."),
+                Some(status) => fail(format!("The replica is {status}.")),
+                None => fail(format!("The table has no replica in {region}.")),
+            }
+        }
+        CheckKind::ConflictLogged { table } => {
+            // DescribeTable's CreationDateTime is epoch seconds (with a fraction).
+            let created = answers
+                .get(1)
+                .and_then(|d| d["Table"]["CreationDateTime"].as_f64())
+                .map_or(i64::MIN, |seconds| (seconds * 1000.0) as i64);
+            let conflict = answer["Conflicts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["TableName"] == table.as_str())
+                .find(|c| {
+                    c["DetectedAt"]
+                        .as_str()
+                        .and_then(dynaplay_engine::time_format::parse_iso_millis)
+                        .is_some_and(|at| at >= created)
+                });
+            match conflict {
+                Some(c) => pass(format!(
+                    "The write from {} won over the one from {}.",
+                    text(&c["Winner"]["Region"]),
+                    text(&c["Loser"]["Region"])
+                )),
+                None => fail("No conflict logged on this table yet."),
             }
         }
     }
@@ -879,6 +1039,33 @@ pub fn prepare_solution(
     Some(prepare(&edited, previous))
 }
 
+/// The replicas a lesson adds (`UpdateTable` with a `ReplicaUpdates` Create), as (table, region):
+/// "Start over" removes them before it deletes the tables (DynamoDB refuses to delete a table
+/// that still has replicas).
+pub fn replicas(lesson: &Lesson) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for request in lesson.steps.iter().filter_map(|s| s.request.as_ref()) {
+        if request.operation != "UpdateTable" {
+            continue;
+        }
+        let Some(table) = request.body["TableName"].as_str() else {
+            continue;
+        };
+        let creates = request.body["ReplicaUpdates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u["Create"]["RegionName"].as_str());
+        for region in creates {
+            let pair = (table.to_string(), region.to_string());
+            if !found.contains(&pair) {
+                found.push(pair);
+            }
+        }
+    }
+    found
+}
+
 /// The tables a lesson makes (created or restored into), in order: what "Start over" deletes.
 pub fn tables(lesson: &Lesson) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -898,10 +1085,13 @@ pub fn tables(lesson: &Lesson) -> Vec<String> {
 }
 
 /// The learner's progress: which checks of each lesson passed at their last check, and which
-/// lessons are done. Kept in localStorage as JSON; anything unreadable there is a fresh start.
+/// lessons are done, and the lesson the learner is on (the last one opened: a share link carries
+/// it). Kept in localStorage as JSON; anything unreadable there is a fresh start.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// The lesson last opened, if it is one this Dynaplay bundles.
+    pub current: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -944,6 +1134,9 @@ impl Progress {
                 },
             );
         }
+        if let Some(id) = root.get("current").and_then(Value::as_str) {
+            progress.set_current(id);
+        }
         progress
     }
 
@@ -953,7 +1146,21 @@ impl Progress {
             .iter()
             .map(|(id, p)| (id.clone(), json!({ "passed": p.passed, "done": p.done })))
             .collect();
-        json!({ "version": 1, "lessons": lessons }).to_string()
+        let mut doc = json!({ "version": 1, "lessons": lessons });
+        if let Some(current) = &self.current {
+            doc["current"] = json!(current);
+        }
+        doc.to_string()
+    }
+
+    /// Notes that the learner is on lesson `id`; an id no bundled lesson has (one removed since,
+    /// or from a newer Dynaplay's share) is not kept. Returns whether it was.
+    pub fn set_current(&mut self, id: &str) -> bool {
+        let known = matches!(find(id), Some(Ok(_)));
+        if known {
+            self.current = Some(id.to_string());
+        }
+        known
     }
 
     /// Records one Check of a lesson.

@@ -28,6 +28,8 @@ mod modeler;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod pending;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod regions;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod share;
 
 #[cfg(target_arch = "wasm32")]

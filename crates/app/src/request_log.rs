@@ -1,5 +1,5 @@
-//! Every request the UI made, newest first, for the Code page: the operation, its body and the status
-//! it got (and the exception's name, for the lessons). A pure `Reducible`; the engine handle records
+//! Every request the UI made, newest first, for the Code page: the operation, its body, the status
+//! it got, the simulated region it went to (and the exception's name, for the lessons). A pure `Reducible`; the engine handle records
 //! into it after each call.
 
 use std::rc::Rc;
@@ -15,6 +15,8 @@ pub struct LoggedRequest {
     pub status: u16,
     /// The exception's name when the request failed (the lessons' checks look for it).
     pub error: Option<String>,
+    /// The simulated region it was addressed to (global tables); None: the home region.
+    pub region: Option<String>,
 }
 
 /// The most requests kept; older ones fall off the end.
@@ -32,6 +34,7 @@ pub enum LogAction {
         body: String,
         status: u16,
         error: Option<String>,
+        region: Option<String>,
     },
 }
 
@@ -46,6 +49,7 @@ impl Reducible for RequestLog {
                 body,
                 status,
                 error,
+                region,
             } => {
                 next.next_id += 1;
                 next.entries.insert(
@@ -56,6 +60,7 @@ impl Reducible for RequestLog {
                         body,
                         status,
                         error,
+                        region,
                     },
                 );
                 next.entries.truncate(LOG_LIMIT);

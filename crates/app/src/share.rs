@@ -219,6 +219,15 @@ pub fn from_json(doc: &Value) -> Result<Shared, ShareError> {
     })
 }
 
+/// The lesson a share opens on: its lesson if this Dynaplay bundles one by that id. A share from
+/// a newer Dynaplay may name a lesson this one lacks; it then opens as a sandbox alone.
+pub fn lesson_to_open(shared: &Shared) -> Option<&str> {
+    shared
+        .lesson
+        .as_deref()
+        .filter(|id| matches!(crate::lessons::find(id), Some(Ok(_))))
+}
+
 /// The sandbox document's outer shape: an object of the right format whose parts are objects.
 fn check_sandbox(sandbox: &Value) -> Result<Value, ShareError> {
     let object = sandbox
@@ -456,6 +465,23 @@ mod tests {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(decode_payload(payload), Ok(original));
+    }
+
+    // The sharer's lesson comes back out of the link, and the link opens on it only if it is a
+    // lesson this Dynaplay has.
+    #[test]
+    fn a_link_opens_on_the_sharers_lesson_when_it_exists() {
+        let mut original = shared(3);
+        original.lesson = Some("ttl".into());
+        let opened = decode_payload(payload_of(&share(&original, "Music"))).expect("decodes");
+        assert_eq!(lesson_to_open(&opened), Some("ttl"));
+        original.lesson = Some("a-lesson-from-the-future".into());
+        let opened = decode_payload(payload_of(&share(&original, "Music"))).expect("decodes");
+        assert_eq!(opened.lesson.as_deref(), Some("a-lesson-from-the-future"));
+        assert_eq!(lesson_to_open(&opened), None);
+        original.lesson = None;
+        let opened = decode_payload(payload_of(&share(&original, "Music"))).expect("decodes");
+        assert_eq!(lesson_to_open(&opened), None);
     }
 
     // Compression is what makes links useful: repetitive items must shrink a lot.

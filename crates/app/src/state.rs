@@ -48,6 +48,8 @@ pub struct HistoryEntry {
     pub operation: String,
     pub request: String,
     pub answer: Answer,
+    /// The simulated region it ran in (global tables); None: the home region.
+    pub region: Option<String>,
 }
 
 /// The most runs the history keeps; older ones fall off the end.
@@ -59,6 +61,8 @@ pub struct ConsoleState {
     pub operation: &'static str,
     /// The request editor's text.
     pub request: String,
+    /// The simulated region requests go to (global tables); None: the home region.
+    pub region: Option<String>,
     /// The answer to the latest run, if any.
     pub answer: Option<Answer>,
     /// Newest first.
@@ -72,6 +76,7 @@ impl Default for ConsoleState {
         ConsoleState {
             operation: first.operation,
             request: first.request.to_string(),
+            region: None,
             answer: None,
             history: Vec::new(),
             next_id: 1,
@@ -84,11 +89,14 @@ pub enum Action {
     Select(String),
     /// The user typed in the editor.
     Edit(String),
+    /// Send requests to this simulated region (None: the home region).
+    Region(Option<String>),
     /// A run finished with this answer.
     Ran {
         operation: String,
         request: String,
         answer: Answer,
+        region: Option<String>,
     },
     /// Bring a past request back into the editor.
     Restore(u32),
@@ -109,10 +117,12 @@ impl Reducible for ConsoleState {
                 next.answer = None;
             }
             Action::Edit(text) => next.request = text,
+            Action::Region(region) => next.region = region,
             Action::Ran {
                 operation,
                 request,
                 answer,
+                region,
             } => {
                 if let Some(example) = examples::find(&operation) {
                     next.operation = example.operation;
@@ -126,6 +136,7 @@ impl Reducible for ConsoleState {
                         operation,
                         request,
                         answer,
+                        region,
                     },
                 );
                 next.history.truncate(HISTORY_LIMIT);
@@ -140,6 +151,7 @@ impl Reducible for ConsoleState {
                 }
                 next.request = entry.request.clone();
                 next.answer = Some(entry.answer.clone());
+                next.region = entry.region.clone();
             }
         }
         Rc::new(next)

@@ -16,7 +16,13 @@
 //! - Strongly consistent reads and TransactGetItems pass through and are never cached.
 //! - Both TTLs default to five minutes, DAX's default, and run on the engine's clock.
 //!
-//! The caches live in memory only, like a cluster's: reopening the engine empties them.
+//! The caches live in memory only, like a cluster's: reopening the engine (a browser reload, a
+//! server restart) empties them, as a DAX node restart or failover empties a real node's cache.
+//! That is a deliberate choice, not a gap: a cache holds nothing the table does not, so an empty
+//! cache only costs misses (the next reads refill it from the table), and persisting it would turn
+//! every cache fill, a read, into a storage write. Unlike the global tables simulation's queue
+//! (writes not yet anywhere else, which must survive), nothing is lost. The TTL settings and the
+//! hit/miss counters reset with it (to five minutes and zero).
 //! `Dax.Configure` sets the TTLs, `Dax.Describe` reports entries and hit ratios, `Dax.Flush`
 //! empties both caches. Those three are the simulation's own, not DAX API.
 

@@ -362,8 +362,9 @@ pub mod msg {
     pub const RESOURCE_NOT_FOUND: &str = "Requested resource not found";
     pub const CONDITIONAL_CHECK_FAILED: &str = "The conditional request failed";
     pub const ITEM_TOO_LARGE: &str = "Item size has exceeded the maximum allowed size";
-    /// TransactWriteItems whose items add up to more than 4 MB. No capture of DynamoDB's text
-    /// was found; this is the API reference's sentence for the rule.
+    /// TransactWriteItems whose items add up to more than 4 MB (TransactGetItems: the items it
+    /// reads). No capture of DynamoDB's text was found; this is the API reference's sentence
+    /// for the rule.
     pub const TRANSACTION_TOO_LARGE: &str =
         "The aggregate size of the items in the transaction cannot exceed 4 MB";
     /// ItemCollectionSizeLimitExceededException. The Developer Guide's error list gives

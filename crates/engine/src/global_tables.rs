@@ -9,18 +9,18 @@
 //! through [`Engine::dispatch_in_region`], which maps table names in the request to the
 //! internal name and back in the answer.
 //!
-//! What lives in memory only (a reload loses it): the replication queue (writes not yet
-//! delivered stay undelivered, so replicas keep differing for those keys until written again),
-//! the per-key last-writer timestamps (after a reload the next replicated write to a key always
-//! wins) and the conflict log. The replicas' tables and items themselves are durable.
+//! The replication queue, the per-key last-writer stamps, the conflict log and the delay are
+//! durable too (`global_tables_state`): each rides as records of its own in the storage batch
+//! of the write that changes it, so a reload or a restart delivers what was still on its way.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, Result};
+use crate::global_tables_state::{Conflict, Delivery, Replication, ReplicationBatch, Stamp};
+pub use crate::global_tables_state::{GlobalTables, DEFAULT_DELAY_MILLIS};
 use crate::request::{check, field, Field, Req, Rule, Ty};
 use crate::storage::Mutation;
 use crate::table::{BillingMode, Pending, PrimaryKey};
@@ -31,9 +31,6 @@ pub const GLOBAL_TABLE_VERSION: &str = "2019.11.21";
 /// The simulation's own target prefix (not an AWS one); its operations are [`OPERATIONS`].
 pub const SIMULATION_TARGET: &str = "DynaplayGlobalTablesSimulation";
 pub const OPERATIONS: &[&str] = &["Configure", "Describe"];
-pub const DEFAULT_DELAY_MILLIS: i64 = 1000;
-/// The most conflicts kept for inspection (oldest dropped first).
-const MAX_CONFLICTS: usize = 100;
 const SIMULATION_NOTE: &str =
     "Simulation: Dynaplay replicates between regions inside one sandbox; \
 real global tables replicate between AWS Regions, usually within a second.";
@@ -53,59 +50,6 @@ impl ReplicaSetting {
             "CREATING"
         } else {
             "ACTIVE"
-        }
-    }
-}
-
-/// When and where a version of an item was written: the order last-writer-wins uses (time,
-/// then region name as the tie-breaker).
-type Stamp = (i64, String);
-
-#[derive(Debug, Clone)]
-struct Replication {
-    seq: u64,
-    due: i64,
-    /// The internal table name the write goes to.
-    target: String,
-    key: PrimaryKey,
-    item: Option<Item>,
-    stamp: Stamp,
-}
-
-#[derive(Debug, Clone)]
-struct Conflict {
-    at: i64,
-    table: String,
-    region: String,
-    key: Item,
-    kept: (Stamp, Option<Item>),
-    discarded: (Stamp, Option<Item>),
-}
-
-/// The simulation's state in memory (see the module comment for what a reload loses).
-#[derive(Debug)]
-pub struct GlobalTables {
-    delay_millis: i64,
-    queue: Vec<Replication>,
-    next_seq: u64,
-    /// Per internal table name, per key: the stamp of the version that table holds.
-    stamps: HashMap<String, BTreeMap<PrimaryKey, Stamp>>,
-    conflicts: VecDeque<Conflict>,
-    replicated: u64,
-    /// Set while a replicated write commits, so it is not replicated again.
-    applying: bool,
-}
-
-impl Default for GlobalTables {
-    fn default() -> Self {
-        GlobalTables {
-            delay_millis: DEFAULT_DELAY_MILLIS,
-            queue: Vec::new(),
-            next_seq: 0,
-            stamps: HashMap::new(),
-            conflicts: VecDeque::new(),
-            replicated: 0,
-            applying: false,
         }
     }
 }
@@ -274,9 +218,20 @@ impl Engine {
         &self.config.region
     }
 
-    /// Sets how long a write takes to reach the other replicas.
-    pub fn set_replication_delay_millis(&mut self, millis: i64) {
-        self.global.delay_millis = millis.max(0);
+    /// Sets how long a write takes to reach the other replicas from now on (durably: the
+    /// setting survives a reload). Writes already queued keep their due times.
+    pub fn set_replication_delay_millis(&mut self, millis: i64) -> Result<()> {
+        let millis = millis.max(0);
+        if self.storage.persistent() {
+            let row = self
+                .global
+                .settings_mutation(millis, self.global.replicated);
+            self.storage.commit(&[row]).map_err(|e| {
+                ApiError::internal(format!("The setting could not be saved durably: {e}"))
+            })?;
+        }
+        self.global.delay_millis = millis;
+        Ok(())
     }
 
     /// The simulation's own operations (`GlobalTables.<op>`): Configure, Describe.
@@ -292,7 +247,7 @@ impl Engine {
                 )];
                 check(&request, FIELDS)?;
                 if let Some(ms) = Req(&request).int("ReplicationDelayMillis") {
-                    self.set_replication_delay_millis(ms);
+                    self.set_replication_delay_millis(ms)?;
                 }
                 Ok(self.global_tables_describe())
             }
@@ -415,28 +370,30 @@ impl Engine {
         group
     }
 
-    /// Called by `commit_writes_as` once a batch is durable: stamps each write and queues it
-    /// for the table's other replicas (replicated writes themselves are not queued again).
-    pub(crate) fn capture_replication(&mut self, writes: &[crate::ops::Write]) {
-        if self.global.applying {
-            return;
+    /// Called by `commit_writes_as` before it commits a batch: what the batch changes in the
+    /// simulation. A user's write to a global table is stamped (time, region) and queued for
+    /// the table's other replicas; a replicated write being delivered leaves the queue and
+    /// stamps its key instead (it is not replicated again). The rows go into the same storage
+    /// batch as the items; `ReplicationBatch::apply` follows once it is durable.
+    pub(crate) fn plan_replication(&self, writes: &[crate::ops::Write]) -> ReplicationBatch {
+        let mut batch = ReplicationBatch::default();
+        if let Some(d) = &self.global.delivering {
+            batch.stamp(d.target.clone(), d.key.clone(), d.stamp.clone());
+            batch.dequeue(d.seq, Some(self.global.replicated.saturating_add(1)));
+            batch.record(&self.global, d.conflict.clone());
+            return batch;
         }
         let now = self.now_millis();
+        let mut seq = self.global.next_seq;
         for (name, key, item) in writes {
             let group = self.replica_group(name);
             if group.is_empty() {
                 continue;
             }
             let stamp = (now, self.region_of(name));
-            self.global
-                .stamps
-                .entry(name.clone())
-                .or_default()
-                .insert(key.clone(), stamp.clone());
+            batch.stamp(name.clone(), key.clone(), stamp.clone());
             for target in group.into_iter().filter(|t| t != name) {
-                let seq = self.global.next_seq;
-                self.global.next_seq += 1;
-                self.global.queue.push(Replication {
+                batch.queue(Replication {
                     seq,
                     due: now.saturating_add(self.global.delay_millis),
                     target,
@@ -444,8 +401,10 @@ impl Engine {
                     item: item.clone(),
                     stamp: stamp.clone(),
                 });
+                seq = seq.saturating_add(1);
             }
         }
+        batch
     }
 
     /// Delivers every replicated write whose time has come, oldest first, last writer winning.
@@ -454,24 +413,37 @@ impl Engine {
             return;
         }
         let now = self.now_millis();
-        // Delivered one at a time from the queue itself, so a delivery sees which writes are
-        // still on their way (that is how it tells a concurrent version from an older one).
-        self.global.queue.sort_by_key(|r| (r.due, r.seq));
-        let mut failed = Vec::new();
-        while self.global.queue.first().is_some_and(|r| r.due <= now) {
-            let r = self.global.queue.remove(0);
-            if let Some(r) = self.deliver(r, now) {
-                failed.push(r);
-            }
+        // Delivered one at a time, each leaving the queue in its own batch, so a delivery sees
+        // which writes are still on their way (that is how it tells a concurrent version from
+        // an older one). A delivery storage refused stays queued and is tried at the next call.
+        let mut due: Vec<Replication> = self
+            .global
+            .queue
+            .iter()
+            .filter(|r| r.due <= now)
+            .cloned()
+            .collect();
+        due.sort_by_key(|r| (r.due, r.seq));
+        for r in due {
+            self.deliver(r, now);
         }
-        self.global.queue.extend(failed);
     }
 
-    /// Applies one replicated write (or drops it, last writer winning); gives it back when
-    /// storage refused it, to be tried again at the next call.
-    fn deliver(&mut self, r: Replication, now: i64) -> Option<Replication> {
-        // A write for a replica removed meanwhile is simply dropped.
-        let table = self.tables.get(&r.target)?;
+    /// Applies one replicated write, or drops it (last writer winning, or its replica gone).
+    fn deliver(&mut self, r: Replication, now: i64) {
+        let Some(table) = self.tables.get(&r.target) else {
+            // A write for a replica removed meanwhile is simply dropped.
+            self.drop_replication(&r, None);
+            return;
+        };
+        // A queued write read back from an imported document is checked like any stored item:
+        // one whose item is not stored under its own key would corrupt the replica, so it goes.
+        if let Some(item) = &r.item {
+            if table.key_of_request(&table.key_item(item)).ok().as_ref() != Some(&r.key) {
+                self.drop_replication(&r, None);
+                return;
+            }
+        }
         let held = table.get(&r.key).cloned();
         let current = self
             .global
@@ -479,6 +451,7 @@ impl Engine {
             .get(&r.target)
             .and_then(|s| s.get(&r.key))
             .cloned();
+        let mut settled = None;
         if let Some(cur) = &current {
             let key = wire::item_from_json(&self.key_json(
                 &r.target,
@@ -487,6 +460,7 @@ impl Engine {
             ))
             .unwrap_or_default();
             let conflict = |kept, discarded| Conflict {
+                seq: 0,
                 at: now,
                 table: split(&r.target).0.to_string(),
                 region: self.region_of(&r.target),
@@ -497,8 +471,8 @@ impl Engine {
             if *cur > r.stamp {
                 // An older write arriving after a newer one: it loses.
                 let c = conflict((cur.clone(), held), (r.stamp.clone(), r.item.clone()));
-                self.record_conflict(c);
-                return None;
+                self.drop_replication(&r, Some(c));
+                return;
             }
             // The version held here was written concurrently (its own replication to the
             // writer's region is still on the way): the arriving, later write wins.
@@ -510,29 +484,39 @@ impl Engine {
                     .iter()
                     .any(|q| q.target == source && q.key == r.key && q.stamp == *cur);
             if concurrent {
-                let c = conflict((r.stamp.clone(), r.item.clone()), (cur.clone(), held));
-                self.record_conflict(c);
+                settled = Some(conflict(
+                    (r.stamp.clone(), r.item.clone()),
+                    (cur.clone(), held),
+                ));
             }
         }
-        self.global.applying = true;
-        let result = crate::ops::commit_writes_as(
+        self.global.delivering = Some(Delivery {
+            seq: r.seq,
+            target: r.target.clone(),
+            key: r.key.clone(),
+            stamp: r.stamp.clone(),
+            conflict: settled,
+        });
+        // On failure the write stays queued (its batch, dequeue included, was not committed).
+        let _ = crate::ops::commit_writes_as(
             self,
             vec![(r.target.clone(), r.key.clone(), r.item.clone())],
             crate::streams::Origin::User,
         );
-        self.global.applying = false;
-        match result {
-            Ok(()) => {
-                self.global
-                    .stamps
-                    .entry(r.target.clone())
-                    .or_default()
-                    .insert(r.key.clone(), r.stamp.clone());
-                self.global.replicated += 1;
-                None
-            }
-            Err(_) => Some(r),
+        self.global.delivering = None;
+    }
+
+    /// Takes a replicated write off the queue without applying it, logging the conflict that
+    /// made it lose, in one storage batch; a refused batch leaves it queued for the next call.
+    fn drop_replication(&mut self, r: &Replication, conflict: Option<Conflict>) {
+        let mut batch = ReplicationBatch::default();
+        batch.dequeue(r.seq, None);
+        batch.record(&self.global, conflict);
+        if self.storage.persistent() && self.storage.commit(&batch.mutations(&self.global)).is_err()
+        {
+            return;
         }
+        batch.apply(&mut self.global);
     }
 
     fn internal_in(&self, table: &str, region: &str) -> String {
@@ -541,22 +525,6 @@ impl Engine {
         } else {
             internal_name(table, region)
         }
-    }
-
-    /// Logs a conflict once: the same pair of versions meets again in the other region.
-    fn record_conflict(&mut self, c: Conflict) {
-        if self.global.conflicts.iter().any(|o| {
-            o.table == c.table
-                && o.key == c.key
-                && o.kept.0 == c.kept.0
-                && o.discarded.0 == c.discarded.0
-        }) {
-            return;
-        }
-        if self.global.conflicts.len() >= MAX_CONFLICTS {
-            self.global.conflicts.pop_front();
-        }
-        self.global.conflicts.push_back(c);
     }
 
     /// Adds `Replicas` and `GlobalTableVersion` to a table description of a global table.
@@ -900,15 +868,25 @@ fn delete_replica(engine: &mut Engine, home: &str, region: &str) -> Result<()> {
         .settings
         .replicas
         .retain(|r| r.region != region);
-    let batch = [
+    let mut batch = vec![
         Mutation::PutTable {
             table: home.to_string(),
             definition: home_table.definition_json().to_string(),
         },
+        // The replica's stamps go with its table.
         Mutation::DeleteTable {
             table: internal.clone(),
         },
     ];
+    // Writes still on their way to it go too.
+    batch.extend(
+        engine
+            .global
+            .queue
+            .iter()
+            .filter(|q| q.target == internal)
+            .map(|q| Mutation::DeleteReplication { seq: q.seq }),
+    );
     engine.storage.commit(&batch).map_err(|e| {
         ApiError::internal(format!("The replica could not be deleted durably: {e}"))
     })?;
@@ -916,7 +894,7 @@ fn delete_replica(engine: &mut Engine, home: &str, region: &str) -> Result<()> {
         t.def.settings = home_table.def.settings;
     }
     engine.tables.remove(&internal);
-    engine.global.stamps.remove(&internal);
+    engine.global.forget_table(&internal);
     engine.global.queue.retain(|q| q.target != internal);
     Ok(())
 }

@@ -9,10 +9,12 @@ pub mod dax;
 pub mod error;
 pub mod expr;
 pub mod global_tables;
+pub mod global_tables_state;
 pub mod index;
 mod ops;
 pub mod partiql;
 pub mod request;
+pub mod sandbox_document;
 pub mod storage;
 pub mod streams;
 pub mod table;
@@ -86,8 +88,8 @@ pub struct Engine {
     pub(crate) throughput: throughput::Throughput,
     /// The simulated DAX cluster's caches (memory only; see `dax`).
     pub(crate) dax: dax::Dax,
-    /// The global-tables simulation's replication queue and conflicts (memory only; see
-    /// `global_tables`).
+    /// The global-tables simulation's replication queue, stamps and conflicts (persisted; see
+    /// `global_tables_state`).
     pub(crate) global: global_tables::GlobalTables,
 }
 
@@ -117,6 +119,7 @@ impl Engine {
         let streams = streams::Streams::restore(&snapshot.streams, &snapshot.stream_records)
             .ok_or_else(|| storage::StorageError("stored stream is unreadable".into()))?;
         let backups = backup::BackupState::load(&snapshot, &tables)?;
+        let global = global_tables::GlobalTables::restore(&snapshot)?;
         Ok(Engine {
             config,
             clock,
@@ -128,7 +131,7 @@ impl Engine {
             last_ttl_sweep: None,
             throughput: throughput::Throughput::default(),
             dax: dax::Dax::default(),
-            global: global_tables::GlobalTables::default(),
+            global,
         })
     }
 
@@ -240,6 +243,36 @@ impl Engine {
             }
             _ => Self::respond(Err(ApiError::unknown_operation())),
         }
+    }
+
+    /// [`Engine::dispatch_target`] for a request addressed to `region` (the global tables
+    /// simulation; the browser runtime's `dispatchInRegion`). The home region, or a target the
+    /// engine does not serve, is answered exactly as `dispatch_target` answers it.
+    pub fn dispatch_target_in_region(
+        &mut self,
+        region: &str,
+        target: &str,
+        body: &str,
+    ) -> Response {
+        if region == self.config.region {
+            return self.dispatch_target(target, body);
+        }
+        let operation = match target.split_once('.') {
+            Some((DYNAMODB_TARGET, op)) if !op.contains('.') && !op.is_empty() => op.to_string(),
+            Some((STREAMS_TARGET, op)) if !op.contains('.') && !op.is_empty() => {
+                format!("Streams.{op}")
+            }
+            Some((DAX_SIMULATION_TARGET, op)) if dax::OPERATIONS.contains(&op) => {
+                format!("Dax.{op}")
+            }
+            Some((global_tables::SIMULATION_TARGET, op))
+                if global_tables::OPERATIONS.contains(&op) =>
+            {
+                format!("GlobalTables.{op}")
+            }
+            _ => return self.dispatch_target(target, body),
+        };
+        self.dispatch_in_region(region, &operation, body)
     }
 
     fn respond(result: Result<Value, ApiError>) -> Response {
@@ -354,6 +387,7 @@ impl Engine {
                 .is_ok()
             {
                 self.tables.remove(&name);
+                self.global.forget_table(&name);
             }
         }
         for table in self.tables.values_mut() {
@@ -388,6 +422,20 @@ impl Engine {
             }
             debug_assert!(table.indexes.len() <= before);
         }
+    }
+
+    /// The throughput state (per-minute metrics, hottest keys, partition counts, on-demand peaks
+    /// and token buckets) as a JSON document, for a host that keeps it across a restart: DynamoDB
+    /// keeps all of it on its side, so a reopened sandbox should not start afresh. Not DynamoDB
+    /// data and not in `Storage`: the browser sandbox saves it beside its data now and then.
+    pub fn meters(&self) -> Value {
+        self.throughput.to_json()
+    }
+
+    /// Puts back a `meters` document (replacing the current state); meters of a table whose id
+    /// no longer matches are ignored as they always are, and a damaged document starts afresh.
+    pub fn restore_meters(&mut self, doc: &Value) {
+        self.throughput = throughput::Throughput::from_json(doc);
     }
 
     /// The playground's read-only metrics view of one table (not part of the DynamoDB API):

@@ -454,12 +454,22 @@ fn check_constraints_of(
         if value.is_none() && !f.rules.iter().any(|r| matches!(r, Rule::NotNull)) {
             continue;
         }
-        let path = format!("{parent}{}", lower_first(f.name));
-        check_member(value, f, &path, failures);
+        // The path is written only for a failure or a nested member: most requests have none.
+        check_member(
+            value,
+            f,
+            &|| format!("{parent}{}", lower_first(f.name)),
+            failures,
+        );
     }
 }
 
-fn check_member(value: Option<&Value>, f: &Field, path: &str, failures: &mut Vec<String>) {
+fn check_member(
+    value: Option<&Value>,
+    f: &Field,
+    path: &dyn Fn() -> String,
+    failures: &mut Vec<String>,
+) {
     for rule in f.rules {
         if failures.len() >= 10 {
             return;
@@ -520,8 +530,9 @@ fn check_member(value: Option<&Value>, f: &Field, path: &str, failures: &mut Vec
         };
         if let Some(message) = failed {
             failures.push(format!(
-                "Value {} at '{path}' failed to satisfy constraint: {message}",
-                value_text(value)
+                "Value {} at '{}' failed to satisfy constraint: {message}",
+                value_text(value),
+                path()
             ));
         }
     }
@@ -529,9 +540,10 @@ fn check_member(value: Option<&Value>, f: &Field, path: &str, failures: &mut Vec
     let Some(v) = value else { return };
     match (&f.ty, v) {
         (Ty::FieldStruct(_, children), Value::Object(m)) => {
-            check_constraints(m, children, &format!("{path}."), failures)
+            check_constraints(m, children, &format!("{}.", path()), failures)
         }
         (Ty::List(inner), Value::Array(items)) => {
+            let path = path();
             for (i, item) in items.iter().enumerate() {
                 let member = Field {
                     name: "member",
@@ -544,13 +556,14 @@ fn check_member(value: Option<&Value>, f: &Field, path: &str, failures: &mut Vec
                     check_member(
                         Some(item),
                         &member,
-                        &format!("{path}.{}.member", i + 1),
+                        &|| format!("{path}.{}.member", i + 1),
                         failures,
                     );
                 }
             }
         }
         (Ty::StructMap(_, inner), Value::Object(m)) => {
+            let path = path();
             for (key, item) in m {
                 if let (Ty::Struct(_, children), Value::Object(s)) = (inner, item) {
                     check_constraints(s, children, &format!("{path}.{key}.member."), failures);

@@ -76,6 +76,37 @@ pub enum Mutation {
         table: String,
         below_seq: u64,
     },
+    /// Global tables simulation: one replicated write on its way to a replica, under its queue
+    /// number, committed in the same batch as the write it copies.
+    PutReplication {
+        seq: u64,
+        replication: String,
+    },
+    /// The replicated write left the queue (delivered, dropped by last writer wins, or its
+    /// replica went), in the same batch as its delivery.
+    DeleteReplication {
+        seq: u64,
+    },
+    /// The stamp (time and region) of the version a replica holds for one key: what last writer
+    /// wins compares. One row per key, beside the item; `DeleteTable` drops a table's stamps.
+    PutReplicaStamp {
+        table: String,
+        key: Vec<u8>,
+        stamp: String,
+    },
+    /// One recorded replication conflict, appended under an increasing number.
+    PutConflict {
+        seq: u64,
+        conflict: String,
+    },
+    /// Drops the conflicts numbered below `below_seq` (only the newest are kept).
+    TrimConflicts {
+        below_seq: u64,
+    },
+    /// The simulation's small settings document (replication delay, writes delivered so far).
+    PutGlobalTables {
+        settings: String,
+    },
 }
 
 /// Everything a storage holds, as loaded when an engine opens it.
@@ -95,6 +126,14 @@ pub struct Snapshot {
     pub continuous_backups: BTreeMap<String, String>,
     /// Table name to (sequence number to change-log entry).
     pub changes: BTreeMap<String, BTreeMap<u64, String>>,
+    /// Global tables simulation: queue number to a replicated write not yet delivered.
+    pub replications: BTreeMap<u64, String>,
+    /// Table name to (encoded key to the stamp of the version that table holds).
+    pub replica_stamps: BTreeMap<String, BTreeMap<Vec<u8>, String>>,
+    /// Conflict number to a recorded conflict.
+    pub conflicts: BTreeMap<u64, String>,
+    /// The simulation's settings, once changed from the defaults or a write was delivered.
+    pub global_tables: Option<String>,
 }
 
 impl Snapshot {
@@ -110,6 +149,7 @@ impl Snapshot {
                 self.items.remove(table);
                 self.continuous_backups.remove(table);
                 self.changes.remove(table);
+                self.replica_stamps.remove(table);
             }
             Mutation::PutItem { table, key, item } => {
                 self.items
@@ -168,7 +208,108 @@ impl Snapshot {
                     *log = log.split_off(below_seq);
                 }
             }
+            Mutation::PutReplication { seq, replication } => {
+                self.replications.insert(*seq, replication.clone());
+            }
+            Mutation::DeleteReplication { seq } => {
+                self.replications.remove(seq);
+            }
+            Mutation::PutReplicaStamp { table, key, stamp } => {
+                self.replica_stamps
+                    .entry(table.clone())
+                    .or_default()
+                    .insert(key.clone(), stamp.clone());
+            }
+            Mutation::PutConflict { seq, conflict } => {
+                self.conflicts.insert(*seq, conflict.clone());
+            }
+            Mutation::TrimConflicts { below_seq } => {
+                self.conflicts = self.conflicts.split_off(below_seq);
+            }
+            Mutation::PutGlobalTables { settings } => {
+                self.global_tables = Some(settings.clone());
+            }
         }
+    }
+
+    /// Every row as the `Put*` mutation that recreates it, in the layout's order: what a file
+    /// snapshot holds and what an import into an empty storage commits.
+    pub fn rows(&self) -> impl Iterator<Item = Mutation> + '_ {
+        let tables = self.tables.iter().map(|(t, d)| Mutation::PutTable {
+            table: t.clone(),
+            definition: d.clone(),
+        });
+        let items = self.items.iter().flat_map(|(t, rows)| {
+            rows.iter().map(move |(k, v)| Mutation::PutItem {
+                table: t.clone(),
+                key: k.clone(),
+                item: v.clone(),
+            })
+        });
+        let streams = self.streams.iter().map(|(a, d)| Mutation::PutStream {
+            stream: a.clone(),
+            definition: d.clone(),
+        });
+        let records = self.stream_records.iter().flat_map(|(a, rows)| {
+            rows.iter().map(move |(q, r)| Mutation::PutStreamRecord {
+                stream: a.clone(),
+                sequence: q.clone(),
+                record: r.clone(),
+            })
+        });
+        let backups = self.backups.iter().map(|(a, b)| Mutation::PutBackup {
+            arn: a.clone(),
+            backup: b.clone(),
+        });
+        let pitr = self
+            .continuous_backups
+            .iter()
+            .map(|(t, v)| Mutation::PutContinuousBackups {
+                table: t.clone(),
+                settings: v.clone(),
+            });
+        let changes = self.changes.iter().flat_map(|(t, rows)| {
+            rows.iter().map(move |(q, c)| Mutation::PutChange {
+                table: t.clone(),
+                seq: *q,
+                change: c.clone(),
+            })
+        });
+        let replications = self
+            .replications
+            .iter()
+            .map(|(q, r)| Mutation::PutReplication {
+                seq: *q,
+                replication: r.clone(),
+            });
+        let stamps = self.replica_stamps.iter().flat_map(|(t, rows)| {
+            rows.iter().map(move |(k, s)| Mutation::PutReplicaStamp {
+                table: t.clone(),
+                key: k.clone(),
+                stamp: s.clone(),
+            })
+        });
+        let conflicts = self.conflicts.iter().map(|(q, c)| Mutation::PutConflict {
+            seq: *q,
+            conflict: c.clone(),
+        });
+        let global = self
+            .global_tables
+            .iter()
+            .map(|s| Mutation::PutGlobalTables {
+                settings: s.clone(),
+            });
+        tables
+            .chain(items)
+            .chain(streams)
+            .chain(records)
+            .chain(backups)
+            .chain(pitr)
+            .chain(changes)
+            .chain(replications)
+            .chain(stamps)
+            .chain(conflicts)
+            .chain(global)
     }
 }
 

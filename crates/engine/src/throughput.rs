@@ -22,6 +22,9 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+// The state as a JSON document, for hosts that keep it across a restart.
+mod persisted;
+
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ErrorKind};

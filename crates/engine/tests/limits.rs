@@ -4,8 +4,12 @@
 //! partition key 2048 bytes, sort key 1024 bytes, attribute names under 64 KB and key attribute
 //! names 255, numbers of 38 digits between 1E-130 and 9.99…E+125, 32 levels of nesting, 4 KB
 //! expressions, IN with 100 operands, 300 operators, BatchWriteItem 25, BatchGetItem 100,
-//! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`), and, for the
-//! message texts, the golden cases and answers captured from DynamoDB.
+//! TransactWriteItems 100, 1 MB pages, table names of 3–255 of `[a-zA-Z0-9_.-]`, placeholders
+//! of 255 bytes, 2 MB of ExpressionAttributeNames/Values, 4 MB per transaction, 16 MB per
+//! BatchGetItem answer, document paths of 32 elements, 20 GSIs, 5 LSIs, 100 projected attributes,
+//! 50 tags, PartiQL statements of 8192 characters, 25 per batch and 100 per transaction), and,
+//! for the message texts, the golden cases, answers captured from DynamoDB and, where no
+//! capture was found, DynamoDB Local's texts (each test says which).
 
 use std::sync::Arc;
 
@@ -337,6 +341,45 @@ fn nesting_depth_32() {
     );
 }
 
+// Why: a document path in an expression has at most 32 elements, enough to reach the deepest
+// scalar an item may hold (an attribute and 31 documents around it); one more is refused.
+#[test]
+fn document_path_depth_32() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "d"}, "deep": nested(31)}}),
+    );
+    // `nested` wraps from the inside out, so the outermost document is the last one it made.
+    let mut path = String::from("deep");
+    for i in (0..31).rev() {
+        path.push_str(if i % 2 == 0 { ".m" } else { "[0]" });
+    }
+    let get = |projection: &str| json!({"TableName": "Hash", "Key": {"pk": {"S": "d"}}, "ProjectionExpression": projection});
+    let got = ok(&mut e, "GetItem", get(&path));
+    assert_eq!(got["Item"], json!({"deep": nested(31)}));
+    refused(
+        &mut e,
+        "GetItem",
+        get(&format!("{path}.x")),
+        "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33",
+    );
+    // Conditions and updates read paths the same way.
+    refused(
+        &mut e,
+        "UpdateItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "d"}}, "UpdateExpression": format!("REMOVE {path}[0]")}),
+        "Invalid UpdateExpression: The document path has too many nesting levels; nesting levels: 33",
+    );
+    refused(
+        &mut e,
+        "Scan",
+        json!({"TableName": "Hash", "FilterExpression": format!("attribute_exists({path}.x)")}),
+        "Invalid FilterExpression: The document path has too many nesting levels; nesting levels: 33",
+    );
+}
+
 /// A request built around one expression text.
 type RequestWith = Box<dyn Fn(String) -> Value>;
 
@@ -435,6 +478,32 @@ fn in_operands_and_operator_count() {
         "Scan",
         scan_ops(301),
         "Invalid FilterExpression: The expression contains too many operators; operator count: 301",
+    );
+}
+
+// Why: the Developer Guide states the 300 for UpdateExpression; the `=` of SET is not an
+// operator, each `+` is. (A SET value takes one `+` or `-`, so 300 take 300 actions.)
+#[test]
+fn update_expression_operator_count() {
+    let mut e = engine();
+    let update = |operators: usize| {
+        let actions: Vec<String> = (0..operators).map(|i| format!("a{i}=:v+:v")).collect();
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "o"}},
+            "UpdateExpression": format!("SET {}", actions.join(",")),
+            "ExpressionAttributeValues": {":v": {"N": "1"}}})
+    };
+    ok(&mut e, "UpdateItem", update(300));
+    let got = ok(
+        &mut e,
+        "GetItem",
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "o"}}}),
+    );
+    assert_eq!(got["Item"]["a299"], json!({"N": "2"}));
+    refused(
+        &mut e,
+        "UpdateItem",
+        update(301),
+        "Invalid UpdateExpression: The expression contains too many operators; operator count: 301",
     );
 }
 
@@ -600,4 +669,385 @@ fn table_names() {
         &json!({"TableName": "t".repeat(255), "Key": {"id": {"S": "x"}}}),
     );
     assert_eq!((status, body), (200, json!({})));
+}
+
+// Why: a placeholder (`#name`, `:value`, prefix included) is at most 255 bytes, checked before
+// its syntax; DynamoDB Local's message names the size for names only (see
+// expr/substitution_limits.rs for where the texts come from).
+#[test]
+fn placeholder_length_255() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "p"}, "a": {"N": "1"}}}),
+    );
+    let name_at = format!("#{}", "n".repeat(254));
+    let name_over = format!("#{}", "n".repeat(255));
+    let get = |placeholder: &str| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "p"}}, "ProjectionExpression": placeholder,
+            "ExpressionAttributeNames": {placeholder: "a"}})
+    };
+    let got = ok(&mut e, "GetItem", get(&name_at));
+    assert_eq!(got["Item"], json!({"a": {"N": "1"}}));
+    refused(
+        &mut e,
+        "GetItem",
+        get(&name_over),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 256",
+    );
+    // Bytes, not characters: 128 two-byte characters after '#' are 257 bytes, and the length
+    // is reported before the syntax error the 'é's would be.
+    refused(
+        &mut e,
+        "GetItem",
+        get(&format!("#{}", "é".repeat(128))),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 257",
+    );
+    let value_at = format!(":{}", "v".repeat(254));
+    let value_over = format!(":{}", "v".repeat(255));
+    let scan = |placeholder: &str| {
+        json!({"TableName": "Hash", "FilterExpression": format!("a = {placeholder}"),
+            "ExpressionAttributeValues": {placeholder: {"N": "1"}}})
+    };
+    let got = ok(&mut e, "Scan", scan(&value_at));
+    assert_eq!(got["Count"], 1);
+    refused(
+        &mut e,
+        "Scan",
+        scan(&value_over),
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;",
+    );
+    // The same check guards every operation that reads the maps, TransactWriteItems included.
+    let (status, body) = call(
+        &mut e,
+        "TransactWriteItems",
+        &json!({"TransactItems": [{"ConditionCheck": {"TableName": "Hash", "Key": {"pk": {"S": "p"}},
+            "ConditionExpression": format!("a = {value_over}"),
+            "ExpressionAttributeValues": {value_over.clone(): {"N": "1"}}}}]}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"
+    );
+}
+
+/// `count` ExpressionAttributeNames (`#a0`, `#a1`, ...) whose keys and names add up to exactly
+/// `total` bytes, each name at most 65,535 bytes, and a projection that uses them all.
+fn names_of_total(total: usize, count: usize) -> (serde_json::Map<String, Value>, String) {
+    let keys: Vec<String> = (0..count).map(|i| format!("#a{i}")).collect();
+    let mut left = total - keys.iter().map(String::len).sum::<usize>();
+    let mut names = serde_json::Map::new();
+    for (i, key) in keys.iter().enumerate() {
+        // Spread what is left so that no name passes the attribute-name limit.
+        let len = left.div_ceil(count - i);
+        assert!((1..=65_535).contains(&len), "{len}");
+        names.insert(
+            key.clone(),
+            json!(format!("{i}{}", "x".repeat(len - i.to_string().len()))),
+        );
+        left -= len;
+    }
+    (names, keys.join(", "))
+}
+
+// Why: ExpressionAttributeNames and ExpressionAttributeValues hold at most 2 MB (2,097,152
+// bytes) each and together, keys included; a value counts by the item-size rules.
+#[test]
+fn substitution_maps_2_mb() {
+    const LIMIT: usize = 2 * 1024 * 1024;
+    let mut e = engine();
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": {"pk": {"S": "p"}, "a": {"S": "x"}}}),
+    );
+    let get = |names: serde_json::Map<String, Value>, projection: String| {
+        json!({"TableName": "Hash", "Key": {"pk": {"S": "p"}}, "ProjectionExpression": projection,
+            "ExpressionAttributeNames": names})
+    };
+    let (names, projection) = names_of_total(LIMIT, 40);
+    ok(&mut e, "GetItem", get(names, projection));
+    let (names, projection) = names_of_total(LIMIT + 1, 40);
+    refused(
+        &mut e,
+        "GetItem",
+        get(names, projection),
+        "ExpressionAttributeNames exceeds max size",
+    );
+
+    // One value: ":v" (2 bytes) and a string of the rest.
+    let scan = |bytes: usize| {
+        json!({"TableName": "Hash", "FilterExpression": "a = :v",
+            "ExpressionAttributeValues": {":v": {"S": "x".repeat(bytes - 2)}}})
+    };
+    let got = ok(&mut e, "Scan", scan(LIMIT));
+    assert_eq!(got["Count"], 0);
+    refused(
+        &mut e,
+        "Scan",
+        scan(LIMIT + 1),
+        "ExpressionAttributeValues exceeds max size",
+    );
+
+    // Each map under 2 MB, both together at and over it.
+    let both = |bytes: usize| {
+        let (names, projection) = names_of_total(LIMIT / 2, 20);
+        json!({"TableName": "Hash", "FilterExpression": "a = :v", "ProjectionExpression": projection,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":v": {"S": "x".repeat(bytes - LIMIT / 2 - 2)}}})
+    };
+    ok(&mut e, "Scan", both(LIMIT));
+    refused(
+        &mut e,
+        "Scan",
+        both(LIMIT + 1),
+        "Combined size of ExpressionAttributeNames and ExpressionAttributeValues exceeds max size",
+    );
+}
+
+// Why: the items of one transaction add up to at most 4 MB (4,194,304 bytes): ten 400 KB items
+// and one of 98,304 bytes fit; one byte more is refused before anything is written, and
+// TransactGetItems reading those items is held to the same sum.
+#[test]
+fn transactions_4_mb() {
+    const LIMIT: usize = 4 * 1024 * 1024;
+    const TOO_LARGE: &str = "The aggregate size of the items in the transaction cannot exceed 4 MB";
+    let mut e = engine();
+    let last = LIMIT - 10 * 409_600;
+    let puts = |last_size: usize| {
+        let items: Vec<Value> = (0..11)
+            .map(|i| {
+                let size = if i == 10 { last_size } else { 409_600 };
+                json!({"Put": {"TableName": "Hash", "Item": item_of_size(&format!("t{i:02}"), size)}})
+            })
+            .collect();
+        json!({"TransactItems": items})
+    };
+    refused(&mut e, "TransactWriteItems", puts(last + 1), TOO_LARGE);
+    let (status, body) = call(
+        &mut e,
+        "Scan",
+        &json!({"TableName": "Hash", "Select": "COUNT"}),
+    );
+    assert_eq!(
+        (status, body["Count"].as_u64()),
+        (200, Some(0)),
+        "nothing written"
+    );
+    ok(&mut e, "TransactWriteItems", puts(last));
+
+    let gets = json!({"TransactItems": (0..11).map(|i| json!({"Get": {"TableName": "Hash",
+        "Key": {"pk": {"S": format!("t{i:02}")}}}})).collect::<Vec<_>>()});
+    let got = ok(&mut e, "TransactGetItems", gets.clone());
+    assert_eq!(got["Responses"].as_array().map(Vec::len), Some(11));
+    // The last item grows by a byte: the same reads now add up to one byte over.
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("t10", last + 1)}),
+    );
+    refused(&mut e, "TransactGetItems", gets, TOO_LARGE);
+}
+
+// Why: one BatchGetItem answers at most 16 MB (16,777,216 bytes) of items; the keys whose items
+// do not fit come back under UnprocessedKeys, to be asked for again.
+#[test]
+fn batch_get_16_mb() {
+    const LIMIT: usize = 16 * 1024 * 1024;
+    let mut e = engine();
+    // Forty 400 KB items and a forty-first of the rest make exactly 16 MB.
+    let last = LIMIT - 40 * 409_600;
+    for i in 0..41 {
+        let size = if i == 40 { last } else { 409_600 };
+        ok(
+            &mut e,
+            "PutItem",
+            json!({"TableName": "Hash", "Item": item_of_size(&format!("g{i:02}"), size)}),
+        );
+    }
+    let request = json!({"RequestItems": {"Hash": {"Keys": (0..41).map(|i| json!({"pk": {"S": format!("g{i:02}")}})).collect::<Vec<_>>()}}});
+    let got = ok(&mut e, "BatchGetItem", request.clone());
+    assert_eq!(got["Responses"]["Hash"].as_array().map(Vec::len), Some(41));
+    assert_eq!(got["UnprocessedKeys"], json!({}));
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Hash", "Item": item_of_size("g40", last + 1)}),
+    );
+    let got = ok(&mut e, "BatchGetItem", request);
+    assert_eq!(got["Responses"]["Hash"].as_array().map(Vec::len), Some(40));
+    assert_eq!(
+        got["UnprocessedKeys"],
+        json!({"Hash": {"Keys": [{"pk": {"S": "g40"}}]}})
+    );
+}
+
+/// A CreateTable of `Wide` (keys pk, sk) with the given secondary indexes and tags.
+fn wide_table(gsis: Vec<Value>, lsis: Vec<Value>, tags: usize) -> Value {
+    let mut request = json!({"TableName": "Wide", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]});
+    if !gsis.is_empty() {
+        request["GlobalSecondaryIndexes"] = json!(gsis);
+    }
+    if !lsis.is_empty() {
+        request["LocalSecondaryIndexes"] = json!(lsis);
+    }
+    if tags > 0 {
+        request["Tags"] = json!((0..tags)
+            .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+            .collect::<Vec<_>>());
+    }
+    request
+}
+
+/// `n` indexes named `{prefix}00`.. keyed (pk, sk), each projecting `include` non-key attributes
+/// of its own (KEYS_ONLY when 0).
+fn indexes(prefix: &str, n: usize, include: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let projection = if include == 0 {
+                json!({"ProjectionType": "KEYS_ONLY"})
+            } else {
+                json!({"ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": (0..include).map(|j| format!("{prefix}{i}a{j}")).collect::<Vec<_>>()})
+            };
+            json!({"IndexName": format!("{prefix}{i:02}"), "Projection": projection,
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]})
+        })
+        .collect()
+}
+
+/// The exception's name (`__type` after the `#`) and message of a refused request.
+fn refused_with(engine: &mut Engine, op: &str, request: Value) -> (String, String) {
+    let (status, body) = call(engine, op, &request);
+    assert_eq!(status, 400, "{op} over the limit was accepted");
+    let kind = body["__type"].as_str().unwrap_or_default();
+    (
+        kind.rsplit('#').next().unwrap_or_default().to_string(),
+        body["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+// Why: a table has at most 20 global and 5 local secondary indexes, 100 projected non-key
+// attributes across all of them, and 50 tags; each limit is accepted and one more is refused.
+#[test]
+fn indexes_projections_and_tags() {
+    let mut e = engine();
+    let create = |e: &mut Engine, request: Value| {
+        ok(e, "CreateTable", request);
+        ok(e, "DeleteTable", json!({"TableName": "Wide"}));
+    };
+    create(&mut e, wide_table(indexes("g", 20, 0), vec![], 0));
+    assert_eq!(
+        refused_with(&mut e, "CreateTable", wide_table(indexes("g", 21, 0), vec![], 0)),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20".into()
+        )
+    );
+    create(&mut e, wide_table(vec![], indexes("l", 5, 0), 0));
+    assert_eq!(
+        refused_with(&mut e, "CreateTable", wide_table(vec![], indexes("l", 6, 0), 0)),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5".into()
+        )
+    );
+    // 100 projected attributes over two indexes (a GSI and an LSI count alike), then 101.
+    create(
+        &mut e,
+        wide_table(indexes("g", 1, 50), indexes("l", 1, 50), 0),
+    );
+    assert_eq!(
+        refused_with(
+            &mut e,
+            "CreateTable",
+            wide_table(indexes("g", 1, 51), indexes("l", 1, 50), 0)
+        ),
+        (
+            "LimitExceededException".into(),
+            "One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100, provided: 101".into()
+        )
+    );
+    let too_many_tags = (
+        "LimitExceededException".to_string(),
+        "The number of tags exceeds the limit of 50".to_string(),
+    );
+    assert_eq!(
+        refused_with(&mut e, "CreateTable", wide_table(vec![], vec![], 51)),
+        too_many_tags
+    );
+    let created = ok(&mut e, "CreateTable", wide_table(vec![], vec![], 49));
+    let arn = created["TableDescription"]["TableArn"].clone();
+    let tag = |key: &str| json!({"ResourceArn": arn, "Tags": [{"Key": key, "Value": "v"}]});
+    ok(&mut e, "TagResource", tag("k49"));
+    assert_eq!(
+        refused_with(&mut e, "TagResource", tag("k50")),
+        too_many_tags
+    );
+    // Re-tagging an existing key adds no tag.
+    ok(&mut e, "TagResource", tag("k0"));
+}
+
+// Why: a PartiQL statement is at most 8192 characters, BatchExecuteStatement takes 25
+// statements and ExecuteTransaction 100 (the API reference's constraints, which Coral reports).
+#[test]
+fn partiql_statement_and_batch_sizes() {
+    let mut e = engine();
+    let select = |size: usize| {
+        let text = r#"SELECT * FROM "Hash" WHERE pk = 'x'"#;
+        format!("{text}{}", " ".repeat(size - text.len()))
+    };
+    ok(
+        &mut e,
+        "ExecuteStatement",
+        json!({"Statement": select(8192)}),
+    );
+    let over = select(8193);
+    refused(
+        &mut e,
+        "ExecuteStatement",
+        json!({"Statement": over}),
+        &format!("1 validation error detected: Value '{over}' at 'statement' failed to satisfy constraint: Member must have length less than or equal to 8192"),
+    );
+    let inserts = |n: usize| {
+        (0..n)
+            .map(|i| json!({"Statement": format!(r#"INSERT INTO "Hash" VALUE {{'pk': 's{i}'}}"#)}))
+            .collect::<Vec<_>>()
+    };
+    let got = ok(
+        &mut e,
+        "BatchExecuteStatement",
+        json!({"Statements": inserts(25)}),
+    );
+    assert_eq!(got["Responses"].as_array().map(Vec::len), Some(25));
+    let (status, body) = call(
+        &mut e,
+        "BatchExecuteStatement",
+        &json!({"Statements": inserts(26)}),
+    );
+    assert_eq!((status, body["__type"].as_str()), (400, Some(VALIDATION)));
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("1 validation error detected: Value '")
+            && message.ends_with("' at 'statements' failed to satisfy constraint: Member must have length less than or equal to 25"),
+        "{message}"
+    );
+    let transaction = |n: usize| {
+        json!({"TransactStatements": (0..n)
+            .map(|i| json!({"Statement": format!(r#"INSERT INTO "Hash" VALUE {{'pk': 't{i}'}}"#)}))
+            .collect::<Vec<_>>()})
+    };
+    ok(&mut e, "ExecuteTransaction", transaction(100));
+    let (status, body) = call(&mut e, "ExecuteTransaction", &transaction(101));
+    assert_eq!((status, body["__type"].as_str()), (400, Some(VALIDATION)));
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("1 validation error detected: Value '")
+            && message.ends_with("' at 'transactStatements' failed to satisfy constraint: Member must have length less than or equal to 100"),
+        "{message}"
+    );
 }

@@ -1,9 +1,9 @@
-//! The bytes of a data directory (format version 1): file headers, CRC-framed records and the
+//! The bytes of a data directory (format version 2): file headers, CRC-framed records and the
 //! binary form of a `Mutation`. Pure functions over byte slices, so every rule here is unit-tested
 //! without touching a disk; `file_storage.rs` does the I/O.
 //!
 //! Both kinds of file start with a 20-byte header: an 8-byte magic (`DYNPSNAP` for a snapshot,
-//! `DYNPWAL\0` for a log), the format version (u32 LE, 1) and a generation (u64 LE). Then records:
+//! `DYNPWAL\0` for a log), the format version (u32 LE, 2) and a generation (u64 LE). Then records:
 //!
 //! ```text
 //! record   := length u32 LE | crc32 u32 LE | payload (length bytes)   crc32 is of the payload
@@ -14,12 +14,19 @@
 //! A mutation is the engine's `Mutation` field for field (tags below). A log record is one
 //! committed batch. A snapshot holds one row per record of the browser's layout (`idb.rs`): its
 //! records carry only the `Put*` mutations — one `PutTable` per table, `PutItem` per item,
-//! `PutStream`, `PutStreamRecord`, `PutBackup`, `PutContinuousBackups`, `PutChange` — and it ends
-//! with a record of one `End` mutation, so a snapshot cut short is never taken for a whole one.
+//! `PutStream`, `PutStreamRecord`, `PutBackup`, `PutContinuousBackups`, `PutChange`, and the
+//! global tables simulation's `PutReplication`, `PutReplicaStamp`, `PutConflict`,
+//! `PutGlobalTables` — and it ends with a record of one `End` mutation, so a snapshot cut short
+//! is never taken for a whole one.
+//!
+//! Versions: 1 has tags 1-14. 2 adds tags 15-20 (the global tables simulation's records); a
+//! version 1 file is read as it is (it can hold none of them), and the compaction at open
+//! rewrites it as version 2, which a version 1 server then refuses as newer instead of
+//! stopping at an unknown tag.
 
 use dynaplay_engine::Mutation;
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"DYNPSNAP";
 pub const LOG_MAGIC: &[u8; 8] = b"DYNPWAL\0";
 pub const HEADER_LEN: usize = 20;
@@ -193,6 +200,34 @@ pub fn encode_mutation(out: &mut Vec<u8>, m: &Mutation) {
             put_text(out, table);
             out.extend_from_slice(&below_seq.to_le_bytes());
         }
+        Mutation::PutReplication { seq, replication } => {
+            out.push(15);
+            out.extend_from_slice(&seq.to_le_bytes());
+            put_text(out, replication);
+        }
+        Mutation::DeleteReplication { seq } => {
+            out.push(16);
+            out.extend_from_slice(&seq.to_le_bytes());
+        }
+        Mutation::PutReplicaStamp { table, key, stamp } => {
+            out.push(17);
+            put_text(out, table);
+            put_bytes(out, key);
+            put_text(out, stamp);
+        }
+        Mutation::PutConflict { seq, conflict } => {
+            out.push(18);
+            out.extend_from_slice(&seq.to_le_bytes());
+            put_text(out, conflict);
+        }
+        Mutation::TrimConflicts { below_seq } => {
+            out.push(19);
+            out.extend_from_slice(&below_seq.to_le_bytes());
+        }
+        Mutation::PutGlobalTables { settings } => {
+            out.push(20);
+            put_text(out, settings);
+        }
     }
 }
 
@@ -314,6 +349,26 @@ pub fn decode_payload(payload: &[u8]) -> Result<Decoded, String> {
                 table: c.text()?,
                 below_seq: c.u64()?,
             },
+            15 => Mutation::PutReplication {
+                seq: c.u64()?,
+                replication: c.text()?,
+            },
+            16 => Mutation::DeleteReplication { seq: c.u64()? },
+            17 => Mutation::PutReplicaStamp {
+                table: c.text()?,
+                key: c.bytes()?,
+                stamp: c.text()?,
+            },
+            18 => Mutation::PutConflict {
+                seq: c.u64()?,
+                conflict: c.text()?,
+            },
+            19 => Mutation::TrimConflicts {
+                below_seq: c.u64()?,
+            },
+            20 => Mutation::PutGlobalTables {
+                settings: c.text()?,
+            },
             TAG_END => {
                 end = true;
                 continue;
@@ -385,6 +440,24 @@ mod tests {
                 table: "T".into(),
                 below_seq: 3,
             },
+            Mutation::PutReplication {
+                seq: 4,
+                replication: "{}".into(),
+            },
+            Mutation::DeleteReplication { seq: u64::MAX },
+            Mutation::PutReplicaStamp {
+                table: "T@eu-west-1".into(),
+                key: vec![1, 0, 255],
+                stamp: "{\"t\":1}".into(),
+            },
+            Mutation::PutConflict {
+                seq: 9,
+                conflict: "{}".into(),
+            },
+            Mutation::TrimConflicts { below_seq: 2 },
+            Mutation::PutGlobalTables {
+                settings: "{}".into(),
+            },
         ]
     }
 
@@ -440,13 +513,20 @@ mod tests {
         assert_eq!(
             parse_header(&h, LOG_MAGIC, "log"),
             Ok(Header {
-                version: 1,
+                version: FORMAT_VERSION,
                 generation: 7
             })
         );
         assert!(parse_header(&h, SNAPSHOT_MAGIC, "snapshot").is_err());
+        // An older version reads as itself.
+        let mut older = h.clone();
+        older[8] = 1;
+        assert_eq!(
+            parse_header(&older, LOG_MAGIC, "log").map(|h| h.version),
+            Ok(1)
+        );
         let mut newer = h.clone();
-        newer[8] = 2;
+        newer[8] = (FORMAT_VERSION + 1) as u8;
         assert!(parse_header(&newer, LOG_MAGIC, "log")
             .unwrap_err()
             .contains("newer"));

@@ -321,7 +321,7 @@ fn write_snapshot(dir: &Path, snapshot: &Snapshot, generation: u64) -> Result<()
         rows.clear();
         write(out, &record)
     };
-    for m in rows_of(snapshot) {
+    for m in snapshot.rows() {
         rows.push(m);
         if rows.len() == ROWS_PER_RECORD {
             flush(&mut out, &mut rows)?;
@@ -337,57 +337,6 @@ fn write_snapshot(dir: &Path, snapshot: &Snapshot, generation: u64) -> Result<()
     let path = dir.join(SNAPSHOT);
     fs::rename(&tmp, &path).map_err(|e| io_error("cannot rename", &tmp, e))?;
     sync_dir(dir)
-}
-
-/// Every row of a snapshot as the `Put*` mutation that recreates it, in the layout's order.
-fn rows_of(s: &Snapshot) -> impl Iterator<Item = Mutation> + '_ {
-    let tables = s.tables.iter().map(|(t, d)| Mutation::PutTable {
-        table: t.clone(),
-        definition: d.clone(),
-    });
-    let items = s.items.iter().flat_map(|(t, rows)| {
-        rows.iter().map(move |(k, v)| Mutation::PutItem {
-            table: t.clone(),
-            key: k.clone(),
-            item: v.clone(),
-        })
-    });
-    let streams = s.streams.iter().map(|(a, d)| Mutation::PutStream {
-        stream: a.clone(),
-        definition: d.clone(),
-    });
-    let records = s.stream_records.iter().flat_map(|(a, rows)| {
-        rows.iter().map(move |(q, r)| Mutation::PutStreamRecord {
-            stream: a.clone(),
-            sequence: q.clone(),
-            record: r.clone(),
-        })
-    });
-    let backups = s.backups.iter().map(|(a, b)| Mutation::PutBackup {
-        arn: a.clone(),
-        backup: b.clone(),
-    });
-    let pitr = s
-        .continuous_backups
-        .iter()
-        .map(|(t, v)| Mutation::PutContinuousBackups {
-            table: t.clone(),
-            settings: v.clone(),
-        });
-    let changes = s.changes.iter().flat_map(|(t, rows)| {
-        rows.iter().map(move |(q, c)| Mutation::PutChange {
-            table: t.clone(),
-            seq: *q,
-            change: c.clone(),
-        })
-    });
-    tables
-        .chain(items)
-        .chain(streams)
-        .chain(records)
-        .chain(backups)
-        .chain(pitr)
-        .chain(changes)
 }
 
 /// Deletes the logs below `generation` (the snapshot covers them).

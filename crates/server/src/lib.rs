@@ -13,11 +13,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use dynaplay_engine::{Clock, Engine};
 use file_storage::LogSync;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use tokio::sync::mpsc;
 
 use protocol::{Headers, Request, MAX_REQUEST_BYTES};
 
@@ -37,21 +38,68 @@ impl Clock for SystemClock {
 /// The region named in the health answer; the engine's default config reports the same one.
 pub const REGION: &str = "us-east-1";
 
-impl Headers for HeaderMap {
+/// The request headers the protocol reads, found in one pass over the request's headers. Looking
+/// each up in the `HeaderMap` by a `&str` name parsed and hashed the name again every time, and
+/// the Authorization value was checked for visible ASCII once per look-up.
+struct RequestHeaders<'a> {
+    values: [Option<&'a str>; READ_HEADERS.len()],
+    /// For a name the protocol asks for that is not in [`READ_HEADERS`].
+    all: &'a HeaderMap,
+}
+
+/// Every header name `protocol` looks up, lowercase as hyper keeps them.
+const READ_HEADERS: [&str; 8] = [
+    "authorization",
+    "x-amz-target",
+    "content-type",
+    "x-amz-date",
+    "date",
+    "origin",
+    "access-control-request-headers",
+    "access-control-request-method",
+];
+
+impl<'a> RequestHeaders<'a> {
+    fn read(all: &'a HeaderMap) -> RequestHeaders<'a> {
+        let mut values = [None; READ_HEADERS.len()];
+        let mut seen = [false; READ_HEADERS.len()];
+        for (name, value) in all {
+            if let Some(i) = READ_HEADERS.iter().position(|n| *n == name.as_str()) {
+                // The first value of a repeated header, as `HeaderMap::get` gives.
+                if !seen[i] {
+                    seen[i] = true;
+                    values[i] = value.to_str().ok();
+                }
+            }
+        }
+        RequestHeaders { values, all }
+    }
+}
+
+impl Headers for RequestHeaders<'_> {
     fn get(&self, name: &str) -> Option<&str> {
-        HeaderMap::get(self, name).and_then(|v| v.to_str().ok())
+        match READ_HEADERS.iter().position(|n| *n == name) {
+            Some(i) => self.values[i],
+            None => self.all.get(name).and_then(|v| v.to_str().ok()),
+        }
     }
 }
 
 /// Serves the engine on an already bound listener until the process ends. Blocks the caller.
-/// One thread per core, each running its own single-threaded tokio runtime that accepts from the
-/// shared listener and serves the connections it accepted, as nginx runs a worker per core. The
-/// engine, which is `Send` but not `Sync`, sits behind one mutex held only for the `dispatch` call.
+/// One worker thread per core, each running its own single-threaded tokio runtime that serves
+/// the connections handed to it, as nginx runs a worker per core; the calling thread accepts and
+/// deals connections out in turn. The engine, which is `Send` but not `Sync`, sits behind one
+/// mutex held only for the `dispatch` call.
 ///
 /// Why not tokio's multi-threaded runtime: measured under `cargo xtask bench-server` it spent
 /// 50-56 µs of CPU per GetItem with one client against 30-45 µs here (a task woken on one worker
 /// is often run or stolen by the other, a cross-thread wake-up per request), and no less at 16
 /// clients (29-33 µs against 23-35 µs).
+///
+/// Why one acceptor dealing connections out rather than every worker accepting from the shared
+/// listener: the first worker woken took them all (wrk's 16 connections all landed on one
+/// thread), so one core served while the other idled. Dealing in turn splits them evenly
+/// without SO_REUSEPORT, which the already bound listener a caller passes in cannot have.
 pub fn serve(listener: TcpListener, engine: Engine) -> std::io::Result<()> {
     serve_with_sync(listener, engine, None)
 }
@@ -64,44 +112,69 @@ pub fn serve_with_sync(
     sync: Option<Arc<LogSync>>,
 ) -> std::io::Result<()> {
     let engine = Arc::new(Mutex::new(engine));
-    listener.set_nonblocking(true)?;
+    // Accepting blocks this thread; the workers' runtimes own the connections' non-blocking I/O.
+    listener.set_nonblocking(false)?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    for _ in 1..threads {
-        let listener = listener.try_clone()?;
+    let mut workers = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        let (connections, incoming) = mpsc::unbounded_channel();
         let engine = Arc::clone(&engine);
         let sync = sync.clone();
-        // A worker that fails to start leaves the others serving; the last one is this thread.
-        std::thread::spawn(move || serve_on_this_thread(listener, engine, sync));
+        // A worker that fails to start drops its receiver; the acceptor then skips it.
+        std::thread::spawn(move || serve_on_this_thread(incoming, engine, sync));
+        workers.push(connections);
     }
-    serve_on_this_thread(listener, engine, sync)
+    let mut next = 0;
+    loop {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors or a connection reset before accept: drop it and go on; a
+            // server that exits here would take every other client down with it. The pause
+            // keeps a lasting failure (no descriptors) from spinning a core.
+            Err(_) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
+        };
+        let mut stream = Some(stream);
+        for _ in 0..workers.len() {
+            next = (next + 1) % workers.len();
+            match stream.take().map(|s| workers[next].send(s)) {
+                Some(Err(mpsc::error::SendError(back))) => stream = Some(back),
+                _ => break,
+            }
+        }
+        if stream.is_some() {
+            return Err(std::io::Error::other("no server worker thread is running"));
+        }
+    }
 }
 
 fn serve_on_this_thread(
-    listener: TcpListener,
+    incoming: mpsc::UnboundedReceiver<std::net::TcpStream>,
     engine: Arc<Mutex<Engine>>,
     sync: Option<Arc<LogSync>>,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
-    runtime.block_on(accept_loop(listener, engine, sync))
+    runtime.block_on(serve_connections(incoming, engine, sync));
+    Ok(())
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+/// Serves each connection the acceptor hands this worker, on this worker's runtime.
+async fn serve_connections(
+    mut incoming: mpsc::UnboundedReceiver<std::net::TcpStream>,
     engine: Arc<Mutex<Engine>>,
     sync: Option<Arc<LogSync>>,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            // Out of file descriptors or a connection reset before accept: drop it and go
-            // on; a server that exits here would take every other client down with it.
-            Err(_) => {
-                tokio::task::yield_now().await;
-                continue;
-            }
+) {
+    while let Some(stream) = incoming.recv().await {
+        // A connection that cannot join the runtime is dropped (closed); the others go on.
+        let Ok(stream) = stream
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(stream))
+        else {
+            continue;
         };
         // Answers are small and written in one go; Nagle would only add latency.
         let _ = stream.set_nodelay(true);
@@ -137,17 +210,17 @@ async fn handle(
     let body = if declared.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
         None
     } else {
-        match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-            Ok(collected) => Some(collected.to_bytes()),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => None,
+        match read_body(body).await {
+            Ok(body) => body,
             // The client broke the framing or went away; there is no DynamoDB answer for that.
             Err(_) => return build(protocol_error()),
         }
     };
+    let headers = RequestHeaders::read(&parts.headers);
     let request = Request {
         method: parts.method.as_str(),
         query: parts.uri.query(),
-        headers: &parts.headers,
+        headers: &headers,
         body: body.as_deref(),
     };
     let answer = protocol::respond(engine, REGION, &request);
@@ -185,6 +258,39 @@ fn protocol_error() -> protocol::Answer {
     }
 }
 
+/// The whole body, or `None` when it is longer than [`MAX_REQUEST_BYTES`] (read up to there).
+/// A body that came in one frame, as a small request does, is kept as that frame's bytes, with
+/// no list of frames built to hold it (`http_body_util`'s `collect` allocates one per request).
+async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, hyper::Error> {
+    let mut first = Bytes::new();
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        // Trailers carry nothing DynamoDB reads.
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        if first.len() + joined.len() + data.len() > MAX_REQUEST_BYTES {
+            return Ok(None);
+        }
+        if first.is_empty() && joined.is_empty() {
+            first = data;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&std::mem::take(&mut first));
+            }
+            joined.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(if joined.is_empty() {
+        first
+    } else {
+        Bytes::from(joined)
+    }))
+}
+
+const X_AMZN_REQUESTID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const X_AMZ_CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
+
 /// Adds the headers every DynamoDB answer carries: a fresh request id and the CRC32 of the body.
 fn build(answer: protocol::Answer) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(answer.body.as_bytes());
@@ -192,13 +298,10 @@ fn build(answer: protocol::Answer) -> Response<Full<Bytes>> {
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    if let Ok(id) = HeaderValue::from_str(&protocol::request_id()) {
-        headers.insert(HeaderName::from_static("x-amzn-requestid"), id);
+    if let Ok(id) = HeaderValue::from_bytes(&protocol::request_id_bytes()) {
+        headers.insert(X_AMZN_REQUESTID, id);
     }
-    headers.insert(
-        HeaderName::from_static("x-amz-crc32"),
-        HeaderValue::from(crc),
-    );
+    headers.insert(X_AMZ_CRC32, HeaderValue::from(crc));
     if let Some(content_type) = answer.content_type {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }

@@ -279,20 +279,34 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
     let Some(operation) = route(req.headers.get("x-amz-target").unwrap_or("")) else {
         return reject(ApiError::unknown_operation());
     };
-    if let Err(error) = check_auth(req) {
+    let auth = req.headers.get("authorization").map(AuthHeader::read);
+    if let Err(error) = check_auth(req, auth.as_ref()) {
         return reject(error);
     }
+    let scope = credential_scope(req, auth.as_ref());
 
     let response = {
         let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+        // The region the request was signed for picks the replica it addresses (the global
+        // tables simulation); an unsigned or oddly named region is the home region, which is
+        // plain `dispatch` (what `dispatch_in_region` does for it).
+        let region = scope
+            .as_deref()
+            .and_then(|c| c.split('/').nth(2))
+            .filter(|r| *r != engine.config_region())
+            .filter(|r| dynaplay_engine::global_tables::valid_region(r));
         // The engine promises not to panic; if it ever does, the client gets DynamoDB's 500 rather
         // than a dropped connection, and the next request still finds the engine.
-        // The region the request was signed for picks the replica it addresses (the global
-        // tables simulation); an unsigned or oddly named region is the home region.
-        let home = engine.config_region().to_string();
-        let target_region = signed_region(req).unwrap_or(home);
         catch_unwind(AssertUnwindSafe(|| {
-            engine.dispatch_in_region(&target_region, &operation, &text)
+            // Built only for tests/panic_probe.rs: a way to panic where the engine would.
+            #[cfg(feature = "panic-probe")]
+            if req.headers.get("x-dynaplay-panic-probe").is_some() {
+                panic!("panic probe");
+            }
+            match region {
+                Some(region) => engine.dispatch_in_region(region, &operation, &text),
+                None => engine.dispatch(&operation, &text),
+            }
         }))
     };
     match response {
@@ -314,7 +328,14 @@ fn route(target: &str) -> Option<Cow<'static, str>> {
         return None;
     }
     let route = ROUTES.iter().find(|r| r.api == api)?;
-    let op: &'static str = route.operations.iter().find(|o| **o == op)?;
+    // DynamoDB's list is sorted (a test checks), so its lookup is a few comparisons, not
+    // fifty; a binary search in an unsorted list can miss but never mistakes, hence the scan.
+    let at = route
+        .operations
+        .binary_search(&op)
+        .ok()
+        .or_else(|| route.operations.iter().position(|o| *o == op))?;
+    let op: &'static str = route.operations[at];
     Some(if route.engine_prefix.is_empty() {
         Cow::Borrowed(op)
     } else {
@@ -322,31 +343,116 @@ fn route(target: &str) -> Option<Cow<'static, str>> {
     })
 }
 
-/// The region of a SigV4 credential scope (`Credential=AKID/20260101/eu-west-1/dynamodb/
-/// aws4_request`, in the Authorization header or the `X-Amz-Credential` query parameter), when
-/// it is a region name the global tables simulation can address.
-fn signed_region<H: Headers>(req: &Request<'_, H>) -> Option<String> {
-    let credential = match req.headers.get("authorization") {
-        Some(header) => header
-            .split([',', ' '])
-            .rev()
-            .find_map(|p| p.trim().strip_prefix("Credential="))?
-            .to_string(),
-        None => {
-            parse_query(req.query.unwrap_or(""))
-                .into_iter()
-                .find(|(k, _)| k == "X-Amz-Credential")?
-                .1
+/// The SigV4 credential (`AKID/20260101/eu-west-1/dynamodb/aws4_request`) from the
+/// Authorization header or, without one, the `X-Amz-Credential` query parameter. Its third
+/// part is the region the global tables simulation addresses.
+fn credential_scope<'a, H: Headers>(
+    req: &Request<'a, H>,
+    auth: Option<&AuthHeader<'a>>,
+) -> Option<Cow<'a, str>> {
+    match auth {
+        Some(auth) => auth.credential.map(Cow::Borrowed),
+        None => parse_query(req.query.unwrap_or(""))
+            .into_iter()
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| Cow::Owned(v)),
+    }
+}
+
+/// An Authorization header (`AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`:
+/// the first word is the algorithm, the rest `key=value` pairs separated by commas and/or
+/// spaces), read in one pass over its bytes: every request pays for this, and splitting it on
+/// a set of chars twice (the checks, then the region) cost as much as parsing the HTTP request.
+struct AuthHeader<'a> {
+    header: &'a str,
+    /// `Credential`, `Signature` and `SignedHeaders`: the text between a pair's first `=` and
+    /// the next one (or its end), the last occurrence winning; `None` for a key without `=`.
+    params: [Option<&'a str>; 3],
+    /// All that follows `Credential=` in the last piece that starts so (after trimming).
+    credential: Option<&'a str>,
+}
+
+impl<'a> AuthHeader<'a> {
+    fn read(header: &'a str) -> AuthHeader<'a> {
+        let mut params = [None; 3];
+        let mut credential = None;
+        for (i, piece) in pieces(header).enumerate() {
+            if let Some(rest) = piece.trim().strip_prefix("Credential=") {
+                credential = Some(rest);
+            }
+            // The first word is the algorithm, never a parameter.
+            if i == 0 || piece.is_empty() {
+                continue;
+            }
+            // `piece.split('=')`'s first two parts, found without decoding chars.
+            let (key, value) = match find_byte(piece.as_bytes(), |b| b == b'=') {
+                Some(at) => {
+                    let value = piece.get(at + 1..).unwrap_or("");
+                    let end = find_byte(value.as_bytes(), |b| b == b'=').unwrap_or(value.len());
+                    (piece.get(..at).unwrap_or(""), value.get(..end))
+                }
+                None => (piece, None),
+            };
+            let slot = match key {
+                "Credential" => 0,
+                "Signature" => 1,
+                "SignedHeaders" => 2,
+                _ => continue,
+            };
+            params[slot] = value;
         }
-    };
-    let region = credential.split('/').nth(2)?;
-    dynaplay_engine::global_tables::valid_region(region).then(|| region.to_string())
+        AuthHeader {
+            header,
+            params,
+            credential,
+        }
+    }
+}
+
+/// The pieces of `text` between commas and spaces, as `text.split([',', ' '])` gives them, found
+/// by comparing bytes rather than decoding chars. Both separators are ASCII, so every cut is on a
+/// char boundary.
+fn pieces(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match find_byte(current.as_bytes(), |b| b == b',' || b == b' ') {
+            Some(at) => {
+                rest = current.get(at + 1..);
+                current.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// The first position of a byte that `hit` picks, looking at 16 bytes at a time: the check of a
+/// whole block has no early exit, so it compiles to vector compares (the header's 64-digit
+/// signature and long credential are crossed in a few steps rather than byte by byte).
+fn find_byte(bytes: &[u8], hit: impl Fn(u8) -> bool) -> Option<usize> {
+    for (n, chunk) in bytes.chunks(16).enumerate() {
+        if let Ok(block) = <&[u8; 16]>::try_from(chunk) {
+            if !block.iter().fold(false, |any, &b| any | hit(b)) {
+                continue;
+            }
+        }
+        if let Some(at) = chunk.iter().position(|&b| hit(b)) {
+            return Some(n * 16 + at);
+        }
+    }
+    None
 }
 
 /// DynamoDB's checks that SigV4 credentials are present and complete, with its texts. The
 /// signature itself is not verified: a local endpoint accepts any key and secret.
-fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
-    let header = req.headers.get("authorization").filter(|h| !h.is_empty());
+fn check_auth<H: Headers>(
+    req: &Request<'_, H>,
+    auth: Option<&AuthHeader<'_>>,
+) -> Result<(), ApiError> {
+    let auth = auth.filter(|a| !a.header.is_empty());
     let query = parse_query(req.query.unwrap_or(""));
     let query_value = |name: &str| {
         query
@@ -356,14 +462,14 @@ fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
     };
     let query_auth = query_value("X-Amz-Algorithm").is_some();
 
-    if header.is_some() && query_auth {
+    if auth.is_some() && query_auth {
         return Err(ApiError::new(
             ErrorKind::InvalidSignatureException,
             "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
         ));
     }
-    let signed_v4 = header.is_some_and(|h| h.trim().starts_with("AWS4-"));
-    if !(signed_v4 || header.is_none() && query_auth) {
+    let signed_v4 = auth.is_some_and(|a| a.header.trim().starts_with("AWS4-"));
+    if !(signed_v4 || auth.is_none() && query_auth) {
         return Err(ApiError::new(
             ErrorKind::MissingAuthenticationTokenException,
             "Request is missing Authentication Token",
@@ -371,13 +477,10 @@ fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
     }
 
     let mut message = String::new();
-    if let Some(header) = header {
-        // `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: the first word is
-        // the algorithm, the rest `key=value` pairs separated by commas and/or spaces.
-        let values = auth_params(header);
+    if let Some(auth) = auth {
         for (param, value) in ["Credential", "Signature", "SignedHeaders"]
             .iter()
-            .zip(values)
+            .zip(auth.params)
         {
             // An empty value counts as missing.
             if value.is_none_or(str::is_empty) {
@@ -394,7 +497,7 @@ fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
         }
         if !message.is_empty() {
             message.push_str("Authorization=");
-            message.push_str(header);
+            message.push_str(auth.header);
         }
     } else {
         for param in [
@@ -422,25 +525,6 @@ fn check_auth<H: Headers>(req: &Request<'_, H>) -> Result<(), ApiError> {
             message,
         ))
     }
-}
-
-/// The values of `Credential`, `Signature` and `SignedHeaders` in an Authorization header: the
-/// text between a pair's first `=` and the next one (or its end), the last occurrence winning.
-/// One pass, no collected pairs: every request pays for this check.
-fn auth_params(header: &str) -> [Option<&str>; 3] {
-    let mut found = [None; 3];
-    let pieces = header.split([',', ' ']).skip(1).filter(|p| !p.is_empty());
-    for piece in pieces {
-        let mut kv = piece.split('=');
-        let slot = match kv.next() {
-            Some("Credential") => 0,
-            Some("Signature") => 1,
-            Some("SignedHeaders") => 2,
-            _ => continue,
-        };
-        found[slot] = kv.next();
-    }
-    found
 }
 
 /// Splits a query string into decoded `(key, value)` pairs (`+` is a space, `%XX` a byte).
@@ -486,7 +570,7 @@ fn hex(b: u8) -> Option<u8> {
 
 /// A fresh request id in DynamoDB's shape: 52 characters from `A-Z0-9`. Unique per process (a
 /// counter) and unpredictable across processes (std's randomly seeded hasher), with no RNG crate.
-pub fn request_id() -> String {
+pub fn request_id_bytes() -> [u8; 52] {
     const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     static SEED: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
@@ -510,7 +594,12 @@ pub fn request_id() -> String {
             bits /= 36;
         }
     }
-    id.iter().map(|&c| c as char).collect()
+    id
+}
+
+/// [`request_id_bytes`] as text.
+pub fn request_id() -> String {
+    request_id_bytes().iter().map(|&c| char::from(c)).collect()
 }
 
 #[cfg(test)]
@@ -539,6 +628,28 @@ mod tests {
     }
 
     #[test]
+    fn operation_lists_are_sorted_for_binary_search() {
+        for operations in [DYNAMODB_OPERATIONS, STREAMS_OPERATIONS] {
+            assert!(operations.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn byte_search_finds_the_first_hit_in_every_block() {
+        let text = "x".repeat(50);
+        for at in 0..50 {
+            let mut bytes = text.clone().into_bytes();
+            bytes[at] = b',';
+            if at + 5 < 50 {
+                bytes[at + 5] = b' ';
+            }
+            assert_eq!(find_byte(&bytes, |b| b == b',' || b == b' '), Some(at));
+        }
+        assert_eq!(find_byte(text.as_bytes(), |b| b == b','), None);
+        assert_eq!(find_byte(b"", |b| b == b','), None);
+    }
+
+    #[test]
     fn decodes_query_strings() {
         assert_eq!(
             parse_query("X-Amz-Algorithm=AWS4%2dHMAC&a=b+c&flag"),
@@ -555,15 +666,45 @@ mod tests {
 
     #[test]
     fn auth_params_take_the_last_value_between_equals_signs() {
-        // The header scan replaced a collected Vec of pairs; it must read the same values.
+        let params = |h| AuthHeader::read(h).params;
         let h = "AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host,Signature=1=2 Credential=c";
-        assert_eq!(auth_params(h), [Some("c"), Some("1"), Some("host")]);
+        assert_eq!(params(h), [Some("c"), Some("1"), Some("host")]);
         assert_eq!(
-            auth_params("AWS4-HMAC-SHA256 Credential= Signature"),
+            params("AWS4-HMAC-SHA256 Credential= Signature"),
             [Some(""), None, None]
         );
         // The first word is the algorithm, never a parameter.
-        assert_eq!(auth_params("Credential=x"), [None, None, None]);
+        assert_eq!(params("Credential=x"), [None, None, None]);
+    }
+
+    #[test]
+    fn one_pass_reads_what_splitting_on_chars_read() {
+        // The byte scan replaced `split([',', ' '])` (twice: the checks kept the value between
+        // `=` signs, the region the last `Credential=` piece trimmed); it must read the same.
+        let headers = [
+            "AWS4-HMAC-SHA256 Credential=k/20240101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
+            "AWS4-HMAC-SHA256 Credential=a/b/c=d/e,,Credential=\tCredential=x/y/us-west-2 ",
+            "AWS4-HMAC-SHA256,Credential=é/ü/ap-south-1,Signature",
+            "Credential=first/2024/eu-north-1 AWS4",
+            "AWS4-X Credential Credential=",
+            "",
+            " , ,",
+        ];
+        for header in headers {
+            assert_eq!(
+                pieces(header).collect::<Vec<_>>(),
+                header.split([',', ' ']).collect::<Vec<_>>()
+            );
+            let plain_credential = header
+                .split([',', ' '])
+                .rev()
+                .find_map(|p| p.trim().strip_prefix("Credential="));
+            assert_eq!(
+                AuthHeader::read(header).credential,
+                plain_credential,
+                "{header}"
+            );
+        }
     }
 
     #[test]

@@ -324,6 +324,28 @@ fn oversized_body() {
     );
 }
 
+/// A chunked body arrives as several frames, which the server joins in order: the engine must see
+/// `{"Limit":0}` (and refuse the 0) from three chunks that are not JSON on their own.
+#[test]
+fn chunked_body_is_joined() {
+    let reply = request(&format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\n{}{AUTH}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{{\"Lim\r\n4\r\nit\":\r\n2\r\n0}}\r\n0\r\n\r\n",
+        target("ListTables")
+    ));
+    let body = json(&reply);
+    assert_eq!(reply.status, 400, "{body}");
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.validate#ValidationException"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("'limit'")),
+        "{body}"
+    );
+}
+
 /// SDKs (botocore, the v2 JS SDK) verify `x-amz-crc32` and retry on mismatch; it must be the CRC32
 /// of the exact body bytes on every kind of answer.
 #[test]

@@ -8,6 +8,9 @@ const DYNAMODB = 'DynamoDB_20120810';
 const STREAMS = 'DynamoDBStreams_20120810';
 // DynamoDB sweeps expired items in the background; the sandbox checks once a minute of real time.
 const TTL_SWEEP_MILLIS = 60_000;
+// How often the owner saves the capacity meters (metrics, hot keys, token buckets) when they
+// changed: a reload loses at most this much of them.
+const METERS_SAVE_MILLIS = 5_000;
 // How long a new tab waits for the tab that owns a sandbox to answer before open() gives up.
 const FOLLOWER_TIMEOUT_MILLIS = 15_000;
 
@@ -67,6 +70,7 @@ function revive(e) {
 class Database {
   #sandbox;
   #timer;
+  #metersTimer;
   #channel;
   #pending = new Map();
   #offset = 0;
@@ -90,6 +94,10 @@ class Database {
         if (this.#sandbox) this.sweepTtl().catch(() => {});
       }, TTL_SWEEP_MILLIS);
     }
+    // Only the owner has meters to save; a memory sandbox resolves false at once.
+    this.#metersTimer = setInterval(() => {
+      this.#sandbox?.saveMeters?.().catch(() => {});
+    }, METERS_SAVE_MILLIS);
   }
 
   /** Runs the engine in this tab. */
@@ -160,21 +168,26 @@ class Database {
   }
 
   /**
-   * Calls the engine in this tab. `id` is a forwarded call's: the sandbox runs a write with an id
-   * at most once, so a call resent after a hand-over gets the first run's answer.
+   * Calls the engine in this tab. `id` is a forwarded call's: the sandbox runs a write (a dispatch,
+   * a clock move, a TTL sweep, an import) with an id at most once, so a call resent after a
+   * hand-over gets the first run's answer.
    */
   #local(method, args, id) {
     const s = this.#sandbox;
     switch (method) {
-      case 'dispatch': return id ? s.dispatchOnce(id, args[0], args[1]) : s.dispatch(args[0], args[1]);
+      // args[2], when present, is the simulated region the call is addressed to (global tables).
+      case 'dispatch':
+        if (id) return args[2] ? s.dispatchOnceInRegion(id, args[2], args[0], args[1]) : s.dispatchOnce(id, args[0], args[1]);
+        return args[2] ? s.dispatchInRegion(args[2], args[0], args[1]) : s.dispatch(args[0], args[1]);
       case 'metrics': return Promise.resolve(s.metrics(args[0]) ?? null);
       case 'lifecycleMillis': return Promise.resolve(s.lifecycleMillis());
       case 'setLifecycleMillis': return Promise.resolve(s.setLifecycleMillis(args[0]));
-      case 'advanceClock': return s.advanceClock(args[0]);
-      case 'sweepTtl': return s.sweepTtl();
+      // The other calls that change the sandbox are at most once per id too (receipts, as above).
+      case 'advanceClock': return id ? s.advanceClockOnce(id, args[0]) : s.advanceClock(args[0]);
+      case 'sweepTtl': return id ? s.sweepTtlOnce(id) : s.sweepTtl();
       case 'compactLog': return s.compactLog();
       case 'exportSandbox': return s.exportSandbox();
-      case 'importSandbox': return s.importSandbox(args[0]);
+      case 'importSandbox': return id ? s.importSandboxOnce(id, args[0]) : s.importSandbox(args[0]);
       case 'offset': return Promise.resolve(s.now() - Date.now());
       default: return Promise.reject(new Error(`unknown method ${method}`));
     }
@@ -234,13 +247,27 @@ class Database {
   }
 
   /**
+   * `dispatch` addressed to a region of the global tables simulation: `dispatchInRegion('eu-west-1',
+   * 'DynamoDB_20120810.GetItem', body)` reads the table's replica in eu-west-1. No region (or the
+   * home region, us-east-1) is plain `dispatch`. The region travels with a call forwarded to the
+   * owner tab.
+   */
+  dispatchInRegion(region, target, body = '{}') {
+    if (region == null || region === '') return this.dispatch(target, body);
+    return this.#call('dispatch', [
+      String(target), typeof body === 'string' ? body : JSON.stringify(body), String(region),
+    ]);
+  }
+
+  /**
    * Runs one operation as an SDK's `send` does: `send('PutItem', {...})` resolves with the output
    * object or rejects with an Error whose `name` is the exception name and `message` DynamoDB's
    * message. Streams operations are `send('DynamoDBStreams_20120810.GetRecords', ...)`.
+   * `options.region` addresses a region of the global tables simulation (see `dispatchInRegion`).
    */
-  async send(operation, input = {}) {
+  async send(operation, input = {}, options = {}) {
     const target = String(operation).includes('.') ? operation : `${DYNAMODB}.${operation}`;
-    const { status, body } = await this.dispatch(target, JSON.stringify(input ?? {}));
+    const { status, body } = await this.dispatchInRegion(options?.region, target, JSON.stringify(input ?? {}));
     const output = JSON.parse(body);
     if (status === 200) return output;
     const type = output.__type ?? 'UnknownError';
@@ -265,7 +292,8 @@ class Database {
 
   /**
    * The playground's capacity metrics of one table (per-minute units, partitions, hot keys) as
-   * JSON text, or null for an unknown table. Not DynamoDB API; kept in the owner's memory only.
+   * JSON text, or null for an unknown table. Not DynamoDB API; the owner saves them beside the
+   * data every few seconds, so a reload keeps them.
    */
   metrics(table) {
     return this.#call('metrics', [String(table)]);
@@ -321,6 +349,7 @@ class Database {
     this.#closed = true;
     this.#queued?.abort();
     clearInterval(this.#timer);
+    clearInterval(this.#metersTimer);
     this.#sandbox?.close();
     this.#sandbox = undefined;
     this.#channel?.close();
@@ -358,6 +387,25 @@ export function crc32(bytes) {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/** Whether `region` is an AWS-style region name (`eu-west-1`), as the server's SigV4 check reads it. */
+function awsRegion(region) {
+  return typeof region === 'string' && region.length <= 32 && /^[a-z]+(-[a-z]+)+-[0-9]+$/.test(region);
+}
+
+/**
+ * The region an SDK request is for: the SigV4 credential scope's (`Credential=AKID/DATE/eu-west-1/
+ * dynamodb/aws4_request`), else the default endpoint's host (`dynamodb.eu-west-1.amazonaws.com`).
+ * Anything else (an unsigned request, `region: 'local'`) is the home region, as on the server.
+ */
+function requestRegion(request) {
+  const auth = header(request.headers, 'authorization') ?? '';
+  const credential = auth.split(/[ ,]/).map((p) => p.trim()).find((p) => p.startsWith('Credential='));
+  const scoped = credential?.slice('Credential='.length).split('/')[2];
+  if (awsRegion(scoped)) return scoped;
+  const host = /^dynamodb\.([a-z0-9-]+)\.amazonaws\.com$/.exec(request.hostname ?? '')?.[1];
+  return awsRegion(host) ? host : undefined;
+}
+
 function header(headers, name) {
   for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return v;
   return undefined;
@@ -388,7 +436,8 @@ class SandboxHttpHandler {
       throw error;
     }
     const target = header(request.headers, 'x-amz-target') ?? '';
-    const { status, body } = await this.#db.dispatch(target, await bodyText(request.body));
+    // The client's region (new DynamoDBClient({region: 'eu-west-1', ...})) picks the replica.
+    const { status, body } = await this.#db.dispatchInRegion(requestRegion(request), target, await bodyText(request.body));
     const bytes = new TextEncoder().encode(body);
     return {
       response: {

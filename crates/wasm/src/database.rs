@@ -23,6 +23,8 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = dispatch)]
     fn dispatch_js(this: &Database, target: &str, body: &str) -> Promise;
+    #[wasm_bindgen(method, js_name = dispatchInRegion)]
+    fn dispatch_in_region_js(this: &Database, region: &str, target: &str, body: &str) -> Promise;
     #[wasm_bindgen(method, js_name = advanceClock)]
     fn advance_clock_js(this: &Database, millis: f64) -> Promise;
     #[wasm_bindgen(method, js_name = sweepTtl)]
@@ -99,7 +101,27 @@ impl Database {
         target: &str,
         body: &str,
     ) -> Result<dynaplay_engine::Response, String> {
-        let answer = settle(self.dispatch_js(target, body)).await?;
+        Self::response(settle(self.dispatch_js(target, body)).await?)
+    }
+
+    /// `dispatch` addressed to a region of the global tables simulation (`eu-west-1`): table
+    /// names reach that region's replicas. None, or the home region, is plain `dispatch`.
+    pub async fn dispatch_in_region(
+        &self,
+        region: Option<&str>,
+        target: &str,
+        body: &str,
+    ) -> Result<dynaplay_engine::Response, String> {
+        match region {
+            Some(region) => {
+                Self::response(settle(self.dispatch_in_region_js(region, target, body)).await?)
+            }
+            None => self.dispatch(target, body).await,
+        }
+    }
+
+    /// `{status, body}` as the engine's `Response`.
+    fn response(answer: JsValue) -> Result<dynaplay_engine::Response, String> {
         let status = Reflect::get(&answer, &"status".into())
             .ok()
             .and_then(|s| s.as_f64())

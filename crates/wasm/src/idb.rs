@@ -3,11 +3,13 @@
 //! table). This module only moves `Mutation`s and `Snapshot`s in and out; the group commit that
 //! decides *when* to write lives in `sandbox.rs`.
 //!
-//! Layout, format version 2 (keys in brackets are IndexedDB array keys):
+//! Layout, format version 3 (keys in brackets are IndexedDB array keys):
 //!
 //! | store                | key                          | value                     |
 //! |----------------------|------------------------------|---------------------------|
 //! | `meta`               | `"format"`, `"clockOffset"`  | a number                  |
+//! | `meta`               | `"globalTables"`             | simulation settings text  |
+//! | `meta`               | `"meters"`, `"request:<id>"` | JSON text (see below)     |
 //! | `tables`             | table name                   | definition JSON text      |
 //! | `items`              | [table, encoded key (binary)]| item JSON text            |
 //! | `streams`            | stream ARN                   | stream metadata JSON text |
@@ -15,7 +17,14 @@
 //! | `backups`            | backup ARN                   | backup JSON text          |
 //! | `continuous_backups` | table name                   | PITR settings JSON text   |
 //! | `changes`            | [table, change seq (number)] | change-log entry text     |
-//! | `log` (since 2)      | write number                 | a batch (`log_record.rs`) |
+//! | `replications`       | queue number                 | replicated write text     |
+//! | `replica_stamps`     | [table, encoded key (binary)]| last-writer stamp text    |
+//! | `conflicts`          | conflict number              | conflict text             |
+//! | `log` (since 3)      | write number                 | a batch (`log_record.rs`) |
+//!
+//! Version 2 added `replications`, `replica_stamps`, `conflicts` and the `globalTables` row (the
+//! global tables simulation's queue, stamps, conflicts and settings); version 3 added `log`.
+//! Opening an older database creates the missing stores empty and marks it version 3.
 //!
 //! Binary keys sort bytewise and an array sorts after every binary key, so `[t]..[t, []]` covers
 //! every row of table `t`, which is how DeleteTable and the trims become single range deletes.
@@ -24,8 +33,8 @@
 //! next write number. The other stores hold the *compacted* state: a compaction transaction (run
 //! when the sandbox is idle, see `sandbox.rs`) applies the oldest log records to those rows and
 //! deletes them, in one transaction. What is stored is therefore always the rows plus the log
-//! replayed over them in order, which `load` returns. Version 1 had no log (every write went to
-//! the rows directly), so its data is version 2 data with an empty log; opening it adds the store.
+//! replayed over them in order, which `load` returns. Versions 1 and 2 had no log (every write
+//! went to the rows directly), so their data is version 3 data with an empty log.
 
 use std::collections::BTreeMap;
 
@@ -42,7 +51,7 @@ use wasm_bindgen::JsCast;
 /// The version of the layout above. Bump it (and the IndexedDB schema version, and add an upgrade
 /// step in `open`) whenever the layout changes; `tests/fixtures/idb-v<N>.json` keeps old data
 /// loadable.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 pub const META: &str = "meta";
 pub const TABLES: &str = "tables";
@@ -52,10 +61,15 @@ pub const STREAM_RECORDS: &str = "stream_records";
 pub const BACKUPS: &str = "backups";
 pub const CONTINUOUS_BACKUPS: &str = "continuous_backups";
 pub const CHANGES: &str = "changes";
+pub const REPLICATIONS: &str = "replications";
+pub const REPLICA_STAMPS: &str = "replica_stamps";
+pub const CONFLICTS: &str = "conflicts";
 pub const LOG: &str = "log";
+/// The `meta` row of the global tables simulation's settings.
+const GLOBAL_TABLES_ROW: &str = "globalTables";
 
 /// The stores of format version 1.
-const V1_STORES: [&str; 8] = [
+const STORES_V1: [&str; 8] = [
     META,
     TABLES,
     ITEMS,
@@ -65,9 +79,11 @@ const V1_STORES: [&str; 8] = [
     CONTINUOUS_BACKUPS,
     CHANGES,
 ];
+/// The stores format version 2 added.
+const STORES_V2: [&str; 3] = [REPLICATIONS, REPLICA_STAMPS, CONFLICTS];
 
 /// Every store, in the order a dump lists them (the log last: it is replayed over the rest).
-pub const STORES: [&str; 9] = [
+pub const STORES: [&str; 12] = [
     META,
     TABLES,
     ITEMS,
@@ -76,6 +92,9 @@ pub const STORES: [&str; 9] = [
     BACKUPS,
     CONTINUOUS_BACKUPS,
     CHANGES,
+    REPLICATIONS,
+    REPLICA_STAMPS,
+    CONFLICTS,
     LOG,
 ];
 
@@ -137,13 +156,19 @@ async fn open_at(sandbox: &str, version: u32) -> Result<Database, IdbError> {
     Ok(Database::open(database_name(sandbox).as_str())
         .with_version(version)
         .with_on_upgrade_needed(move |event, db| {
-            // One step per version, each from the one before, keyed on `event.old_version()`.
+            // One step per version, each from the one before, keyed on `event.old_version()`: a
+            // new database takes them all (up to `version`).
             if event.old_version() < 1.0 {
-                for store in V1_STORES {
+                for store in STORES_V1 {
                     db.create_object_store(store).build()?;
                 }
             }
             if event.old_version() < 2.0 && version >= 2 {
+                for store in STORES_V2 {
+                    db.create_object_store(store).build()?;
+                }
+            }
+            if event.old_version() < 3.0 && version >= 3 {
                 db.create_object_store(LOG).build()?;
             }
             Ok(())
@@ -166,8 +191,9 @@ pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
                 "this sandbox was saved by a newer Dynaplay (format {v}, this one reads up to {FORMAT_VERSION})"
             )))
         }
-        Some(v) if v >= f64::from(FORMAT_VERSION) => {}
-        // New, or an older format just upgraded (its rows are read as they are).
+        Some(v) if v == f64::from(FORMAT_VERSION) => {}
+        // New, or an older format upgraded by the steps above (stores added, none changed: its
+        // rows are read as they are).
         _ => {
             meta.as_sys()
                 .put_with_key(&FORMAT_VERSION.into(), &"format".into())?;
@@ -484,6 +510,12 @@ fn issue(
         store(CONTINUOUS_BACKUPS)?,
         store(CHANGES)?,
     );
+    let (replications, stamps, conflicts, meta) = (
+        store(REPLICATIONS)?,
+        store(REPLICA_STAMPS)?,
+        store(CONFLICTS)?,
+        store(META)?,
+    );
     // A bulk load writes thousands of items of one table: its name crosses into JavaScript once
     // per batch, not once per item.
     let mut table_name: Option<(String, JsValue)> = None;
@@ -508,6 +540,7 @@ fn issue(
                 items.delete(&prefix_range(table)?)?;
                 pitr.delete(&table.into())?;
                 changes.delete(&prefix_range(table)?)?;
+                stamps.delete(&prefix_range(table)?)?;
             }
             Mutation::PutItem { table, key, item } => {
                 items.put_with_key(&item.into(), &item_key(table, key))?;
@@ -550,9 +583,28 @@ fn issue(
             Mutation::TrimChanges { table, below_seq } => {
                 changes.delete(&prefix_through(table, &(*below_seq as f64).into(), true)?)?;
             }
+            Mutation::PutReplication { seq, replication } => {
+                replications.put_with_key(&replication.into(), &(*seq as f64).into())?;
+            }
+            Mutation::DeleteReplication { seq } => {
+                replications.delete(&(*seq as f64).into())?;
+            }
+            Mutation::PutReplicaStamp { table, key, stamp } => {
+                stamps.put_with_key(&stamp.into(), &pair(table, &bytes(key)))?;
+            }
+            Mutation::PutConflict { seq, conflict } => {
+                conflicts.put_with_key(&conflict.into(), &(*seq as f64).into())?;
+            }
+            Mutation::TrimConflicts { below_seq } => {
+                let below =
+                    web_sys::IdbKeyRange::upper_bound_with_open(&(*below_seq as f64).into(), true)?;
+                conflicts.delete(&below)?;
+            }
+            Mutation::PutGlobalTables { settings } => {
+                meta.put_with_key(&settings.into(), &GLOBAL_TABLES_ROW.into())?;
+            }
         }
     }
-    let meta = store(META)?;
     put_receipts(&meta, receipts)?;
     Ok(meta)
 }
@@ -601,15 +653,46 @@ pub async fn load_receipts(db: &Database) -> Result<Vec<(String, String)>, IdbEr
     Ok(out)
 }
 
-/// Saves the clock offset (the learner's moves of the clock) on its own.
-pub async fn write_clock_offset(db: &Database, offset: i64) -> Result<(), IdbError> {
+/// The `meta` key of the engine's throughput state (`Engine::meters`): per-minute metrics,
+/// hottest keys, partitions and token buckets, which DynamoDB keeps on its side and a reload must
+/// not reset. Saved now and then by `Sandbox::saveMeters`, not with every write.
+pub const METERS: &str = "meters";
+
+/// The saved throughput state, if any.
+pub async fn load_meters(db: &Database) -> Result<Option<String>, IdbError> {
+    let tx = db.transaction(META).build()?;
+    let meta = tx.object_store(META)?;
+    let value = request(meta.as_sys().get(&METERS.into())?).await?;
+    Ok(value.as_string())
+}
+
+/// Saves the throughput state on its own, in one small transaction.
+pub async fn write_meters(db: &Database, text: &str) -> Result<(), IdbError> {
     let tx = db
         .transaction(META)
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     tx.object_store(META)?
         .as_sys()
-        .put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+        .put_with_key(&text.into(), &METERS.into())?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves the clock offset (the learner's moves of the clock) on its own, with the receipt of a
+/// forwarded `advanceClock` when there is one.
+pub async fn write_clock_offset(
+    db: &Database,
+    offset: i64,
+    receipts: &[(String, Option<String>)],
+) -> Result<(), IdbError> {
+    let tx = db
+        .transaction(META)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let meta = tx.object_store(META)?.as_sys().clone();
+    meta.put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+    put_receipts(&meta, receipts)?;
     tx.commit().await?;
     Ok(())
 }
@@ -669,6 +752,9 @@ pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
                 META if key.as_string().as_deref() == Some("clockOffset") => {
                     offset = value.as_f64().unwrap_or(0.0) as i64;
                 }
+                META if key.as_string().as_deref() == Some(GLOBAL_TABLES_ROW) => {
+                    snapshot.global_tables = Some(text(&value)?);
+                }
                 TABLES => {
                     snapshot.tables.insert(text(&key)?, text(&value)?);
                 }
@@ -706,6 +792,22 @@ pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
                         .or_default()
                         .insert(seq, text(&value)?);
                 }
+                REPLICATIONS => {
+                    let seq = key.as_f64().unwrap_or(0.0) as u64;
+                    snapshot.replications.insert(seq, text(&value)?);
+                }
+                REPLICA_STAMPS => {
+                    let encoded = Uint8Array::new(&key_part(&key, 1)).to_vec();
+                    snapshot
+                        .replica_stamps
+                        .entry(text(&key_part(&key, 0))?)
+                        .or_default()
+                        .insert(encoded, text(&value)?);
+                }
+                CONFLICTS => {
+                    let seq = key.as_f64().unwrap_or(0.0) as u64;
+                    snapshot.conflicts.insert(seq, text(&value)?);
+                }
                 // Last in STORES, so every row is loaded before the log is replayed over them,
                 // in write order (getAll returns records by key).
                 LOG => {
@@ -730,8 +832,14 @@ pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
     })
 }
 
-/// Replaces everything stored with `snapshot` (importSandbox), in one transaction.
-pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<(), IdbError> {
+/// Replaces everything stored with `snapshot` (importSandbox), in one transaction, with the
+/// receipt of a forwarded import when there is one (`meta`, and so receipts, are kept).
+pub async fn replace(
+    db: &Database,
+    snapshot: &Snapshot,
+    offset: i64,
+    receipts: &[(String, Option<String>)],
+) -> Result<(), IdbError> {
     let tx = db
         .transaction(STORES)
         .with_mode(TransactionMode::Readwrite)
@@ -744,7 +852,15 @@ pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<
     let store = |name: &str| -> Result<web_sys::IdbObjectStore, IdbError> {
         Ok(tx.object_store(name)?.as_sys().clone())
     };
-    store(META)?.put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+    let meta = store(META)?;
+    meta.put_with_key(&(offset as f64).into(), &"clockOffset".into())?;
+    match &snapshot.global_tables {
+        Some(settings) => meta.put_with_key(&settings.into(), &GLOBAL_TABLES_ROW.into())?,
+        None => meta.delete(&GLOBAL_TABLES_ROW.into())?,
+    };
+    // The imported sandbox's tables start with fresh meters.
+    meta.delete(&METERS.into())?;
+    put_receipts(&meta, receipts)?;
     let put_all = |name: &str, rows: &BTreeMap<String, String>| -> Result<(), IdbError> {
         let s = store(name)?;
         for (k, v) in rows {
@@ -772,6 +888,21 @@ pub async fn replace(db: &Database, snapshot: &Snapshot, offset: i64) -> Result<
     for (table, rows) in &snapshot.changes {
         for (k, v) in rows {
             changes.put_with_key(&v.into(), &pair(table, &(*k as f64).into()))?;
+        }
+    }
+    let numbered = |name: &str, rows: &BTreeMap<u64, String>| -> Result<(), IdbError> {
+        let s = store(name)?;
+        for (k, v) in rows {
+            s.put_with_key(&v.into(), &(*k as f64).into())?;
+        }
+        Ok(())
+    };
+    numbered(REPLICATIONS, &snapshot.replications)?;
+    numbered(CONFLICTS, &snapshot.conflicts)?;
+    let stamps = store(REPLICA_STAMPS)?;
+    for (table, rows) in &snapshot.replica_stamps {
+        for (k, v) in rows {
+            stamps.put_with_key(&v.into(), &pair(table, &bytes(k)))?;
         }
     }
     tx.commit().await?;
@@ -855,7 +986,12 @@ pub async fn import_raw(sandbox: &str, dump: &str) -> Result<(), IdbError> {
         .and_then(|f| u32::try_from(f).ok())
         .filter(|f| (1..FORMAT_VERSION).contains(f));
     let (db, names): (Database, Vec<&str>) = match format {
-        Some(1) => (open_at(sandbox, 1).await?, V1_STORES.to_vec()),
+        Some(1) => (open_at(sandbox, 1).await?, STORES_V1.to_vec()),
+        Some(2) => {
+            let mut names = STORES_V1.to_vec();
+            names.extend(STORES_V2);
+            (open_at(sandbox, 2).await?, names)
+        }
         _ => (open(sandbox).await?, STORES.to_vec()),
     };
     let tx = db

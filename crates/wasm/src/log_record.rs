@@ -5,7 +5,7 @@
 //!
 //! Layout: the mutations one after another, each a tag byte followed by its fields in declaration
 //! order; a text or key field is its length (u32, little-endian) then its bytes (UTF-8 for text),
-//! and a change sequence number is a u64, little-endian. Changing it means a new format version.
+//! and a sequence number (a change's, a replication's, a conflict's) is a u64, little-endian. Changing it means a new format version.
 
 use dynaplay_engine::Mutation;
 
@@ -23,6 +23,13 @@ const PUT_CONTINUOUS_BACKUPS: u8 = 11;
 const DELETE_CONTINUOUS_BACKUPS: u8 = 12;
 const PUT_CHANGE: u8 = 13;
 const TRIM_CHANGES: u8 = 14;
+// The global tables simulation's state (format version 2's stores and `globalTables` row).
+const PUT_REPLICATION: u8 = 15;
+const DELETE_REPLICATION: u8 = 16;
+const PUT_REPLICA_STAMP: u8 = 17;
+const PUT_CONFLICT: u8 = 18;
+const TRIM_CONFLICTS: u8 = 19;
+const PUT_GLOBAL_TABLES: u8 = 20;
 
 fn field(out: &mut Vec<u8>, bytes: &[u8]) {
     // A field over 4 GB cannot occur: an item is at most 400 KB and a wasm memory 4 GB.
@@ -107,6 +114,34 @@ pub fn encode(batch: &[Mutation]) -> Vec<u8> {
                 out.push(TRIM_CHANGES);
                 field(&mut out, table.as_bytes());
                 out.extend_from_slice(&below_seq.to_le_bytes());
+            }
+            Mutation::PutReplication { seq, replication } => {
+                out.push(PUT_REPLICATION);
+                out.extend_from_slice(&seq.to_le_bytes());
+                field(&mut out, replication.as_bytes());
+            }
+            Mutation::DeleteReplication { seq } => {
+                out.push(DELETE_REPLICATION);
+                out.extend_from_slice(&seq.to_le_bytes());
+            }
+            Mutation::PutReplicaStamp { table, key, stamp } => {
+                out.push(PUT_REPLICA_STAMP);
+                field(&mut out, table.as_bytes());
+                field(&mut out, key);
+                field(&mut out, stamp.as_bytes());
+            }
+            Mutation::PutConflict { seq, conflict } => {
+                out.push(PUT_CONFLICT);
+                out.extend_from_slice(&seq.to_le_bytes());
+                field(&mut out, conflict.as_bytes());
+            }
+            Mutation::TrimConflicts { below_seq } => {
+                out.push(TRIM_CONFLICTS);
+                out.extend_from_slice(&below_seq.to_le_bytes());
+            }
+            Mutation::PutGlobalTables { settings } => {
+                out.push(PUT_GLOBAL_TABLES);
+                field(&mut out, settings.as_bytes());
             }
         }
     }
@@ -210,6 +245,26 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Mutation>, String> {
             TRIM_CHANGES => Mutation::TrimChanges {
                 table: r.text()?,
                 below_seq: r.number()?,
+            },
+            PUT_REPLICATION => Mutation::PutReplication {
+                seq: r.number()?,
+                replication: r.text()?,
+            },
+            DELETE_REPLICATION => Mutation::DeleteReplication { seq: r.number()? },
+            PUT_REPLICA_STAMP => Mutation::PutReplicaStamp {
+                table: r.text()?,
+                key: r.bytes()?,
+                stamp: r.text()?,
+            },
+            PUT_CONFLICT => Mutation::PutConflict {
+                seq: r.number()?,
+                conflict: r.text()?,
+            },
+            TRIM_CONFLICTS => Mutation::TrimConflicts {
+                below_seq: r.number()?,
+            },
+            PUT_GLOBAL_TABLES => Mutation::PutGlobalTables {
+                settings: r.text()?,
             },
             other => {
                 return Err(format!(

@@ -13,7 +13,7 @@
 //! nothing has been written for a second, the log is compacted into the rows.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,9 +36,9 @@ extern "C" {
     fn set_timeout(handler: &JsValue, millis: i32) -> f64;
 }
 
-/// The sandbox export's format name and version (`exportSandbox` / `importSandbox`).
-pub const EXPORT_FORMAT: &str = "dynaplay-sandbox";
-pub const EXPORT_VERSION: u32 = 1;
+/// The sandbox export's format name and version (`exportSandbox` / `importSandbox`); the
+/// document itself is the engine's `sandbox_document`.
+pub use dynaplay_engine::sandbox_document::{FORMAT as EXPORT_FORMAT, VERSION as EXPORT_VERSION};
 
 /// `Date.now()` plus an offset the learner moves with `advanceClock`.
 struct OffsetClock(Arc<AtomicI64>);
@@ -236,6 +236,8 @@ struct State {
     /// Answers of the forwarded writes stored as receipts, by request id, oldest first in `order`.
     answered: HashMap<String, Response>,
     answered_order: VecDeque<String>,
+    /// The throughput state as last saved (or loaded), so `saveMeters` writes only a change.
+    meters_saved: Option<String>,
 }
 
 /// How many write transactions may be under way at once. One means the page's main thread sits
@@ -324,19 +326,7 @@ fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-pub fn from_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use dynaplay_engine::sandbox_document::from_hex;
 
 impl Sandbox {
     async fn open_with(
@@ -359,7 +349,21 @@ impl Sandbox {
             initial: snapshot,
         }));
         let offset = Arc::new(AtomicI64::new(offset_millis));
-        let engine = engine_over(&config, &queue, &offset).map_err(|e| js_error(&e))?;
+        let mut engine = engine_over(&config, &queue, &offset).map_err(|e| js_error(&e))?;
+        // The capacity meters as last saved: a reload keeps the metrics and the throttling state.
+        let mut meters_saved = None;
+        if let Backend::IndexedDb(db) = &backend {
+            let saved = idb::load_meters(db)
+                .await
+                .map_err(|e| js_error(&format!("cannot load the sandbox: {e}")))?;
+            if let Some(doc) = saved
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            {
+                engine.restore_meters(&doc);
+                meters_saved = saved;
+            }
+        }
         let mut answered = HashMap::new();
         let mut answered_order = VecDeque::new();
         if let Backend::IndexedDb(db) = &backend {
@@ -399,6 +403,7 @@ impl Sandbox {
                 config,
                 answered,
                 answered_order,
+                meters_saved,
             })),
             persistence: persistence.to_string(),
             reason,
@@ -741,9 +746,11 @@ impl Sandbox {
     /// the engine is rebuilt from what the backend holds.
     async fn reopen(state: &Rc<RefCell<State>>, doomed: VecDeque<Flight>, message: &str) {
         let reopening = Barrier::new();
-        let (later, waits, backend) = {
+        let (later, waits, backend, meters) = {
             let mut s = state.borrow_mut();
             s.reopening = Some(reopening.clone());
+            // A failed write changes no meter's history: the rebuilt engine keeps them.
+            let meters = s.engine.as_ref().map(Engine::meters);
             s.engine = None;
             let dropped = s
                 .queue
@@ -765,7 +772,7 @@ impl Sandbox {
                 Self::forget(state, &f.receipts);
             }
             let mut s = state.borrow_mut();
-            (s.open_batch.take(), waits, s.backend.clone())
+            (s.open_batch.take(), waits, s.backend.clone(), meters)
         };
         for b in doomed
             .iter()
@@ -796,7 +803,12 @@ impl Sandbox {
                 s.offset.store(offset, Ordering::SeqCst);
                 let (queue, offset) = (s.queue.clone(), s.offset.clone());
                 match engine_over(&s.config, &queue, &offset) {
-                    Ok(engine) => s.engine = Some(engine),
+                    Ok(mut engine) => {
+                        if let Some(meters) = &meters {
+                            engine.restore_meters(meters);
+                        }
+                        s.engine = Some(engine);
+                    }
                     Err(e) => s.broken = Some(format!("Internal server error: {e}")),
                 }
             }
@@ -813,6 +825,7 @@ impl Sandbox {
         state: &Rc<RefCell<State>>,
         snapshot: Snapshot,
         offset: i64,
+        receipts: &[(String, Option<String>)],
     ) -> Result<(), JsValue> {
         loop {
             let waiting = {
@@ -831,7 +844,7 @@ impl Sandbox {
         }
         let backend = state.borrow().backend.clone();
         match &backend {
-            Backend::IndexedDb(db) => idb::replace(db, &snapshot, offset)
+            Backend::IndexedDb(db) => idb::replace(db, &snapshot, offset, receipts)
                 .await
                 .map_err(|e| reject(storage_message(&e)))?,
             Backend::Memory(m) => {
@@ -854,12 +867,130 @@ impl Sandbox {
         let (queue, offset) = (s.queue.clone(), s.offset.clone());
         s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
         s.broken = None;
+        // `idb::replace` deleted the saved meters; the next save stores the fresh ones.
+        s.meters_saved = None;
         Ok(())
+    }
+
+    /// Runs `work` at most once per `id` (a call forwarded from another tab): if it wrote, its
+    /// answer rides as a receipt in the same IndexedDB transaction as its mutations; a known id is
+    /// answered from its receipt once that is durable. A call that wrote nothing leaves no receipt
+    /// (running it again changes nothing either).
+    async fn run_once(
+        state: &Rc<RefCell<State>>,
+        id: String,
+        work: impl FnOnce(&mut Engine) -> Response,
+    ) -> Result<Response, String> {
+        Self::ready(state).await;
+        let known = state.borrow().answered.get(&id).cloned();
+        if let Some(response) = known {
+            // The write may still be in flight here; answer once it is durable.
+            Self::settle(state).await?;
+            return Ok(response);
+        }
+        let queue = state.borrow().queue.clone();
+        let wrote = std::cell::Cell::new(false);
+        let response = Self::run(state, |e| {
+            let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
+            let response = work(e);
+            if let Ok(mut q) = queue.lock() {
+                if q.pending.len() > before {
+                    q.receipts.push((id.clone(), Some(receipt_text(&response))));
+                    wrote.set(true);
+                }
+            }
+            response
+        })
+        .await?;
+        if wrote.get() {
+            Self::remember(state, id, response.clone());
+        }
+        Ok(response)
+    }
+
+    /// Keeps a stored receipt's answer in memory; the oldest beyond `RECEIPTS_KEPT` are forgotten,
+    /// their rows deleted with the next write (which keeps them bounded).
+    fn remember(state: &Rc<RefCell<State>>, id: String, response: Response) {
+        let mut s = state.borrow_mut();
+        s.answered.insert(id.clone(), response);
+        s.answered_order.push_back(id);
+        while s.answered_order.len() > RECEIPTS_KEPT {
+            if let Some(old) = s.answered_order.pop_front() {
+                s.answered.remove(&old);
+                if let Ok(mut q) = s.queue.lock() {
+                    q.receipts.push((old, None));
+                }
+            }
+        }
     }
 
     /// Waits until everything answered so far is durable.
     async fn settle(state: &Rc<RefCell<State>>) -> Result<(), String> {
         Self::run(state, |_| ()).await
+    }
+
+    /// Moves the clock by `millis` and saves the offset; with a receipt id, the receipt (the new
+    /// offset) is saved in the same transaction.
+    async fn advance(&self, millis: f64, receipt: Option<String>) -> Result<f64, JsValue> {
+        if !millis.is_finite() {
+            return Err(js_error(
+                "advanceClock takes a finite number of milliseconds",
+            ));
+        }
+        let (offset, backend) = {
+            let s = self.state.borrow();
+            let offset = s
+                .offset
+                .load(Ordering::SeqCst)
+                .saturating_add(millis as i64);
+            (offset, s.backend.clone())
+        };
+        let answer = Response {
+            status: 200,
+            body: offset.to_string(),
+        };
+        let receipts: Vec<(String, Option<String>)> = receipt
+            .iter()
+            .map(|id| (id.clone(), Some(receipt_text(&answer))))
+            .collect();
+        // Saved first, moved after: the clock in memory never runs ahead of the stored one.
+        if let Backend::IndexedDb(db) = backend {
+            idb::write_clock_offset(&db, offset, &receipts)
+                .await
+                .map_err(|e| reject(storage_message(&e)))?;
+        }
+        self.state.borrow().offset.store(offset, Ordering::SeqCst);
+        if let Some(id) = receipt {
+            Self::remember(&self.state, id, answer);
+        }
+        Ok(self.now())
+    }
+
+    /// Replaces the whole sandbox with an export; with a receipt id, the receipt is stored in the
+    /// same transaction as the new sandbox.
+    async fn import(&self, text: String, receipt: Option<String>) -> Result<(), JsValue> {
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| js_error(&format!("the sandbox export is not JSON: {e}")))?;
+        let (snapshot, offset) = import_document(&doc).map_err(reject)?;
+        Self::ready(&self.state).await;
+        // Requests arriving from now on wait (as during a reopen) until the new sandbox is in.
+        let gate = Barrier::new();
+        self.state.borrow_mut().reopening = Some(gate.clone());
+        let answer = Response {
+            status: 200,
+            body: "null".into(),
+        };
+        let receipts: Vec<(String, Option<String>)> = receipt
+            .iter()
+            .map(|id| (id.clone(), Some(receipt_text(&answer))))
+            .collect();
+        let result = Self::replace_all(&self.state, snapshot, offset, &receipts).await;
+        if let (Ok(()), Some(id)) = (&result, receipt) {
+            Self::remember(&self.state, id, answer);
+        }
+        self.state.borrow_mut().reopening = None;
+        gate.resolve();
+        result
     }
 }
 
@@ -907,145 +1038,14 @@ fn response_object(response: &Response) -> JsValue {
     response_of(response.status, &response.body)
 }
 
-fn map_json(rows: &BTreeMap<String, String>) -> serde_json::Value {
-    serde_json::Value::Object(
-        rows.iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect(),
-    )
-}
-
 /// The sandbox as one JSON document (see README, "exportSandbox").
 pub fn export_document(snapshot: &Snapshot, offset: i64) -> serde_json::Value {
-    let items: serde_json::Map<_, _> = snapshot
-        .items
-        .iter()
-        .map(|(t, rows)| {
-            let rows = rows
-                .iter()
-                .map(|(k, v)| serde_json::json!([to_hex(k), v]))
-                .collect();
-            (t.clone(), serde_json::Value::Array(rows))
-        })
-        .collect();
-    let records: serde_json::Map<_, _> = snapshot
-        .stream_records
-        .iter()
-        .map(|(s, rows)| (s.clone(), map_json(rows)))
-        .collect();
-    let changes: serde_json::Map<_, _> = snapshot
-        .changes
-        .iter()
-        .map(|(t, rows)| {
-            let rows = rows
-                .iter()
-                .map(|(k, v)| serde_json::json!([k, v]))
-                .collect();
-            (t.clone(), serde_json::Value::Array(rows))
-        })
-        .collect();
-    serde_json::json!({
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "clockOffsetMillis": offset,
-        "tables": map_json(&snapshot.tables),
-        "items": items,
-        "streams": map_json(&snapshot.streams),
-        "streamRecords": records,
-        "backups": map_json(&snapshot.backups),
-        "continuousBackups": map_json(&snapshot.continuous_backups),
-        "changes": changes,
-    })
+    dynaplay_engine::sandbox_document::export(snapshot, offset)
 }
 
 /// Reads an export back; every error names what is wrong.
 pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), String> {
-    if doc.get("format").and_then(|f| f.as_str()) != Some(EXPORT_FORMAT) {
-        return Err(format!(
-            "not a Dynaplay sandbox export (format must be \"{EXPORT_FORMAT}\")"
-        ));
-    }
-    match doc.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v <= u64::from(EXPORT_VERSION) && v >= 1 => {}
-        _ => {
-            return Err(format!(
-                "unsupported sandbox export version (this Dynaplay reads 1 to {EXPORT_VERSION})"
-            ))
-        }
-    }
-    let strings = |field: &str| -> Result<BTreeMap<String, String>, String> {
-        let mut out = BTreeMap::new();
-        for (k, v) in doc
-            .get(field)
-            .and_then(|m| m.as_object())
-            .into_iter()
-            .flatten()
-        {
-            let v = v
-                .as_str()
-                .ok_or_else(|| format!("{field}.{k} must be a string"))?;
-            out.insert(k.clone(), v.to_string());
-        }
-        Ok(out)
-    };
-    let mut snapshot = Snapshot {
-        tables: strings("tables")?,
-        streams: strings("streams")?,
-        backups: strings("backups")?,
-        continuous_backups: strings("continuousBackups")?,
-        ..Snapshot::default()
-    };
-    for (table, rows) in doc
-        .get("items")
-        .and_then(|m| m.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let entry = snapshot.items.entry(table.clone()).or_default();
-        for row in rows.as_array().into_iter().flatten() {
-            let key = row[0].as_str().and_then(from_hex);
-            match (key, row[1].as_str()) {
-                (Some(k), Some(v)) => {
-                    entry.insert(k, v.to_string());
-                }
-                _ => return Err(format!("items.{table} has a malformed row")),
-            }
-        }
-    }
-    for (stream, rows) in doc
-        .get("streamRecords")
-        .and_then(|m| m.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let entry = snapshot.stream_records.entry(stream.clone()).or_default();
-        for (k, v) in rows.as_object().into_iter().flatten() {
-            let v = v
-                .as_str()
-                .ok_or_else(|| format!("streamRecords.{stream} has a malformed row"))?;
-            entry.insert(k.clone(), v.to_string());
-        }
-    }
-    for (table, rows) in doc
-        .get("changes")
-        .and_then(|m| m.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let entry = snapshot.changes.entry(table.clone()).or_default();
-        for row in rows.as_array().into_iter().flatten() {
-            match (row[0].as_u64(), row[1].as_str()) {
-                (Some(k), Some(v)) => {
-                    entry.insert(k, v.to_string());
-                }
-                _ => return Err(format!("changes.{table} has a malformed row")),
-            }
-        }
-    }
-    let offset = doc
-        .get("clockOffsetMillis")
-        .and_then(|o| o.as_i64())
-        .unwrap_or(0);
+    let (snapshot, offset) = dynaplay_engine::sandbox_document::import(doc)?;
     // Refuse a document the engine cannot open before anything stored is replaced.
     let probe = Arc::new(Mutex::new(Queue {
         pending: Vec::new(),
@@ -1062,59 +1062,7 @@ pub fn import_document(doc: &serde_json::Value) -> Result<(Snapshot, i64), Strin
 
 /// The mutations that build `snapshot` from nothing (an import into a memory sandbox).
 pub(crate) fn snapshot_mutations(snapshot: &Snapshot) -> Vec<Mutation> {
-    let mut batch = Vec::new();
-    for (table, definition) in &snapshot.tables {
-        batch.push(Mutation::PutTable {
-            table: table.clone(),
-            definition: definition.clone(),
-        });
-    }
-    for (table, rows) in &snapshot.items {
-        for (key, item) in rows {
-            batch.push(Mutation::PutItem {
-                table: table.clone(),
-                key: key.clone(),
-                item: item.clone(),
-            });
-        }
-    }
-    for (stream, definition) in &snapshot.streams {
-        batch.push(Mutation::PutStream {
-            stream: stream.clone(),
-            definition: definition.clone(),
-        });
-    }
-    for (stream, rows) in &snapshot.stream_records {
-        for (sequence, record) in rows {
-            batch.push(Mutation::PutStreamRecord {
-                stream: stream.clone(),
-                sequence: sequence.clone(),
-                record: record.clone(),
-            });
-        }
-    }
-    for (arn, backup) in &snapshot.backups {
-        batch.push(Mutation::PutBackup {
-            arn: arn.clone(),
-            backup: backup.clone(),
-        });
-    }
-    for (table, settings) in &snapshot.continuous_backups {
-        batch.push(Mutation::PutContinuousBackups {
-            table: table.clone(),
-            settings: settings.clone(),
-        });
-    }
-    for (table, rows) in &snapshot.changes {
-        for (seq, change) in rows {
-            batch.push(Mutation::PutChange {
-                table: table.clone(),
-                seq: *seq,
-                change: change.clone(),
-            });
-        }
-    }
-    batch
+    snapshot.rows().collect()
 }
 
 fn reject(message: String) -> JsValue {
@@ -1147,58 +1095,110 @@ impl Sandbox {
         }
     }
 
+    /// `dispatch` addressed to a simulated region of the global tables simulation (`eu-west-1`):
+    /// table names reach that region's replicas. The home region is plain `dispatch`.
+    #[wasm_bindgen(js_name = dispatchInRegion)]
+    pub async fn dispatch_in_region(
+        &self,
+        region: String,
+        target: String,
+        body: JsString,
+    ) -> JsValue {
+        let body = text_of(&body);
+        let result = Self::run(&self.state, |e| {
+            e.dispatch_target_in_region(&region, &target, &body)
+        })
+        .await;
+        match result {
+            Ok(response) => response_object(&response),
+            Err(message) => response_object(&internal_error(&message)),
+        }
+    }
+
     /// `dispatch` for a call forwarded from another tab, run at most once per `id`: a write's
     /// answer is stored as a receipt in the same IndexedDB transaction as the write, so when a
     /// call is resent after a hand-over (the old owner made it durable but closed before
     /// answering), the new owner answers from the receipt instead of running it again.
     #[wasm_bindgen(js_name = dispatchOnce)]
     pub async fn dispatch_once(&self, id: String, target: String, body: String) -> JsValue {
-        Self::ready(&self.state).await;
-        let known = self.state.borrow().answered.get(&id).cloned();
-        if let Some(response) = known {
-            // The write may still be in flight here; answer once it is durable.
-            return match Self::settle(&self.state).await {
-                Ok(()) => response_object(&response),
-                Err(message) => response_object(&internal_error(&message)),
-            };
-        }
-        let queue = self.state.borrow().queue.clone();
-        let wrote = std::cell::Cell::new(false);
-        let result = Self::run(&self.state, |e| {
-            let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
-            let response = e.dispatch_target(&target, &body);
-            if let Ok(mut q) = queue.lock() {
-                if q.pending.len() > before {
-                    q.receipts.push((id.clone(), Some(receipt_text(&response))));
-                    wrote.set(true);
-                }
-            }
-            response
-        });
-        match result.await {
-            Ok(response) => {
-                if wrote.get() {
-                    // Old receipts are forgotten with the next write, which keeps them bounded.
-                    let mut s = self.state.borrow_mut();
-                    s.answered.insert(id.clone(), response.clone());
-                    s.answered_order.push_back(id);
-                    while s.answered_order.len() > RECEIPTS_KEPT {
-                        if let Some(old) = s.answered_order.pop_front() {
-                            s.answered.remove(&old);
-                            if let Ok(mut q) = queue.lock() {
-                                q.receipts.push((old, None));
-                            }
-                        }
-                    }
-                }
-                response_object(&response)
-            }
+        Self::respond(Self::run_once(&self.state, id, |e| e.dispatch_target(&target, &body)).await)
+    }
+
+    /// `dispatchOnce` for a call addressed to a region of the global tables simulation: the
+    /// region travels with a forwarded call, so a resent regional write keeps its receipt too.
+    #[wasm_bindgen(js_name = dispatchOnceInRegion)]
+    pub async fn dispatch_once_in_region(
+        &self,
+        id: String,
+        region: String,
+        target: String,
+        body: String,
+    ) -> JsValue {
+        Self::respond(
+            Self::run_once(&self.state, id, |e| {
+                e.dispatch_target_in_region(&region, &target, &body)
+            })
+            .await,
+        )
+    }
+
+    /// The answer object of a `run_once`, a failed durable write as a 500.
+    fn respond(result: Result<Response, String>) -> JsValue {
+        match result {
+            Ok(response) => response_object(&response),
             Err(message) => response_object(&internal_error(&message)),
         }
     }
 
+    /// `sweepTtl` for a call forwarded from another tab, at most once per `id` (as
+    /// `dispatchOnce`): a sweep that deleted items stores its count as a receipt with the deletes,
+    /// so a resend after a hand-over answers that count instead of sweeping again.
+    #[wasm_bindgen(js_name = sweepTtlOnce)]
+    pub async fn sweep_ttl_once(&self, id: String) -> Result<u32, JsValue> {
+        let response = Self::run_once(&self.state, id, |e| Response {
+            status: 200,
+            body: e.sweep_ttl().to_string(),
+        })
+        .await
+        .map_err(reject)?;
+        response
+            .body
+            .parse()
+            .map_err(|_| js_error("a stored sweep receipt is damaged"))
+    }
+
+    /// `advanceClock` for a call forwarded from another tab, at most once per `id`: the new
+    /// offset and the receipt are saved in one IndexedDB transaction, so a resend after a
+    /// hand-over does not move the clock a second time.
+    #[wasm_bindgen(js_name = advanceClockOnce)]
+    pub async fn advance_clock_once(&self, id: String, millis: f64) -> Result<f64, JsValue> {
+        Self::ready(&self.state).await;
+        let known = self.state.borrow().answered.get(&id).cloned();
+        if let Some(response) = known {
+            // The receipt holds the offset the first run set: answer what it answered.
+            let offset: i64 = response
+                .body
+                .parse()
+                .map_err(|_| js_error("a stored clock receipt is damaged"))?;
+            return Ok((js_sys::Date::now() as i64).saturating_add(offset) as f64);
+        }
+        self.advance(millis, Some(id)).await
+    }
+
+    /// `importSandbox` for a call forwarded from another tab, at most once per `id`: the receipt
+    /// is stored in the import's own transaction, so a resend after a hand-over does not replace
+    /// the sandbox again (and lose what was written after the first import).
+    #[wasm_bindgen(js_name = importSandboxOnce)]
+    pub async fn import_sandbox_once(&self, id: String, text: String) -> Result<(), JsValue> {
+        Self::ready(&self.state).await;
+        if self.state.borrow().answered.contains_key(&id) {
+            return Ok(());
+        }
+        self.import(text, Some(id)).await
+    }
+
     /// The playground's capacity metrics of one table as JSON text, or None for an unknown table
-    /// (memory only: a reopened sandbox starts counting again).
+    /// (kept across a reopen as far as `saveMeters` last saved them).
     pub fn metrics(&self, table: &str) -> Option<String> {
         self.state
             .borrow()
@@ -1206,6 +1206,31 @@ impl Sandbox {
             .as_ref()
             .and_then(|e| e.metrics(table))
             .map(|v| v.to_string())
+    }
+
+    /// Saves the capacity meters (`Engine::meters`: the metrics `metrics` shows, the hottest keys,
+    /// partitions and token buckets) beside the data if they changed since the last save, so a
+    /// reload or a hand-over to another tab keeps them, as DynamoDB's CloudWatch view would.
+    /// The tab runtime calls it every few seconds; resolves whether it wrote. A memory sandbox
+    /// has nothing to save into.
+    #[wasm_bindgen(js_name = saveMeters)]
+    pub async fn save_meters(&self) -> Result<bool, JsValue> {
+        let (text, db) = {
+            let s = self.state.borrow();
+            let (Some(engine), Backend::IndexedDb(db)) = (s.engine.as_ref(), &s.backend) else {
+                return Ok(false);
+            };
+            let text = engine.meters().to_string();
+            if s.meters_saved.as_deref() == Some(text.as_str()) {
+                return Ok(false);
+            }
+            (text, db.clone())
+        };
+        idb::write_meters(&db, &text)
+            .await
+            .map_err(|e| reject(storage_message(&e)))?;
+        self.state.borrow_mut().meters_saved = Some(text);
+        Ok(true)
     }
 
     /// How long status changes (CREATING, UPDATING, a GSI's backfill) take, in milliseconds; 0 is
@@ -1241,27 +1266,7 @@ impl Sandbox {
     /// Moves the clock forward (or back, with a negative value) and saves the offset.
     #[wasm_bindgen(js_name = advanceClock)]
     pub async fn advance_clock(&self, millis: f64) -> Result<f64, JsValue> {
-        if !millis.is_finite() {
-            return Err(js_error(
-                "advanceClock takes a finite number of milliseconds",
-            ));
-        }
-        let (offset, backend) = {
-            let s = self.state.borrow();
-            let offset = s
-                .offset
-                .load(Ordering::SeqCst)
-                .saturating_add(millis as i64);
-            (offset, s.backend.clone())
-        };
-        // Saved first, moved after: the clock in memory never runs ahead of the stored one.
-        if let Backend::IndexedDb(db) = backend {
-            idb::write_clock_offset(&db, offset)
-                .await
-                .map_err(|e| reject(storage_message(&e)))?;
-        }
-        self.state.borrow().offset.store(offset, Ordering::SeqCst);
-        Ok(self.now())
+        self.advance(millis, None).await
     }
 
     /// Runs the TTL sweeper now; resolves with how many items expired, once that is durable.
@@ -1272,7 +1277,7 @@ impl Sandbox {
             .map_err(reject)
     }
 
-    /// The whole sandbox as a JSON text (format "dynaplay-sandbox", version 1).
+    /// The whole sandbox as a JSON text (format "dynaplay-sandbox", `EXPORT_VERSION`).
     #[wasm_bindgen(js_name = exportSandbox)]
     pub async fn export_sandbox(&self) -> Result<String, JsValue> {
         Self::settle(&self.state).await.map_err(reject)?;
@@ -1289,17 +1294,7 @@ impl Sandbox {
     /// Replaces the whole sandbox with an export (JSON text). Nothing changes if it is invalid.
     #[wasm_bindgen(js_name = importSandbox)]
     pub async fn import_sandbox(&self, text: String) -> Result<(), JsValue> {
-        let doc: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| js_error(&format!("the sandbox export is not JSON: {e}")))?;
-        let (snapshot, offset) = import_document(&doc).map_err(reject)?;
-        Self::ready(&self.state).await;
-        // Requests arriving from now on wait (as during a reopen) until the new sandbox is in.
-        let gate = Barrier::new();
-        self.state.borrow_mut().reopening = Some(gate.clone());
-        let result = Self::replace_all(&self.state, snapshot, offset).await;
-        self.state.borrow_mut().reopening = None;
-        gate.resolve();
-        result
+        self.import(text, None).await
     }
 
     /// How many write transactions this sandbox has committed since it opened (a group commit

@@ -158,3 +158,91 @@ async fn reads_leave_no_receipt_and_old_receipts_are_forgotten() {
     // 256 kept; the forget of the newest eviction rides with the next write, so one more stays.
     assert!(receipts.len() <= 257, "{} receipts kept", receipts.len());
 }
+
+// The other forwarded calls that change a sandbox are at most once per id too, also for a new
+// owner that reopens it: a clock move, a TTL sweep (its count is the answer) and an import.
+#[wasm_bindgen_test]
+async fn clock_moves_sweeps_and_imports_run_once_per_id() {
+    let name = unique("receipts-others");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    let hour = 3_600_000.0;
+    let offset = |db: &Sandbox| db.now() - js_sys::Date::now();
+    db.advance_clock_once("clock-1".into(), hour)
+        .await
+        .expect("advance");
+    db.advance_clock_once("clock-1".into(), hour)
+        .await
+        .expect("advance again");
+    assert!((offset(&db) - hour).abs() < 60_000.0, "{}", offset(&db));
+
+    counter_table(&db).await;
+    plain(
+        &db,
+        "UpdateTimeToLive",
+        serde_json::json!({"TableName": "Counters",
+            "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "expires"}}),
+    )
+    .await;
+    let past = (db.now() / 1000.0) as i64 - 60;
+    for id in ["a", "b"] {
+        plain(
+            &db,
+            "PutItem",
+            serde_json::json!({"TableName": "Counters",
+                "Item": {"id": {"S": id}, "expires": {"N": past.to_string()}}}),
+        )
+        .await;
+    }
+    assert_eq!(db.sweep_ttl_once("sweep-1".into()).await.expect("sweep"), 2);
+    let doc = db.export_sandbox().await.expect("export");
+    db.close();
+
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    // The new owner gets the same ids again: nothing runs a second time.
+    again
+        .advance_clock_once("clock-1".into(), hour)
+        .await
+        .expect("advance");
+    assert!(
+        (offset(&again) - hour).abs() < 60_000.0,
+        "{}",
+        offset(&again)
+    );
+    assert_eq!(
+        again.sweep_ttl_once("sweep-1".into()).await.expect("sweep"),
+        2
+    );
+    again
+        .import_sandbox_once("import-1".into(), doc.clone())
+        .await
+        .expect("import");
+    imported_table_is_there(&again).await;
+    plain(
+        &again,
+        "PutItem",
+        serde_json::json!({"TableName": "Counters", "Item": {"id": {"S": "after"}}}),
+    )
+    .await;
+    // The same import again would erase the write made after it.
+    again
+        .import_sandbox_once("import-1".into(), doc)
+        .await
+        .expect("import again");
+    let got = plain(
+        &again,
+        "GetItem",
+        serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "after"}}}),
+    )
+    .await;
+    assert_eq!(got["Item"]["id"]["S"], "after");
+}
+
+/// The imported document has the Counters table: DescribeTable finds it.
+async fn imported_table_is_there(db: &Sandbox) {
+    plain(
+        db,
+        "DescribeTable",
+        serde_json::json!({"TableName": "Counters"}),
+    )
+    .await;
+}

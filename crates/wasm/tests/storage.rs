@@ -1,7 +1,9 @@
 //! The IndexedDB storage in a real browser (headless Chromium): what a sandbox writes comes back
-//! after a reopen, data in format version 1 (the fixture `fixtures/idb-v1.json`, a raw dump of the
-//! stores) still opens, a newer format is refused rather than misread, and a failed write is
-//! answered with InternalServerError and leaves neither memory nor IndexedDB changed.
+//! after a reopen, data in format versions 1, 2 and 3 (the fixtures `fixtures/idb-v<N>.json`, raw
+//! dumps of the stores) still opens (an older version becoming version 3), a newer format is refused
+//! rather than misread, a failed write is answered with InternalServerError and leaves neither
+//! memory nor IndexedDB changed, and the global tables simulation's queue, stamps and conflicts
+//! survive a reopen.
 #![cfg(target_arch = "wasm32")]
 
 use dynaplay_wasm::sandbox::{import_raw_dump, open_sandbox, raw_dump, Sandbox};
@@ -221,7 +223,7 @@ async fn format_version_1_data_still_opens() {
     )
     .await
     .expect("plant the fixture");
-    let db = open_sandbox(Some(name), true).await.expect("open");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
     assert_eq!(db.persistence(), "indexeddb");
     let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
     assert_eq!(scan["Count"], 2);
@@ -254,16 +256,33 @@ async fn format_version_1_data_still_opens() {
     .await;
     let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
     assert_eq!(scan["Count"], 3);
+    // Opening upgraded it: the version 2 stores exist (empty), the writes (the PutItem, and the
+    // rotation of the fixture's old stream shard) went to the version 3 log, and the format says 3.
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
+    assert_eq!(dump["stores"]["replications"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["conflicts"], serde_json::json!([]));
+    assert!(rows(&dump, "log") >= 1, "{dump}");
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(3.0)));
 }
 
-// Data saved by format version 2: rows (seeded, then compacted) and two log records not yet
+/// The `format` row of a raw dump's `meta` store.
+fn stored_format(dump: &serde_json::Value) -> Option<serde_json::Value> {
+    dump["stores"]["meta"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r[0] == "format"))
+        .map(|r| r[1].clone())
+}
+
+// Data saved by format version 3: rows (seeded, then compacted) and two log records not yet
 // compacted (a PutItem of Cy/Four, a DeleteItem of Ada/One), replayed over the rows on open.
 #[wasm_bindgen_test]
-async fn format_version_2_data_still_opens() {
-    let name = unique("fixture-v2");
+async fn format_version_3_data_still_opens() {
+    let name = unique("fixture-v3");
     import_raw_dump(
         name.clone(),
-        include_str!("fixtures/idb-v2.json").to_string(),
+        include_str!("fixtures/idb-v3.json").to_string(),
     )
     .await
     .expect("plant the fixture");
@@ -300,7 +319,7 @@ async fn a_newer_format_is_refused() {
     let name = unique("newer");
     import_raw_dump(
         name.clone(),
-        r#"{"format": 3, "stores": {"meta": [["format", 3]]}}"#.to_string(),
+        r#"{"format": 4, "stores": {"meta": [["format", 4]]}}"#.to_string(),
     )
     .await
     .expect("plant");
@@ -514,7 +533,7 @@ async fn the_raw_dump_lists_every_store() {
     db.close();
     let text = raw_dump(name).await.expect("dump");
     let dump: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(dump["format"], 2);
+    assert_eq!(dump["format"], 3);
     assert_eq!(dump["stores"]["log"].as_array().map(Vec::len), Some(2));
     let stores: Vec<&str> = dump["stores"]
         .as_object()
@@ -531,6 +550,9 @@ async fn the_raw_dump_lists_every_store() {
             "backups",
             "continuous_backups",
             "changes",
+            "replications",
+            "replica_stamps",
+            "conflicts",
             "log"
         ]
     );
@@ -581,4 +603,290 @@ async fn an_import_replaces_everything_and_persists() {
         export_without_clock(&exported),
         export_without_clock(&after)
     );
+}
+
+const GLOBAL_TABLES: &str = "DynaplayGlobalTablesSimulation";
+
+fn rows(dump: &serde_json::Value, store: &str) -> usize {
+    dump["stores"][store].as_array().map_or(0, Vec::len)
+}
+
+// The issue this layout change fixes: a write still inside its replication delay when the tab
+// closes is a row of its own (`replications`), written in the same transaction as the item, so
+// the reopened sandbox delivers it once the clock passes its due time, and the delivery takes the
+// row away again. The key's last-writer stamp and the delay setting are rows too.
+#[wasm_bindgen_test]
+async fn a_pending_replication_survives_a_reopen() {
+    let name = unique("replication");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    ok(
+        &db,
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Music",
+            "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )
+    .await;
+    ok(
+        &db,
+        "UpdateTable",
+        serde_json::json!({"TableName": "Music",
+                           "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}),
+    )
+    .await;
+    ok(
+        &db,
+        &format!("{GLOBAL_TABLES}.Configure"),
+        serde_json::json!({"ReplicationDelayMillis": 60000}),
+    )
+    .await;
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({"TableName": "Music", "Item": {"Artist": {"S": "Ada"}}}),
+    )
+    .await;
+    db.close();
+    // Each write transaction is one log record so far (format 3): the rows are still empty and
+    // the reopen replays the queue, the stamp and the settings from the log.
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert!(rows(&dump, "log") > 0, "{dump}");
+    assert_eq!(rows(&dump, "replications"), 0, "{dump}");
+    let from_log = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let described = ok(
+        &from_log,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["ReplicationDelayMillis"], 60000);
+    assert_eq!(
+        described["PendingReplications"].as_array().map(Vec::len),
+        Some(1),
+        "{described}"
+    );
+    // Compaction applies them to their own stores.
+    from_log.compact_log().await.expect("compact");
+    from_log.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "log"), 0, "{dump}");
+    assert_eq!(rows(&dump, "replications"), 1, "{dump}");
+    assert_eq!(rows(&dump, "replica_stamps"), 1, "{dump}");
+    let settings = dump["stores"]["meta"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r[0] == "globalTables"))
+        .and_then(|r| r[1].as_str())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    assert_eq!(
+        settings.map(|s| s["ReplicationDelayMillis"].clone()),
+        Some(serde_json::json!(60000)),
+        "{dump}"
+    );
+
+    let again = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["ReplicationDelayMillis"], 60000);
+    let pending = described["PendingReplications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(pending.len(), 1, "{described}");
+    assert_eq!(
+        pending[0]["Key"],
+        serde_json::json!({"Artist": {"S": "Ada"}})
+    );
+    assert_eq!(pending[0]["ToRegion"], "eu-west-1");
+    again.advance_clock(60000.0).await.expect("advance");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["ReplicatedWrites"], 1);
+    let doc = export_without_clock(&again.export_sandbox().await.expect("export"));
+    assert_eq!(
+        doc["items"]["Music@eu-west-1"].as_array().map(Vec::len),
+        Some(1)
+    );
+    again.compact_log().await.expect("compact");
+    again.close();
+
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "replications"), 0, "{dump}");
+    assert_eq!(
+        rows(&dump, "replica_stamps"),
+        2,
+        "a stamp in each region: {dump}"
+    );
+    let third = open_sandbox(Some(name), true).await.expect("reopen");
+    let described = ok(
+        &third,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["ReplicatedWrites"], 1);
+}
+
+// A conflict needs writes in two regions, which a sandbox page cannot send yet; the engine makes
+// one here, its export is imported into an IndexedDB sandbox (`replace`), and a reopen must list
+// the same conflict and go on delivering the write that was still on its way.
+#[wasm_bindgen_test]
+async fn imported_conflicts_and_queue_survive_a_reopen() {
+    use dynaplay_engine::{sandbox_document, Engine, EngineConfig, ManualClock, MemoryStorage};
+    use std::sync::{Arc, Mutex};
+
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let clock = Arc::new(ManualClock::new(js_sys::Date::now() as i64));
+    let mut engine = Engine::open(
+        EngineConfig::default(),
+        Box::new(clock.clone()),
+        Box::new(storage.clone()),
+    )
+    .expect("opens");
+    let call = |engine: &mut Engine, region: &str, op: &str, body: serde_json::Value| {
+        let response = engine.dispatch_in_region(region, op, &body.to_string());
+        assert_eq!(response.status, 200, "{op}: {}", response.body);
+        serde_json::from_str::<serde_json::Value>(&response.body).unwrap_or_default()
+    };
+    call(
+        &mut engine,
+        "us-east-1",
+        "CreateTable",
+        serde_json::json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
+               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    call(
+        &mut engine,
+        "us-east-1",
+        "UpdateTable",
+        serde_json::json!({"TableName": "Music", "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}),
+    );
+    let put = |engine: &mut Engine, region: &str, pk: &str, v: &str| {
+        call(
+            engine,
+            region,
+            "PutItem",
+            serde_json::json!({"TableName": "Music", "Item": {"pk": {"S": pk}, "v": {"S": v}}}),
+        );
+    };
+    put(&mut engine, "us-east-1", "k", "first-us");
+    clock.advance(100);
+    put(&mut engine, "eu-west-1", "k", "later-eu");
+    clock.advance(1000);
+    call(
+        &mut engine,
+        "us-east-1",
+        "GlobalTables.Describe",
+        serde_json::json!({}),
+    );
+    put(&mut engine, "us-east-1", "p", "pending");
+    let before = call(
+        &mut engine,
+        "us-east-1",
+        "GlobalTables.Describe",
+        serde_json::json!({}),
+    );
+    assert_eq!(before["Conflicts"].as_array().map(Vec::len), Some(1));
+    let snapshot = dynaplay_engine::Storage::load(&storage).expect("loads");
+    let doc = sandbox_document::export(&snapshot, 0).to_string();
+
+    let name = unique("conflicts");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    db.import_sandbox(doc).await.expect("import");
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["Conflicts"], before["Conflicts"]);
+    assert_eq!(
+        described["PendingReplications"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // The engine above ran 1.1 s ahead of the browser's clock; this passes the write's due time.
+    again.advance_clock(5000.0).await.expect("advance");
+    let described = ok(
+        &again,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["Conflicts"], before["Conflicts"]);
+    let doc = export_without_clock(&again.export_sandbox().await.expect("export"));
+    let replica_items = doc["items"]["Music@eu-west-1"].as_array().map(Vec::len);
+    assert_eq!(replica_items, Some(2), "k and p in eu-west-1: {doc}");
+}
+
+// Data saved by format version 2 (a raw dump: a global table whose replica in eu-west-1 holds a
+// settled conflict, two writes queued under a one-day delay, one imported and one written by the
+// page, their stamps and the settings row) must open in every later version, list the conflict,
+// keep the delay, and deliver the queued writes once their time has passed.
+#[wasm_bindgen_test]
+async fn format_version_2_data_still_opens() {
+    let name = unique("fixture-v2");
+    import_raw_dump(
+        name.clone(),
+        include_str!("fixtures/idb-v2.json").to_string(),
+    )
+    .await
+    .expect("plant the fixture");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    let describe = format!("{GLOBAL_TABLES}.Describe");
+    let described = ok(&db, &describe, serde_json::json!({})).await;
+    assert_eq!(described["ReplicationDelayMillis"], 86_400_000);
+    let conflicts = described["Conflicts"].clone();
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(1), "{described}");
+    assert_eq!(conflicts[0]["Key"], serde_json::json!({"pk": {"S": "k"}}));
+    assert_eq!(conflicts[0]["Winner"]["Item"]["v"]["S"], "later-eu");
+    // Two days on, whenever this runs, both queued writes are due.
+    db.advance_clock(2.0 * 86_400_000.0).await.expect("advance");
+    let described = ok(&db, &describe, serde_json::json!({})).await;
+    assert_eq!(described["PendingReplications"], serde_json::json!([]));
+    assert_eq!(described["ReplicatedWrites"], 3);
+    assert_eq!(described["Conflicts"], conflicts);
+    let doc = export_without_clock(&db.export_sandbox().await.expect("export"));
+    let mut replica: Vec<String> = doc["items"]["Music@eu-west-1"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|row| row[1].as_str())
+        .filter_map(|item| serde_json::from_str::<serde_json::Value>(item).ok())
+        .filter_map(|item| item["v"]["S"].as_str().map(str::to_string))
+        .collect();
+    replica.sort();
+    assert_eq!(replica, ["from-the-page", "later-eu", "pending"]);
+    // Opening upgraded it to format 3 (the `log` store added); the deliveries were logged, and
+    // compacting them takes the queue's rows away.
+    db.compact_log().await.expect("compact");
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "replications"), 0, "{dump}");
+    assert_eq!(rows(&dump, "log"), 0, "{dump}");
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(3.0)));
 }

@@ -1,8 +1,8 @@
-//! `cargo xtask serve`, `cargo xtask test` and `cargo xtask bench-browser`: install what is missing,
-//! then build and serve the playground, run every check CI runs, in order, stopping at the first
-//! failure, or measure the playground and runtime in headless Chromium.
+//! `cargo xtask serve`, `cargo xtask test` and `cargo xtask bench`: install what is missing, then
+//! build and serve the playground, run every check CI runs, in order, stopping at the first
+//! failure, or measure the engine, the server and the browser runtime into BENCHMARKS.md.
 
-mod bench_server;
+mod bench;
 mod fuzz;
 mod process;
 mod setup;
@@ -20,10 +20,14 @@ commands:
   test               install missing tools, then run every check CI runs (fmt, clippy, native, wasm,
                      browser, e2e and real-client tests), stopping at the first failure
   test --keep-going  the same, but run every stage and report all failures at the end
-  bench-browser      build the playground and runtime, then measure them in headless Chromium against
-                     the native engine and raw IndexedDB; prints a table (BENCH_ITEMS=N, default 100000)
-  bench-server       the Dynaplay server against dynalite, moto and an nginx ceiling under wrk, and the
-                     engine's scaling to 1M items; writes BENCHMARKS.md (BENCH_SECONDS=N, default 10)
+  bench [--only engine,server,browser]
+                     every benchmark in one run (or the parts named), written into BENCHMARKS.md as
+                     one table of targets judged from the figures plus each part's tables; installs
+                     its peers (wrk, nginx, dynalite, moto, chromium). Smaller runs, labelled as
+                     reduced: BENCH_SECONDS (wrk s per cell, default 10), BENCH_SCALING (default
+                     10000,100000,1000000), BENCH_ITEMS (browser bulk load, default 100000)
+  bench-server       the same as bench --only server (Dynaplay, dynalite, moto, nginx under wrk; scaling)
+  bench-browser      the same as bench --only browser (wasm vs native, IndexedDB, page load)
   runtime            build only the JavaScript runtime into dist/runtime (wasm-bindgen, esbuild)
   fuzz [SECONDS]     run every cargo-fuzz target in fuzz/ for SECONDS each (default 60), seeded from the golden cases
   setup              only install missing tools";
@@ -35,8 +39,9 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => stages::test(false),
         Some("test") if args[1..] == ["--keep-going"] => stages::test(true),
         Some("setup") if args.len() == 1 => setup::install_all(),
-        Some("bench-browser") if args.len() == 1 => stages::bench_browser(),
-        Some("bench-server") if args.len() == 1 => bench_server::run_bench(),
+        Some("bench") => bench::command_line(&args[1..]),
+        Some("bench-browser") if args.len() == 1 => bench::run(&[bench::Part::Browser]),
+        Some("bench-server") if args.len() == 1 => bench::run(&[bench::Part::Server]),
         Some("runtime") if args.len() == 1 => stages::runtime_build(),
         Some("fuzz") => fuzz::command_line(&args[1..]),
         Some("-h" | "--help" | "help") => {

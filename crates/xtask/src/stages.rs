@@ -10,7 +10,7 @@ use crate::process::{command, root, run};
 use crate::setup::{self, CHROMEDRIVER};
 
 /// Trunk, offline and without asking crates.io for a newer version.
-fn trunk(args: &[&str]) -> Command {
+pub fn trunk(args: &[&str]) -> Command {
     let mut cmd = command("trunk", args);
     cmd.env("TRUNK_SKIP_VERSION_CHECK", "true")
         .env("TRUNK_OFFLINE", "true");
@@ -50,6 +50,8 @@ const STAGES: &[Stage] = &[
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                // The server's test-only panic-probe is linted too.
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",
@@ -58,6 +60,23 @@ const STAGES: &[Stage] = &[
     }),
     ("native tests", || {
         run(command("cargo", &["test", "--workspace", "--no-fail-fast"]))
+    }),
+    ("release server survives a panic", || {
+        // The release profile is the native server's: a panicking request must get a 500 from
+        // the process built with it, not kill it (tests/panic_probe.rs).
+        run(command(
+            "cargo",
+            &[
+                "test",
+                "--release",
+                "-p",
+                "dynaplay-server",
+                "--features",
+                "panic-probe",
+                "--test",
+                "panic_probe",
+            ],
+        ))
     }),
     ("fuzz targets, briefly (cargo-fuzz)", || {
         crate::fuzz::fuzz_all(crate::fuzz::TEST_SECONDS)
@@ -173,7 +192,7 @@ fn wasm_browser_tests() -> Result<(), String> {
 
 /// The cargo profile of the runtime's wasm (Cargo.toml): opt-level 3, where the playground's is
 /// "z". The engine runs 2-3x faster in wasm at opt-level 3 for a larger module (BENCHMARKS.md).
-const RUNTIME_PROFILE: &str = "wasm-speed";
+pub const RUNTIME_PROFILE: &str = "wasm-speed";
 
 /// Builds the JavaScript runtime into `dist/runtime/` (after Trunk, which empties `dist/`): the
 /// `dynaplay-wasm` cdylib through wasm-bindgen (`--target web`, an ES module) and wasm-opt, the wrapper module
@@ -247,52 +266,6 @@ pub fn runtime_build() -> Result<(), String> {
             .map_err(|e| format!("cannot copy {from}: {e}"))?;
     }
     Ok(())
-}
-
-/// `cargo xtask bench-browser` (not a `test` stage: it measures, it asserts no target): builds the
-/// playground and the runtime as `test` does, runs the native engine loop
-/// (`crates/engine/examples/calls.rs`), then `tests/bench/run.mjs`, which serves `dist/`, runs
-/// `web/runtime/bench.js` in headless Chromium and prints the table BENCHMARKS.md quotes.
-/// `BENCH_ITEMS` (default 100000) sets the bulk load size.
-pub fn bench_browser() -> Result<(), String> {
-    setup::install_all()?;
-    run(trunk(&["build", "--offline", "--release"]))?;
-    runtime_build()?;
-    // Natively with the runtime wasm's own profile, so the two differ only in the target.
-    let calls = native_calls(RUNTIME_PROFILE)?;
-    let native = match calls.strip_prefix('{') {
-        Some(rest) => format!("{{\"profile\":\"{RUNTIME_PROFILE}\",{rest}"),
-        None => return Err(format!("the native calls loop printed {calls:?}")),
-    };
-    println!("native: {native}");
-    let mut driver = command("node", &["tests/bench/run.mjs"]);
-    driver.env("NATIVE_CALLS", native);
-    run(driver)
-}
-
-/// The JSON line `crates/engine/examples/calls.rs` prints, built with cargo profile `profile`.
-fn native_calls(profile: &str) -> Result<String, String> {
-    let args = [
-        "run",
-        "--profile",
-        profile,
-        "-q",
-        "-p",
-        "dynaplay-engine",
-        "--example",
-        "calls",
-    ];
-    println!("$ cargo {}", args.join(" "));
-    let out = command("cargo", &args)
-        .output()
-        .map_err(|e| format!("could not start cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "the native calls loop failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// A server process that is killed when this value goes away, on success, error or panic alike.

@@ -12,6 +12,10 @@ pub struct CodePanelProps {
     /// Makes element ids unique when a page shows several panels.
     #[prop_or_default]
     pub id: AttrValue,
+    /// The simulated region the request went to (global tables): the code names it as the
+    /// client's region. None: the client's default.
+    #[prop_or_default]
+    pub region: Option<AttrValue>,
 }
 
 /// Copies text to the clipboard; says whether the browser allowed it (it may refuse, e.g. without focus).
@@ -46,7 +50,11 @@ fn copy(text: &str, done: Callback<&'static str>) {
 pub fn code_panel(props: &CodePanelProps) -> Html {
     let language = use_state(|| Language::Cli);
     let copied = use_state(|| None::<&'static str>);
-    let code = codegen::generate(*language, &props.operation, &props.body, &Target::default());
+    let target = Target {
+        region: props.region.as_ref().map(|r| r.to_string()),
+        ..Target::default()
+    };
+    let code = codegen::generate(*language, &props.operation, &props.body, &target);
     let prefix = format!("code{}", props.id);
 
     let on_copy = {

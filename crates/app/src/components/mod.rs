@@ -15,6 +15,7 @@ pub mod modeler_views;
 pub mod nav;
 pub mod operation_picker;
 pub mod progress;
+pub mod region_picker;
 pub mod request_editor;
 pub mod response_view;
 pub mod shortcut;

@@ -26,11 +26,17 @@ pub fn code_page(props: &CodePageProps) -> Html {
                     <li key={entry.id}>
                         <h3>
                             { &entry.operation }
+                            if let Some(region) = &entry.region {
+                                <span class="badge simulation region" title="Sent to this region of the global tables simulation">
+                                    { format!("in {region} (simulated region)") }
+                                </span>
+                            }
                             <span class={classes!("badge", if entry.status == 200 { "ok" } else { "failed" })}>
                                 { entry.status }
                             </span>
                         </h3>
                         <CodePanel operation={entry.operation.clone()} body={entry.body.clone()}
+                            region={entry.region.clone().map(AttrValue::from)}
                             id={format!("-{}", entry.id)} />
                     </li>
                 }) }

@@ -1,9 +1,10 @@
 //! The Lessons pages: `#/lessons` lists the bundled lessons with the learner's progress, and
 //! `#/lessons/<id>` shows one lesson's steps beside a live console, each step's request one click
 //! away, and "Check my work", which judges the lesson's checks (`lessons::evaluate`) against the
-//! engine and the request log. Progress lives in localStorage. The engine is called in three places
-//! only: `run_request` (the learner's request, logged), `check_work` (the checks' reads, not
-//! logged) and `start_over` (deleting the lesson's tables).
+//! engine and the request log. Progress lives in localStorage. The engine is called in four places
+//! only: `run_request` (the learner's request, logged, in the region the console's selector names),
+//! `check_work` (the checks' reads, not logged), `start_over` (deleting the lesson's replicas and
+//! tables) and `move_clock` (a step that moves the sandbox clock).
 
 use std::rc::Rc;
 
@@ -13,11 +14,13 @@ use yew::prelude::*;
 use crate::app::EngineHandle;
 use crate::components::lesson_checks::LessonChecks;
 use crate::components::lesson_text::LessonText;
+use crate::components::region_picker::RegionPicker;
 use crate::components::request_editor::RequestEditor;
 use crate::components::response_view::ResponseView;
 use crate::examples;
 use crate::json_view;
 use crate::lessons::{self, Attempt, Lesson, Outcome, Progress, Snapshot};
+use crate::regions::Regions;
 use crate::request_log::RequestLog;
 use crate::state::Answer;
 
@@ -38,6 +41,21 @@ fn save_progress(progress: &Progress) {
         // A full or blocked storage only loses progress, never the page.
         let _ = storage.set_item(lessons::PROGRESS_KEY, &progress.to_json());
     }
+}
+
+/// The lesson the learner is on (the last one opened), which Share puts in its link.
+pub fn current_lesson() -> Option<String> {
+    load_progress().current
+}
+
+/// Makes `id` the learner's current lesson, if it is a bundled one; says whether it was.
+pub fn set_current_lesson(id: &str) -> bool {
+    let mut progress = load_progress();
+    let known = progress.set_current(id);
+    if known {
+        save_progress(&progress);
+    }
+    known
 }
 
 #[function_component(LessonsPage)]
@@ -96,6 +114,10 @@ struct LessonState {
     outcomes: Option<Vec<Outcome>>,
     /// Which step's request is in the editor.
     loaded: Option<usize>,
+    /// The simulated region the console sends to (global tables); None: the home region.
+    region: Option<String>,
+    /// Requests run and clock moves made on this visit: the region list is read again after each.
+    changes: u32,
 }
 
 enum LessonAction {
@@ -104,8 +126,10 @@ enum LessonAction {
         operation: String,
         request: String,
         notice: Option<String>,
+        region: Option<String>,
     },
     Operation(String),
+    Region(Option<String>),
     Edit(String),
     Ran {
         answer: Answer,
@@ -126,13 +150,16 @@ impl Reducible for LessonState {
                 operation,
                 request,
                 notice,
+                region,
             } => {
                 next.operation = operation;
                 next.request = request;
                 next.notice = notice;
                 next.loaded = Some(step);
+                next.region = region;
             }
             LessonAction::Operation(operation) => next.operation = operation,
+            LessonAction::Region(region) => next.region = region,
             LessonAction::Edit(text) => next.request = text,
             LessonAction::Ran { answer, output } => {
                 next.answer = Some(answer);
@@ -140,20 +167,28 @@ impl Reducible for LessonState {
                     next.previous = output;
                 }
                 next.notice = None;
+                next.changes += 1;
             }
             LessonAction::Checked(outcomes) => next.outcomes = Some(outcomes),
             LessonAction::Notice(notice) => {
                 next.notice = Some(notice);
                 next.outcomes = None;
+                next.changes += 1;
             }
         }
         Rc::new(next)
     }
 }
 
-/// Runs the learner's request (logged, like every request the playground makes).
-async fn run_request(engine: &EngineHandle, operation: &str, request: &str) -> LessonAction {
+/// Runs the learner's request (logged, like every request the playground makes) in `region`.
+async fn run_request(
+    engine: &EngineHandle,
+    operation: &str,
+    request: &str,
+    region: Option<&str>,
+) -> LessonAction {
     let response = engine
+        .in_region(region)
         .dispatch(&examples::target(operation.trim()), request)
         .await;
     let output = if response.status == 200 {
@@ -173,6 +208,7 @@ async fn check_work(engine: &EngineHandle, lesson: &Lesson, log: &RequestLog) ->
     let mut snapshot = Snapshot::default();
     for probe in lessons::probes(&lesson.checks) {
         let answer = engine
+            .in_region(probe.region.as_deref())
             .call_quietly(probe.operation, &probe.body)
             .await
             .map_err(|failure| failure.name);
@@ -186,15 +222,34 @@ async fn check_work(engine: &EngineHandle, lesson: &Lesson, log: &RequestLog) ->
             body: serde_json::from_str(&entry.body).unwrap_or(Value::Null),
             status: entry.status,
             error: entry.error.clone(),
+            region: entry.region.clone(),
         })
         .collect();
     lessons::evaluate(&lesson.checks, &snapshot, &attempts)
 }
 
-/// Deletes the lesson's tables (logged: the learner asked for it), so its steps can run again from
-/// the start; a table already gone is fine.
-async fn start_over(engine: &EngineHandle, tables: &[String]) -> LessonAction {
+/// Deletes the lesson's replicas and then its tables (logged: the learner asked for it), so its
+/// steps can run again from the start; a table already gone is fine.
+async fn start_over(
+    engine: &EngineHandle,
+    replicas: &[(String, String)],
+    tables: &[String],
+) -> LessonAction {
     let mut problems = Vec::new();
+    // DeleteTable in a replica's region removes that replica; the table itself can only go once
+    // it has none.
+    for (table, region) in replicas {
+        let body = serde_json::json!({ "TableName": table });
+        match engine
+            .in_region(Some(region))
+            .call("DeleteTable", &body)
+            .await
+        {
+            Ok(_) => {}
+            Err(failure) if failure.name == "ResourceNotFoundException" => {}
+            Err(failure) => problems.push(format!("{table} in {region}: {}", failure.name)),
+        }
+    }
     for table in tables {
         let body = serde_json::json!({ "TableName": table });
         match engine.call("DeleteTable", &body).await {
@@ -210,11 +265,52 @@ async fn start_over(engine: &EngineHandle, tables: &[String]) -> LessonAction {
     })
 }
 
+/// A clock move as words: "10 minutes", "1 second".
+fn duration_text(millis: u64) -> String {
+    let (n, unit) = match millis {
+        m if m % 3_600_000 == 0 => (m / 3_600_000, "hour"),
+        m if m % 60_000 == 0 => (m / 60_000, "minute"),
+        m if m % 1000 == 0 => (m / 1000, "second"),
+        m => (m, "millisecond"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A step's clock move: the sandbox clock goes `millis` ahead (saved with the sandbox), so
+/// replication, TTL and cache lifetimes play out without waiting.
+async fn move_clock(engine: &EngineHandle, millis: u64) -> LessonAction {
+    match engine.advance_clock(millis as f64).await {
+        Ok(()) => LessonAction::Notice(format!(
+            "The sandbox clock moved {} ahead.",
+            duration_text(millis)
+        )),
+        Err(failure) => LessonAction::Notice(format!(
+            "The clock did not move: {}",
+            failure.message.unwrap_or(failure.name)
+        )),
+    }
+}
+
 #[function_component(LessonPage)]
 pub fn lesson_page(props: &LessonPageProps) -> Html {
     let state = use_reducer(LessonState::default);
     let progress = use_state(load_progress);
-    let Some(engine) = use_context::<EngineHandle>() else {
+    let regions = use_state(Regions::default);
+    let engine = use_context::<EngineHandle>();
+    // Opening a lesson makes it the one the learner is on (what a share link carries).
+    use_effect_with(props.id.clone(), |id| {
+        set_current_lesson(id);
+    });
+    // The regions of the global tables simulation, read again after each request or clock move.
+    {
+        let (engine, regions) = (engine.clone(), regions.setter());
+        use_effect_with(state.changes, move |_| {
+            if let Some(engine) = engine {
+                EngineHandle::spawn(async move { regions.set(engine.regions().await) });
+            }
+        });
+    }
+    let Some(engine) = engine else {
         return html! { <p role="alert">{ "The engine did not start." }</p> };
     };
     let lesson = match lessons::find(&props.id) {
@@ -246,14 +342,15 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
         let state = state.clone();
         let engine = engine.clone();
         Callback::from(move |()| {
-            let (engine, operation, request) = (
+            let (engine, operation, request, region) = (
                 engine.clone(),
                 state.operation.clone(),
                 state.request.clone(),
+                state.region.clone(),
             );
             let state = state.dispatcher();
             EngineHandle::spawn(async move {
-                state.dispatch(run_request(&engine, &operation, &request).await);
+                state.dispatch(run_request(&engine, &operation, &request, region.as_deref()).await);
             });
         })
     };
@@ -264,6 +361,10 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
     let on_edit = {
         let state = state.clone();
         Callback::from(move |text: String| state.dispatch(LessonAction::Edit(text)))
+    };
+    let on_region = {
+        let state = state.clone();
+        Callback::from(move |region: Option<String>| state.dispatch(LessonAction::Region(region)))
     };
     let on_operation = {
         let state = state.clone();
@@ -293,14 +394,20 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
         })
     };
     let tables = lessons::tables(&lesson);
+    let replicas = lessons::replicas(&lesson);
     let on_reset = {
         let state = state.clone();
         let engine = engine.clone();
-        let tables = tables.clone();
+        let (tables, replicas) = (tables.clone(), replicas.clone());
         Callback::from(move |_: MouseEvent| {
-            let (engine, tables, state) = (engine.clone(), tables.clone(), state.dispatcher());
+            let (engine, tables, replicas, state) = (
+                engine.clone(),
+                tables.clone(),
+                replicas.clone(),
+                state.dispatcher(),
+            );
             EngineHandle::spawn(async move {
-                state.dispatch(start_over(&engine, &tables).await);
+                state.dispatch(start_over(&engine, &replicas, &tables).await);
             });
         })
     };
@@ -337,6 +444,16 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                                     operation: request.operation.clone(),
                                     request: json_view::pretty_text(&body.to_string()),
                                     notice,
+                                    region: request.region.clone(),
+                                });
+                            })
+                        });
+                        let clock = step.advance_clock_millis.map(|millis| {
+                            let (engine, state) = (engine.clone(), state.dispatcher());
+                            Callback::from(move |_: MouseEvent| {
+                                let (engine, state) = (engine.clone(), state.clone());
+                                EngineHandle::spawn(async move {
+                                    state.dispatch(move_clock(&engine, millis).await);
                                 });
                             })
                         });
@@ -351,6 +468,7 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                                         operation: request.operation.clone(),
                                         request: json_view::pretty_text(&body.to_string()),
                                         notice,
+                                        region: request.region.clone(),
                                     });
                                 }
                             })
@@ -361,7 +479,15 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                                 <LessonText text={step.text.clone()} />
                                 if let (Some(load), Some(request)) = (load, &step.request) {
                                     <button type="button" class="load-step" id={format!("load-step-{i}")} onclick={load}>
-                                        { format!("Load this request ({})", request.operation) }
+                                        { match &request.region {
+                                            Some(region) => format!("Load this request ({} in {region})", request.operation),
+                                            None => format!("Load this request ({})", request.operation),
+                                        } }
+                                    </button>
+                                }
+                                if let (Some(clock), Some(millis)) = (clock, step.advance_clock_millis) {
+                                    <button type="button" class="clock-step" id={format!("clock-step-{i}")} onclick={clock}>
+                                        { format!("Move the clock {} ahead", duration_text(millis)) }
                                     </button>
                                 }
                                 if let Some(solve) = solve {
@@ -394,6 +520,8 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                     <input type="text" id="lesson-operation" value={state.operation.clone()} oninput={on_operation}
                            spellcheck="false" autocomplete="off" placeholder="Load a step's request, or type an operation" />
                 </div>
+                <RegionPicker regions={(*regions).clone()} selected={state.region.clone()}
+                    on_select={on_region} id="-lesson" />
                 if let Some(notice) = &state.notice {
                     <p class="notice" role="status" id="lesson-notice">{ notice }</p>
                 }
@@ -402,6 +530,9 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
                     <button id="run" class="primary" type="button" onclick={on_run_click}
                             disabled={state.operation.trim().is_empty()}>
                         { format!("Run {}", state.operation.trim()) }
+                        if let Some(region) = &state.region {
+                            { format!(" in {region}") }
+                        }
                     </button>
                 </div>
                 <h3>{ "Response" }</h3>

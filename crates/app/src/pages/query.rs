@@ -12,8 +12,10 @@ use crate::app::{navigate, EngineHandle, Failure, Route};
 use crate::components::code_panel::CodePanel;
 use crate::components::error_box::ErrorBox;
 use crate::components::item_grid::ItemGrid;
+use crate::components::region_picker::RegionPicker;
 use crate::forms::ReadForm;
 use crate::json_view;
+use crate::regions::Regions;
 
 #[derive(Properties, PartialEq)]
 pub struct QueryPageProps {
@@ -129,9 +131,20 @@ fn field_value(e: &Event) -> String {
 #[function_component(QueryPage)]
 pub fn query_page(props: &QueryPageProps) -> Html {
     let state = use_reducer(QueryState::default);
+    // The region of the global tables simulation the read goes to (None: home), and those there are.
+    let region = use_state(|| None::<String>);
+    let regions = use_state(Regions::default);
+    // The region of the request last sent, for its code.
+    let sent_region = use_state(|| None::<String>);
     let Some(engine) = use_context::<EngineHandle>() else {
         return html! { <p role="alert">{ "The engine did not start." }</p> };
     };
+    {
+        let (engine, regions) = (engine.clone(), regions.setter());
+        use_effect_with((), move |_| {
+            EngineHandle::spawn(async move { regions.set(engine.regions().await) });
+        });
+    }
     {
         let state = state.clone();
         let engine = engine.clone();
@@ -172,6 +185,8 @@ pub fn query_page(props: &QueryPageProps) -> Html {
 
     let run = {
         let state = state.clone();
+        let region = (*region).clone();
+        let sent_region = sent_region.setter();
         Callback::from(move |next_page: bool| {
             let start = if next_page {
                 match &state.result {
@@ -194,7 +209,8 @@ pub fn query_page(props: &QueryPageProps) -> Html {
                 }
                 Ok(body) => body,
             };
-            let (engine, state) = (engine.clone(), state.dispatcher());
+            sent_region.set(region.clone());
+            let (engine, state) = (engine.in_region(region.as_deref()), state.dispatcher());
             EngineHandle::spawn(async move {
                 let result = engine.call(&operation, &body).await.map(|out| ReadResult {
                     items: out["Items"]
@@ -223,6 +239,10 @@ pub fn query_page(props: &QueryPageProps) -> Html {
             e.prevent_default();
             run.emit(false);
         })
+    };
+    let on_region = {
+        let region = region.clone();
+        Callback::from(move |picked: Option<String>| region.set(picked))
     };
     let on_next = {
         let run = run.clone();
@@ -366,6 +386,8 @@ pub fn query_page(props: &QueryPageProps) -> Html {
                                 onchange={change(|f, v| f.consistent = v == "true")} />{ " Strongly consistent read" }</label>
                         </div>
                     </div>
+                    <RegionPicker regions={(*regions).clone()} selected={(*region).clone()}
+                        on_select={on_region} id="-read" />
                     <div class="actions">
                         <button type="submit" id="read-run" class="primary">{ format!("Run {}", form.operation()) }</button>
                     </div>
@@ -380,7 +402,8 @@ pub fn query_page(props: &QueryPageProps) -> Html {
                     <section class="panel" aria-labelledby="sent-heading">
                         <h2 id="sent-heading">{ format!("The {operation} request sent") }</h2>
                         <pre class="code output" id="read-request" tabindex="0">{ json_view::pretty(body) }</pre>
-                        <CodePanel operation={operation.clone()} body={body.to_string()} id="-read" />
+                        <CodePanel operation={operation.clone()} body={body.to_string()} id="-read"
+                            region={(*sent_region).clone().map(AttrValue::from)} />
                     </section>
                 }
             }

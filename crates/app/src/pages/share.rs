@@ -80,7 +80,7 @@ pub fn share_page(props: &SharePageProps) -> Html {
                             let shared = Shared {
                                 sandbox,
                                 requests: saved_requests(&log),
-                                lesson: None,
+                                lesson: crate::pages::lessons::current_lesson(),
                                 model: crate::pages::modeler::share_document(),
                             };
                             share::share(&shared, "sandbox")
@@ -118,15 +118,20 @@ pub fn share_page(props: &SharePageProps) -> Html {
                     .await
                     .ok()
                     .and_then(|t| t.as_string());
+                let mut lesson = None;
                 let result = match text.map(|t| share::decode_file(&t)) {
                     None => Err("The file could not be read.".to_string()),
                     Some(Err(e)) => Err(e.to_string()),
-                    Some(Ok(shared)) => open_as_new_sandbox(&engine, &shared).await,
+                    Some(Ok(shared)) => {
+                        lesson = share::lesson_to_open(&shared).map(String::from);
+                        open_as_new_sandbox(&engine, &shared).await
+                    }
                 };
                 let ok = result.is_ok();
                 opened.set(Some(result));
                 if ok {
-                    navigate(&Route::Tables);
+                    // A file opens the same way as a link: on its lesson, if it has one.
+                    navigate(&lesson.map_or(Route::Tables, Route::Lesson));
                 }
             });
         })
@@ -283,8 +288,13 @@ pub async fn open_as_new_sandbox(engine: &EngineHandle, shared: &Shared) -> Resu
             )
         })
         .collect();
+    // The sharer's lesson becomes the receiver's current one; the landing page then opens it.
+    let lesson = share::lesson_to_open(shared)
+        .filter(|id| crate::pages::lessons::set_current_lesson(id))
+        .map(|id| format!(" on lesson {id}"))
+        .unwrap_or_default();
     Ok(format!(
-        "Opened a new sandbox with {} table{} ({}) and {} saved request{}.",
+        "Opened a new sandbox with {} table{} ({}) and {} saved request{}{lesson}.",
         tables.len(),
         if tables.len() == 1 { "" } else { "s" },
         listed.join(", "),
@@ -339,20 +349,34 @@ pub fn shared_page(props: &SharedPageProps) -> Html {
             if !seen {
                 let decoded = share::decode_payload(payload);
                 EngineHandle::spawn(async move {
+                    let mut lesson = None;
                     let opened = match decoded {
                         Err(e) => Err(e.to_string()),
-                        Ok(shared) => open_as_new_sandbox(&engine, &shared).await,
+                        Ok(shared) => {
+                            lesson = share::lesson_to_open(&shared).map(String::from);
+                            open_as_new_sandbox(&engine, &shared).await
+                        }
                     };
                     if opened.is_ok() {
-                        // A reload must not open the share a second time: the address becomes
-                        // the tables page without leaving this one (replaceState fires no
-                        // hashchange).
-                        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                            let _ = history.replace_state_with_url(
-                                &wasm_bindgen::JsValue::NULL,
-                                "",
-                                Some(&Route::Tables.href()),
-                            );
+                        // A reload must not open the share a second time. With a lesson the
+                        // link opens on it: `location.replace` moves there (a hashchange) and
+                        // leaves no history entry to come back to the link by. Without one the
+                        // address becomes the tables page without leaving this one
+                        // (replaceState fires no hashchange).
+                        let window = web_sys::window();
+                        match (&lesson, &window) {
+                            (Some(id), Some(w)) => {
+                                let _ = w.location().replace(&Route::Lesson(id.clone()).href());
+                            }
+                            _ => {
+                                if let Some(history) = window.and_then(|w| w.history().ok()) {
+                                    let _ = history.replace_state_with_url(
+                                        &wasm_bindgen::JsValue::NULL,
+                                        "",
+                                        Some(&Route::Tables.href()),
+                                    );
+                                }
+                            }
                         }
                     }
                     OPENING.with(|o| {

@@ -23,6 +23,7 @@ pub mod parser;
 pub mod path;
 pub mod reserved;
 pub mod resolve;
+pub mod substitution_limits;
 pub mod update;
 
 #[cfg(test)]
@@ -217,7 +218,8 @@ impl Expressions {
     }
 
     /// Request-level checks of the maps themselves, before any expression is parsed: neither
-    /// may be empty, and every key must be a well-formed placeholder (`#word` / `:word`).
+    /// may be empty, and every key must be a well-formed placeholder (`#word` / `:word`) of at
+    /// most 255 bytes.
     pub fn check_keys(&self) -> Result<()> {
         fn well_formed(key: &str, sigil: char) -> bool {
             key.strip_prefix(sigil).is_some_and(|rest| {
@@ -240,6 +242,9 @@ impl Expressions {
             let Some(keys) = keys else { continue };
             if keys.is_empty() {
                 return Err(ApiError::validation(format!("{member} must not be empty")));
+            }
+            for key in &keys {
+                substitution_limits::check_placeholder(member, key)?;
             }
             if let Some(bad) = keys.iter().find(|k| !well_formed(k, sigil)) {
                 return Err(ApiError::validation(format!(

@@ -17,6 +17,10 @@ pub const MAX_DEPTH: usize = 100;
 
 /// Most operators and functions DynamoDB accepts in one expression.
 pub const MAX_OPERATORS: usize = 300;
+/// Most elements (names and list indexes) in one document path: DynamoDB supports 32 levels of
+/// nesting. The message ("...; nesting levels: 33") is DynamoDB Local's `DOC_PATH_TOO_DEEP`
+/// with the count other emulators report; no capture from the service was found.
+pub const MAX_PATH_DEPTH: usize = 32;
 
 /// Why an expression did not parse, worded as DynamoDB words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +29,8 @@ pub enum SyntaxError {
     Syntax { token: String, near: String },
     /// More than [`MAX_OPERATORS`] comparators, functions and arithmetic operators.
     TooManyOperators(usize),
+    /// A document path of more than [`MAX_PATH_DEPTH`] elements.
+    PathTooDeep(usize),
 }
 
 impl SyntaxError {
@@ -35,6 +41,9 @@ impl SyntaxError {
             }
             SyntaxError::TooManyOperators(count) => {
                 format!("The expression contains too many operators; operator count: {count}")
+            }
+            SyntaxError::PathTooDeep(levels) => {
+                format!("The document path has too many nesting levels; nesting levels: {levels}")
             }
         }
     }
@@ -286,6 +295,9 @@ impl<'a> Parser<'a> {
                     self.advance();
                     self.expect(TokenKind::RBracket)?;
                     elements.push(PathElement::Index(index));
+                }
+                _ if elements.len() > MAX_PATH_DEPTH => {
+                    return Err(SyntaxError::PathTooDeep(elements.len()))
                 }
                 _ => return Ok(Path { elements }),
             }

@@ -1133,10 +1133,16 @@ fn token_soup_never_panics() {
     }
 }
 
-// A projection path far deeper than any item is handled without deep recursion.
+// A projection path far deeper than any item is refused (32 elements at most) without deep
+// recursion; the deepest accepted path applies to an item that is not that deep.
 #[test]
 fn very_deep_projection_path() {
     let text = format!("a{}", "[0]".repeat(1300));
+    assert_eq!(
+        message(ex(&[], &[]).projection(&text)),
+        "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 1301"
+    );
+    let text = format!("a{}", "[0]".repeat(31));
     let p = ex(&[], &[]).projection(&text);
     let p = p.unwrap_or_else(|e| panic!("{:?}", e.message));
     assert_eq!(p.apply(&item(&[("a", l(vec![n("1")]))])), Item::new());

@@ -89,6 +89,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         })?;
         engine.tables.remove(name);
         engine.backups.pitr.remove(name);
+        // Storage dropped the table's replication stamps with it.
+        engine.global.forget_table(name);
     }
     if let Some(b) = system_backup {
         engine.backups.backups.insert(b.arn.clone(), b);

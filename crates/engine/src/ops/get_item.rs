@@ -43,7 +43,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<super::O
     let key = table.key_of_request(&key)?;
     let item = table.get(&key);
     let consistent = req.bool("ConsistentRead").unwrap_or(false);
-    let units = capacity::read_units(item.map_or(0, item_size), consistent);
+    let size = item.map_or(0, item_size);
+    let units = capacity::read_units(size, consistent);
     let charge = Charge::table(
         table,
         Op::Read,
@@ -53,31 +54,27 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<super::O
     );
 
     // The answer is written as text directly (no `Value` copy of the item): GetItem is the
-    // hottest read, and its item is most of its answer.
-    let item_text = match item {
-        Some(item) => {
-            let shown = match &projection {
-                Some(p) => std::borrow::Cow::Owned(p.apply(item)),
-                None => std::borrow::Cow::Borrowed(item),
-            };
-            serde_json::to_string(&wire::ItemJson(&shown)).ok()
+    // hottest read, and its item is most of its answer. The item's DynamoDB size is close to
+    // the length of its text, so one allocation usually holds the whole answer. It is written
+    // before `admit`, which needs the engine while `item` still borrows the table.
+    let mut out = String::with_capacity(size + 160);
+    out.push('{');
+    let found = item.is_some();
+    if let Some(item) = item {
+        out.push_str("\"Item\":");
+        match &projection {
+            Some(p) => wire::write_item_json(&p.apply(item), &mut out),
+            None => wire::write_item_json(item, &mut out),
         }
-        None => None,
-    };
+    }
     shared::admit(engine, &charge)?;
     let consumed = capacity::consumed(
         Detail::parse(req.str("ReturnConsumedCapacity")),
         table_name,
         units,
     );
-    let mut out = String::with_capacity(item_text.as_ref().map_or(0, String::len) + 64);
-    out.push('{');
-    if let Some(text) = &item_text {
-        out.push_str("\"Item\":");
-        out.push_str(text);
-    }
     if let Some(c) = consumed {
-        if item_text.is_some() {
+        if found {
             out.push(',');
         }
         out.push_str("\"ConsumedCapacity\":");

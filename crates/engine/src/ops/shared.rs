@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, Result};
-use crate::expr::{legacy, Condition, Expressions, Projection};
+use crate::expr::{legacy, substitution_limits, Condition, Expressions, Projection};
 use crate::request::Req;
 use crate::storage::Mutation;
 use crate::table::{PartitionKey, PrimaryKey, Table};
@@ -78,7 +78,8 @@ pub fn expressions(req: &Req, expressions: &[&str], legacy: &[&str]) -> Result<E
 }
 
 /// Reads ExpressionAttributeNames/Values after the per-operation value checks, as DynamoDB does
-/// just before parsing expressions.
+/// just before parsing expressions: each map's keys (length, then syntax), the values, then the
+/// maps' 2 MB limit (`expr::substitution_limits`).
 pub fn attribute_names_and_values(req: &Req, exprs: &mut Expressions) -> Result<()> {
     if let Some(names) = req.object("ExpressionAttributeNames") {
         if names.is_empty() {
@@ -88,6 +89,7 @@ pub fn attribute_names_and_values(req: &Req, exprs: &mut Expressions) -> Result<
         }
         let mut out = BTreeMap::new();
         for (k, v) in names {
+            substitution_limits::check_placeholder("ExpressionAttributeNames", k)?;
             if !placeholder_ok(k, '#') {
                 return Err(ApiError::validation(format!(
                     "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
@@ -104,6 +106,7 @@ pub fn attribute_names_and_values(req: &Req, exprs: &mut Expressions) -> Result<
             ));
         }
         for k in values.keys() {
+            substitution_limits::check_placeholder("ExpressionAttributeValues", k)?;
             if !placeholder_ok(k, ':') {
                 return Err(ApiError::validation(format!(
                     "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
@@ -129,7 +132,7 @@ pub fn attribute_names_and_values(req: &Req, exprs: &mut Expressions) -> Result<
         }
         exprs.values = Some(out);
     }
-    Ok(())
+    substitution_limits::check_sizes(exprs.names.as_ref(), exprs.values.as_ref())
 }
 
 fn placeholder_ok(key: &str, sigil: char) -> bool {
@@ -175,6 +178,9 @@ pub fn commit_writes_as(
         &writes,
         engine.clock.now_millis(),
     );
+    // A write to a global table goes to its other replicas later (see `global_tables`): the
+    // queued copies and the key's stamp are stored in the same batch.
+    let replication = engine.plan_replication(&writes);
     if engine.storage.persistent() {
         let mut mutations = Vec::with_capacity(writes.len() + records.len());
         for (table_name, key, item) in &writes {
@@ -209,13 +215,13 @@ pub fn commit_writes_as(
             });
         }
         mutations.extend(changes.mutations());
+        mutations.extend(replication.mutations(&engine.global));
         engine
             .storage
             .commit(&mutations)
             .map_err(|e| ApiError::internal(format!("The write could not be made durable: {e}")))?;
     }
-    // A write to a global table goes to its other replicas later (see `global_tables`).
-    engine.capture_replication(&writes);
+    replication.apply(&mut engine.global);
     for (table_name, key, item) in writes {
         let table = engine
             .tables

@@ -1,9 +1,8 @@
-//! `cargo xtask bench-server`: the Dynaplay server against dynalite, moto's server and a
-//! fixed-response nginx (the ceiling any HTTP server reaches here), all under the same wrk scripts
-//! (`tests/bench/wrk/`) over loopback, then the engine's scaling with 10 thousand to 1 million
-//! items (`crates/server/examples/scaling.rs`). Prints the tables and writes them into
-//! BENCHMARKS.md between the bench-server markers. It measures; it asserts nothing but that every
-//! system answered correctly before it was measured.
+//! The server part of `cargo xtask bench` (also `cargo xtask bench-server`): the Dynaplay server
+//! against dynalite, moto's server and a fixed-response nginx (the ceiling any HTTP server reaches
+//! here), all under the same wrk scripts (`tests/bench/wrk/`) over loopback, then the engine's
+//! scaling with 10 thousand to 1 million items (`crates/server/examples/scaling.rs`). It measures;
+//! it asserts nothing but that every system answered correctly before it was measured.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -13,11 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::figures::{Load, Measured, Scaling, ServerFigures, System, CONCURRENCY, SCENARIOS};
+use super::table::thousands;
 use crate::process::{command, output, root, run};
 
 /// Pinned so a rerun measures the same peers.
-const DYNALITE_VERSION: &str = "4.0.0";
-const MOTO_VERSION: &str = "5.2.5";
+pub const DYNALITE_VERSION: &str = "4.0.0";
+pub const MOTO_VERSION: &str = "5.2.5";
 const TABLE: &str = "bench";
 /// The preloaded table: this many partitions of 10 items of 1 KB (the wrk scripts read them).
 const PARTITIONS: usize = 1000;
@@ -25,96 +26,17 @@ const PER_PARTITION: usize = 10;
 /// pk + "p00000" (8), sk + "s00" (5), data (4) and the padding make 1,024 bytes.
 const PADDING: usize = 1024 - 8 - 5 - 4;
 /// Where the peers and the opt-level 3 server build live, out of the way of other targets.
-const PEERS_DIR: &str = "target/bench-peers";
+pub const PEERS_DIR: &str = "target/bench-peers";
 const SERVER_TARGET_DIR: &str = "target/bench-server";
-const MARK_START: &str = "<!-- bench-server:start -->";
-const MARK_END: &str = "<!-- bench-server:end -->";
 
-/// A wrk scenario: its script and its name in the table.
-const SCENARIOS: &[(&str, &str)] = &[
-    ("get", "GetItem 1 KB"),
-    ("query", "Query, 10 items"),
-    ("mix", "80/20 GetItem/PutItem"),
-    ("put", "PutItem 1 KB"),
-];
-/// (threads, connections): one client, then sixteen on the two cores' worth of wrk threads.
-const CONCURRENCY: &[(u32, u32)] = &[(1, 1), (2, 16)];
-
-#[derive(Clone, Copy, PartialEq)]
-enum System {
-    Dynaplay,
-    Dynalite,
-    Moto,
-    Nginx,
-}
-
-impl System {
-    fn name(self) -> &'static str {
-        match self {
-            System::Dynaplay => "Dynaplay",
-            System::Dynalite => "dynalite",
-            System::Moto => "moto",
-            System::Nginx => "nginx ceiling",
-        }
-    }
-}
-
-/// One wrk run's summary (latencies in microseconds).
-#[derive(Clone, Copy, Default)]
-struct Load {
-    requests: u64,
-    duration_us: u64,
-    p50_us: u64,
-    p99_us: u64,
-    errors: u64,
-}
-
-impl Load {
-    fn rate(&self) -> f64 {
-        self.requests as f64 * 1e6 / self.duration_us.max(1) as f64
-    }
-}
-
-/// What one system gave: a load per (scenario, connections), and its peak memory.
-struct Measured {
-    system: System,
-    loads: Vec<(&'static str, u32, Load)>,
-    /// VmHWM after the preload and the read-only runs, and at the end (after the writes).
-    peak_after_reads: u64,
-    peak_at_end: u64,
-}
-
-impl Measured {
-    fn load(&self, scenario: &str, connections: u32) -> Option<Load> {
-        self.loads
-            .iter()
-            .find(|(s, c, _)| *s == scenario && *c == connections)
-            .map(|(_, _, l)| *l)
-    }
-}
-
-pub fn run_bench() -> Result<(), String> {
-    let seconds: u64 = match std::env::var("BENCH_SECONDS") {
-        Ok(s) => s
-            .parse()
-            .map_err(|_| format!("BENCH_SECONDS wants whole seconds, not {s:?}"))?,
-        Err(_) => 10,
-    };
-    let sizes: Vec<usize> = std::env::var("BENCH_SCALING")
-        .unwrap_or_else(|_| "10000,100000,1000000".into())
-        .split(',')
-        .map(|n| {
-            n.trim()
-                .parse()
-                .map_err(|_| format!("BENCH_SCALING: {n:?}"))
-        })
-        .collect::<Result<_, _>>()?;
-    install()?;
+/// Installs the peers, builds the server, measures every system under wrk for `seconds` per cell,
+/// then the in-process scaling at each of `sizes`.
+pub fn run_part(seconds: u64, sizes: &[usize]) -> Result<ServerFigures, String> {
+    install_tools()?;
     build_server()?;
-    let load_before = load_average();
-    let started = chrono_free_date();
-
-    let mut measured = Vec::new();
+    let mut figures = ServerFigures::default();
+    // A peer that cannot be installed or measured is recorded and the others still run: its
+    // cells stay empty and the section names what went wrong.
     for system in [
         System::Nginx,
         System::Dynaplay,
@@ -122,37 +44,60 @@ pub fn run_bench() -> Result<(), String> {
         System::Moto,
     ] {
         println!("\n== {} ==", system.name());
-        measured.push(measure(system, seconds)?);
+        match install_peer(system).and_then(|()| measure(system, seconds)) {
+            Ok(measured) => figures.measured.push(measured),
+            Err(e) => {
+                eprintln!("xtask: {} not measured: {e}", system.name());
+                figures.failures.push((system, e));
+            }
+        }
     }
     println!("\n== scaling (in-process) ==");
-    let mut scaling = Vec::new();
-    for n in &sizes {
+    for n in sizes {
         let bin = root()
             .join(SERVER_TARGET_DIR)
             .join("release/examples/scaling");
         let row = output(&bin.to_string_lossy(), &[&n.to_string()])
             .ok_or_else(|| format!("the scaling example failed for {n} items"))?;
         println!("{row}");
-        scaling.push(row);
+        figures.scaling.push(parse_scaling(&row)?);
     }
-    let load_after = load_average();
+    Ok(figures)
+}
 
-    let report = report(
-        &measured,
-        &scaling,
-        seconds,
-        &started,
-        &load_before,
-        &load_after,
-    );
-    println!("\n{report}");
-    write_benchmarks(&report)
+/// A row the scaling example prints: `| 10000 | 36155 | 5.6 / 10.2 | 39.1 / 5840.7 |
+/// 0.082 s (8.19 µs/item) | 2177 B | 31 MB |`.
+fn parse_scaling(row: &str) -> Result<Scaling, String> {
+    let numbers: Vec<f64> = row
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|t| !t.is_empty() && *t != ".")
+        .map(|t| t.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("the scaling example printed {row:?}"))?;
+    match numbers[..] {
+        [items, load, gp50, gp99, qp50, qp99, scan, per, bytes, peak] => Ok(Scaling {
+            items: items as u64,
+            load_per_second: load,
+            get_p50: gp50,
+            get_p99: gp99,
+            query_p50: qp50,
+            query_p99: qp99,
+            scan_seconds: scan,
+            scan_us_per_item: per,
+            bytes_per_item: bytes,
+            peak_mb: peak,
+        }),
+        _ => Err(format!(
+            "the scaling example printed {row:?}, not the 10 figures of a row"
+        )),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Installing the peers; each step skips itself when present.
 
-fn install() -> Result<(), String> {
+/// wrk and nginx, without which nothing here can be measured.
+fn install_tools() -> Result<(), String> {
     if output("wrk", &["-v"]).is_some() || Path::new("/usr/bin/wrk").exists() {
         println!("ok: wrk already installed");
     } else {
@@ -163,53 +108,64 @@ fn install() -> Result<(), String> {
     } else {
         apt(&["nginx-light"])?;
     }
-    let peers = root().join(PEERS_DIR);
-    let dynalite = peers.join("dynalite");
-    let installed = fs::read_to_string(dynalite.join("node_modules/dynalite/package.json"))
-        .unwrap_or_default()
-        .contains(&format!("\"version\": \"{DYNALITE_VERSION}\""));
-    if installed {
-        println!("ok: dynalite {DYNALITE_VERSION} already installed");
-    } else {
-        fs::create_dir_all(&dynalite).map_err(|e| format!("{}: {e}", dynalite.display()))?;
-        fs::write(dynalite.join("package.json"), "{\"private\":true}\n")
-            .map_err(|e| format!("cannot write dynalite's package.json: {e}"))?;
-        let mut cmd = command(
-            "npm",
-            &[
-                "install",
-                "--no-audit",
-                "--no-fund",
-                &format!("dynalite@{DYNALITE_VERSION}"),
-            ],
-        );
-        cmd.current_dir(&dynalite);
-        run(cmd)?;
-    }
-    let python = peers.join("moto-venv/bin/python");
-    let have = output(
-        &python.to_string_lossy(),
-        &["-c", "import moto, flask; print(moto.__version__)"],
-    );
-    if have.as_deref() == Some(MOTO_VERSION) {
-        println!("ok: moto {MOTO_VERSION} already installed");
-    } else {
-        if !python.exists() {
-            let venv = peers.join("moto-venv").to_string_lossy().into_owned();
-            run(command("python3", &["-m", "venv", &venv]))?;
-        }
-        run(command(
-            &python.to_string_lossy(),
-            &[
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                &format!("moto[server]=={MOTO_VERSION}"),
-            ],
-        ))?;
-    }
     Ok(())
+}
+
+/// A peer emulator, installed under `target/bench-peers/` unless the pinned version is there.
+fn install_peer(system: System) -> Result<(), String> {
+    let peers = root().join(PEERS_DIR);
+    match system {
+        System::Dynalite => {
+            let dynalite = peers.join("dynalite");
+            let installed = fs::read_to_string(dynalite.join("node_modules/dynalite/package.json"))
+                .unwrap_or_default()
+                .contains(&format!("\"version\": \"{DYNALITE_VERSION}\""));
+            if installed {
+                println!("ok: dynalite {DYNALITE_VERSION} already installed");
+                return Ok(());
+            }
+            fs::create_dir_all(&dynalite).map_err(|e| format!("{}: {e}", dynalite.display()))?;
+            fs::write(dynalite.join("package.json"), "{\"private\":true}\n")
+                .map_err(|e| format!("cannot write dynalite's package.json: {e}"))?;
+            let mut cmd = command(
+                "npm",
+                &[
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    &format!("dynalite@{DYNALITE_VERSION}"),
+                ],
+            );
+            cmd.current_dir(&dynalite);
+            run(cmd)
+        }
+        System::Moto => {
+            let python = peers.join("moto-venv/bin/python");
+            let have = output(
+                &python.to_string_lossy(),
+                &["-c", "import moto, flask; print(moto.__version__)"],
+            );
+            if have.as_deref() == Some(MOTO_VERSION) {
+                println!("ok: moto {MOTO_VERSION} already installed");
+                return Ok(());
+            }
+            if !python.exists() {
+                let venv = peers.join("moto-venv").to_string_lossy().into_owned();
+                run(command("python3", &["-m", "venv", &venv]))?;
+            }
+            run(command(
+                &python.to_string_lossy(),
+                &[
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    &format!("moto[server]=={MOTO_VERSION}"),
+                ],
+            ))
+        }
+        System::Dynaplay | System::Nginx => Ok(()),
+    }
 }
 
 fn apt(packages: &[&str]) -> Result<(), String> {
@@ -231,11 +187,10 @@ fn apt(packages: &[&str]) -> Result<(), String> {
     run(apt_get(&args))
 }
 
-/// The server and the scaling example at opt-level 3 with unwinding: the workspace's release
-/// profile is opt-level "z" and panic=abort for the wasm's size, which is not how a native server
-/// would be built. A target directory of their own keeps the wasm builds' artifacts intact.
+/// The server and the scaling example with the workspace's `release` profile, the native one
+/// (opt-level 3, fat LTO, unwinding), in a target directory of their own.
 fn build_server() -> Result<(), String> {
-    let mut cmd = command(
+    run(command(
         "cargo",
         &[
             "build",
@@ -249,10 +204,7 @@ fn build_server() -> Result<(), String> {
             "--target-dir",
             SERVER_TARGET_DIR,
         ],
-    );
-    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
-        .env("CARGO_PROFILE_RELEASE_PANIC", "unwind");
-    run(cmd)
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,18 +662,6 @@ fn peak_memory(pid: u32) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // The report.
 
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
-}
-
-/// Today's date and time in UTC as `date` prints it (xtask has no date crate).
-fn chrono_free_date() -> String {
-    output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "?".into())
-}
-
 fn cell(load: Option<Load>) -> String {
     match load {
         None => "—".into(),
@@ -740,18 +680,6 @@ fn cell(load: Option<Load>) -> String {
     }
 }
 
-fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn ratio(a: Option<Load>, b: Option<Load>) -> String {
     match (a, b) {
         (Some(a), Some(b)) if b.rate() > 0.0 => format!("{:.1}×", a.rate() / b.rate()),
@@ -759,27 +687,16 @@ fn ratio(a: Option<Load>, b: Option<Load>) -> String {
     }
 }
 
-fn report(
-    measured: &[Measured],
-    scaling: &[String],
-    seconds: u64,
-    date: &str,
-    load_before: &str,
-    load_after: &str,
-) -> String {
-    let find = |system: System| measured.iter().find(|m| m.system == system);
-    let get = |system: System, script: &str, c: u32| find(system).and_then(|m| m.load(script, c));
+/// The server part's detailed tables: every cell of the wrk runs, peak memory, the scaling rows.
+pub fn detail(figures: &ServerFigures, seconds: u64) -> String {
+    let measured = &figures.measured;
+    let get = |system: System, script: &str, c: u32| figures.load(system, script, c);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Run on {date}: {} cores, shared and loaded (other engineers' builds and tests ran at the \
-         same time; load average {load_before} at the start, {load_after} at the end), wrk {seconds} s \
-         per cell after a 2 s warm-up. Reproduce: `cargo xtask bench-server` (`BENCH_SECONDS=N`).\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    out.push_str(
-        "Each cell: requests/s (p50 / p99 latency in ms). wrk with 1 thread and 1 connection \
-         (c1), or 2 threads and 16 connections (c16).\n\n",
+        "Each cell: requests/s (p50 / p99 latency in ms), wrk {seconds} s per cell after a 2 s \
+         GetItem warm-up, with 1 thread and 1 connection (c1), or 2 threads and 16 connections \
+         (c16).\n"
     );
     out.push_str(
         "| operation | conc. | Dynaplay | dynalite | moto | nginx ceiling | Dynaplay ÷ dynalite | Dynaplay ÷ moto |\n\
@@ -834,24 +751,6 @@ fn report(
             m.peak_at_end as f64 / 1e6
         );
     }
-    if let (Some(d), Some(n)) = (
-        get(System::Dynaplay, "get", 16),
-        get(System::Nginx, "get", 16),
-    ) {
-        let share = d.rate() / n.rate().max(1.0);
-        let p99 = d.p99_us as f64 / (n.p99_us.max(1)) as f64;
-        let _ = writeln!(
-            out,
-            "\nTargets, GetItem at c16: throughput {:.0}% of the ceiling (target ≥ 80%: **{}**); \
-             p99 {:.2} ms = {:.1}× the ceiling's {:.2} ms (target ≤ 1.5×: **{}**).",
-            share * 100.0,
-            if share >= 0.8 { "met" } else { "NOT met" },
-            d.p99_us as f64 / 1000.0,
-            p99,
-            n.p99_us as f64 / 1000.0,
-            if p99 <= 1.5 { "met" } else { "NOT met" },
-        );
-    }
     out.push_str(
         "\nScaling, in-process (`Engine::dispatch`, no HTTP): one table of N 1 KB items in \
          partitions of 10; latency of 20,000 GetItem and 5,000 Query (10 items) calls each timed \
@@ -860,35 +759,36 @@ fn report(
          | items | load (PutItem/s) | GetItem p50 / p99 (µs) | Query p50 / p99 (µs) | full Scan | memory per item | peak RSS |\n\
          | --- | --- | --- | --- | --- | --- | --- |\n",
     );
-    for row in scaling {
-        out.push_str(row);
-        out.push('\n');
+    for r in &figures.scaling {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.1} / {:.1} | {:.1} / {:.1} | {:.3} s ({:.2} µs/item) | {} B | {:.0} MB |",
+            thousands(r.items as f64),
+            thousands(r.load_per_second),
+            r.get_p50,
+            r.get_p99,
+            r.query_p50,
+            r.query_p99,
+            r.scan_seconds,
+            r.scan_us_per_item,
+            thousands(r.bytes_per_item),
+            r.peak_mb
+        );
+    }
+    for (system, why) in &figures.failures {
+        let _ = writeln!(
+            out,
+            "\n**{} was not measured**: {}",
+            system.name(),
+            why.replace('\n', " ")
+        );
     }
     out
 }
 
-/// Replaces what is between the markers in BENCHMARKS.md (appending a section the first time).
-fn write_benchmarks(report: &str) -> Result<(), String> {
-    let path = root().join("BENCHMARKS.md");
-    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read BENCHMARKS.md: {e}"))?;
-    let block = format!("{MARK_START}\n{report}{MARK_END}");
-    let updated = match (text.find(MARK_START), text.find(MARK_END)) {
-        (Some(start), Some(end)) if start < end => {
-            format!("{}{block}{}", &text[..start], &text[end + MARK_END.len()..])
-        }
-        _ => format!(
-            "{}\n## The server (`cargo xtask bench-server`)\n\n{block}\n",
-            text.trim_end()
-        ),
-    };
-    fs::write(&path, updated).map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))?;
-    println!("wrote the tables into BENCHMARKS.md");
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{dechunk, number, thousands};
+    use super::{dechunk, number, parse_scaling};
 
     // wrk's summary line is read by key; a missing key is 0, not an error or a neighbour's value.
     #[test]
@@ -900,9 +800,21 @@ mod tests {
     }
 
     #[test]
-    fn dechunks_and_groups_digits() {
+    fn dechunks() {
         assert_eq!(dechunk("4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n"), "{\"a\":1}");
-        assert_eq!(thousands(73_412.4), "73,412");
-        assert_eq!(thousands(999.0), "999");
+    }
+
+    // The scaling example's row is read back into numbers; a row of another shape is an error.
+    #[test]
+    fn reads_a_scaling_row() {
+        let row = "| 10000 | 36155 | 5.6 / 10.2 | 39.1 / 5840.7 | 0.082 s (8.19 µs/item) | 2177 B | 31 MB |";
+        let s = parse_scaling(row).expect("a row");
+        assert_eq!(s.items, 10_000);
+        assert_eq!(s.get_p50, 5.6);
+        assert_eq!(s.query_p99, 5840.7);
+        assert_eq!(s.scan_us_per_item, 8.19);
+        assert_eq!(s.bytes_per_item, 2177.0);
+        assert_eq!(s.peak_mb, 31.0);
+        assert!(parse_scaling("| 10000 | 36155 |").is_err());
     }
 }

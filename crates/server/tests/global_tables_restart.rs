@@ -1,0 +1,255 @@
+//! The global tables simulation under `--data-dir`: a write made in us-east-1 and still inside
+//! its replication delay when the server is killed (`kill -9`) reaches eu-west-1 after a
+//! restart, and the configured delay, the delivered-write count and the conflict log come back
+//! with the directory. The real server binary, the system clock, raw HTTP signed per region.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// How long a write takes to reach the other region here: long enough for a kill and a restart
+/// to happen inside it on a loaded machine, short enough for the test to wait it out.
+const DELAY_MILLIS: u64 = 4000;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("dynaplay-gt-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running server, killed with SIGKILL when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dynaplay-server"))
+            .args(["--port", "0", "--data-dir"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the first line");
+        let addr = line
+            .trim()
+            .rsplit("http://")
+            .next()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Server { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One request signed for `region`; answers (status, JSON body).
+fn call(addr: SocketAddr, region: &str, target: &str, body: &Value) -> (u16, Value) {
+    let body = body.to_string();
+    let raw = format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\n\
+         X-Amz-Target: {target}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/{region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=abc\r\n\
+         X-Amz-Date: 20260101T000000Z\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    stream.write_all(raw.as_bytes()).expect("write");
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("status line");
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).expect("header");
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().expect("a length");
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("body");
+    (status, serde_json::from_slice(&body).expect("JSON"))
+}
+
+fn ok(addr: SocketAddr, region: &str, target: &str, body: Value) -> Value {
+    let (status, value) = call(addr, region, target, &body);
+    assert_eq!(status, 200, "{target} in {region}: {value}");
+    value
+}
+
+const US: &str = "us-east-1";
+const EU: &str = "eu-west-1";
+
+fn op(name: &str) -> String {
+    format!("DynamoDB_20120810.{name}")
+}
+
+fn describe(addr: SocketAddr) -> Value {
+    ok(
+        addr,
+        US,
+        "DynaplayGlobalTablesSimulation.Describe",
+        json!({}),
+    )
+}
+
+fn read(addr: SocketAddr, region: &str, pk: &str) -> Option<String> {
+    let answer = ok(
+        addr,
+        region,
+        &op("GetItem"),
+        json!({"TableName": "Music", "Key": {"pk": {"S": pk}}, "ConsistentRead": true}),
+    );
+    answer["Item"]["v"]["S"].as_str().map(str::to_string)
+}
+
+fn put(addr: SocketAddr, region: &str, pk: &str, v: &str) {
+    ok(
+        addr,
+        region,
+        &op("PutItem"),
+        json!({"TableName": "Music", "Item": {"pk": {"S": pk}, "v": {"S": v}}}),
+    );
+}
+
+/// Reads `pk` in `region` until it holds `want` or the deadline passes.
+fn wait_for(addr: SocketAddr, region: &str, pk: &str, want: &str, deadline: Instant) -> bool {
+    loop {
+        if read(addr, region, pk).as_deref() == Some(want) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Why: before, the replication queue lived in memory, so a restart dropped every write still
+/// on its way and the replicas differed for good. Now the write is in the directory with the
+/// item, and the restarted server delivers it when its time comes.
+#[test]
+fn a_pending_replication_survives_kill_9_and_a_restart() {
+    let dir = TempDir::new("pending");
+    let server = Server::start(&dir.0);
+    let addr = server.addr;
+    ok(
+        addr,
+        US,
+        &op("CreateTable"),
+        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
+               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+    );
+    ok(
+        addr,
+        US,
+        &op("UpdateTable"),
+        json!({"TableName": "Music", "ReplicaUpdates": [{"Create": {"RegionName": EU}}]}),
+    );
+    ok(
+        addr,
+        US,
+        "DynaplayGlobalTablesSimulation.Configure",
+        json!({"ReplicationDelayMillis": 1}),
+    );
+    // One write delivered before the restart: the count of delivered writes must come back.
+    put(addr, US, "delivered", "yes");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    assert!(wait_for(addr, EU, "delivered", "yes", deadline));
+
+    ok(
+        addr,
+        US,
+        "DynaplayGlobalTablesSimulation.Configure",
+        json!({"ReplicationDelayMillis": DELAY_MILLIS}),
+    );
+    let written = Instant::now();
+    put(addr, US, "pending", "from-us");
+    // Two concurrent versions of `c`, each still on its way to the other region: after the
+    // restart, last writer wins must settle them the same way in both regions (by the stored
+    // stamps) and log one conflict.
+    put(addr, US, "c", "us");
+    put(addr, EU, "c", "eu");
+    assert_eq!(read(addr, EU, "pending"), None);
+    drop(server); // SIGKILL
+
+    let server = Server::start(&dir.0);
+    let addr = server.addr;
+    let described = describe(addr);
+    assert_eq!(described["ReplicationDelayMillis"], DELAY_MILLIS);
+    assert_eq!(described["ReplicatedWrites"], 1);
+    if written.elapsed() < Duration::from_millis(DELAY_MILLIS) {
+        // Still inside the delay (a restart takes far less on any machine this runs on).
+        let pending = described["PendingReplications"].as_array().expect("a list");
+        assert_eq!(pending.len(), 3, "{described}");
+        assert_eq!(pending[0]["Key"], json!({"pk": {"S": "pending"}}));
+        assert_eq!(pending[0]["ToRegion"], EU);
+    }
+    let deadline = written + Duration::from_millis(DELAY_MILLIS) + Duration::from_secs(10);
+    assert!(
+        wait_for(addr, EU, "pending", "from-us", deadline),
+        "the write queued before the restart never reached eu-west-1"
+    );
+    // The later `c` (eu-west-1's, or us-east-1's if both fell in one millisecond) in both.
+    let winner = read(addr, EU, "c").expect("c is in eu-west-1");
+    assert!(
+        wait_for(addr, US, "c", &winner, deadline),
+        "the regions differ"
+    );
+    let described = describe(addr);
+    assert_eq!(described["PendingReplications"], json!([]));
+    // `delivered`, `pending` and the winning `c`; the losing `c` was dropped.
+    assert_eq!(described["ReplicatedWrites"], 3);
+    let conflicts = described["Conflicts"].clone();
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(1), "{described}");
+    assert_eq!(conflicts[0]["Key"], json!({"pk": {"S": "c"}}));
+    assert_eq!(conflicts[0]["Winner"]["Item"]["v"]["S"], winner.as_str());
+    drop(server);
+
+    // And once more: delivered writes are not delivered again, the count stays.
+    let server = Server::start(&dir.0);
+    let described = describe(server.addr);
+    assert_eq!(described["PendingReplications"], json!([]));
+    assert_eq!(described["ReplicatedWrites"], 3);
+    assert_eq!(described["Conflicts"], conflicts);
+}
