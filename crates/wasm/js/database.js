@@ -185,6 +185,7 @@ class Database {
       // The other calls that change the sandbox are at most once per id too (receipts, as above).
       case 'advanceClock': return id ? s.advanceClockOnce(id, args[0]) : s.advanceClock(args[0]);
       case 'sweepTtl': return id ? s.sweepTtlOnce(id) : s.sweepTtl();
+      case 'compactLog': return s.compactLog();
       case 'exportSandbox': return s.exportSandbox();
       case 'importSandbox': return id ? s.importSandboxOnce(id, args[0]) : s.importSandbox(args[0]);
       case 'offset': return Promise.resolve(s.now() - Date.now());
@@ -230,6 +231,14 @@ class Database {
     } else if (message.type === 'clock') {
       this.#offset = message.offset;
     }
+  }
+
+  /**
+   * Moves every write still in the sandbox's IndexedDB log into its rows now, which a sandbox
+   * otherwise does by itself after a second without writes (nothing to do in memory).
+   */
+  compactLog() {
+    return this.#call('compactLog', []);
   }
 
   /** `target` is the whole X-Amz-Target (DynamoDB or DynamoDBStreams); resolves `{status, body}`. */

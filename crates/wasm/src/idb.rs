@@ -3,7 +3,7 @@
 //! table). This module only moves `Mutation`s and `Snapshot`s in and out; the group commit that
 //! decides *when* to write lives in `sandbox.rs`.
 //!
-//! Layout, format version 2 (keys in brackets are IndexedDB array keys):
+//! Layout, format version 3 (keys in brackets are IndexedDB array keys):
 //!
 //! | store                | key                          | value                     |
 //! |----------------------|------------------------------|---------------------------|
@@ -20,13 +20,21 @@
 //! | `replications`       | queue number                 | replicated write text     |
 //! | `replica_stamps`     | [table, encoded key (binary)]| last-writer stamp text    |
 //! | `conflicts`          | conflict number              | conflict text             |
+//! | `log` (since 3)      | write number                 | a batch (`log_record.rs`) |
 //!
-//! Version 2 added the last three stores and the `globalTables` row (the global tables
-//! simulation's queue, stamps, conflicts and settings); opening a version 1 database creates the
-//! stores empty and marks it version 2.
+//! Version 2 added `replications`, `replica_stamps`, `conflicts` and the `globalTables` row (the
+//! global tables simulation's queue, stamps, conflicts and settings); version 3 added `log`.
+//! Opening an older database creates the missing stores empty and marks it version 3.
 //!
 //! Binary keys sort bytewise and an array sorts after every binary key, so `[t]..[t, []]` covers
 //! every row of table `t`, which is how DeleteTable and the trims become single range deletes.
+//!
+//! A write transaction puts ONE `log` record: its whole batch of mutations, encoded, under the
+//! next write number. The other stores hold the *compacted* state: a compaction transaction (run
+//! when the sandbox is idle, see `sandbox.rs`) applies the oldest log records to those rows and
+//! deletes them, in one transaction. What is stored is therefore always the rows plus the log
+//! replayed over them in order, which `load` returns. Versions 1 and 2 had no log (every write
+//! went to the rows directly), so their data is version 3 data with an empty log.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +51,7 @@ use wasm_bindgen::JsCast;
 /// The version of the layout above. Bump it (and the IndexedDB schema version, and add an upgrade
 /// step in `open`) whenever the layout changes; `tests/fixtures/idb-v<N>.json` keeps old data
 /// loadable.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 pub const META: &str = "meta";
 pub const TABLES: &str = "tables";
@@ -56,6 +64,7 @@ pub const CHANGES: &str = "changes";
 pub const REPLICATIONS: &str = "replications";
 pub const REPLICA_STAMPS: &str = "replica_stamps";
 pub const CONFLICTS: &str = "conflicts";
+pub const LOG: &str = "log";
 /// The `meta` row of the global tables simulation's settings.
 const GLOBAL_TABLES_ROW: &str = "globalTables";
 
@@ -73,8 +82,8 @@ const STORES_V1: [&str; 8] = [
 /// The stores format version 2 added.
 const STORES_V2: [&str; 3] = [REPLICATIONS, REPLICA_STAMPS, CONFLICTS];
 
-/// Every store, in the order a dump lists them.
-pub const STORES: [&str; 11] = [
+/// Every store, in the order a dump lists them (the log last: it is replayed over the rest).
+pub const STORES: [&str; 12] = [
     META,
     TABLES,
     ITEMS,
@@ -86,6 +95,7 @@ pub const STORES: [&str; 11] = [
     REPLICATIONS,
     REPLICA_STAMPS,
     CONFLICTS,
+    LOG,
 ];
 
 /// Why an IndexedDB call failed, in words a learner can act on.
@@ -140,25 +150,35 @@ pub fn database_name(sandbox: &str) -> String {
     format!("dynaplay:{sandbox}")
 }
 
-/// Opens (creating if needed) a sandbox's database and checks its format version.
-pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
-    let db = Database::open(database_name(sandbox).as_str())
-        .with_version(FORMAT_VERSION)
-        .with_on_upgrade_needed(|event, db| {
-            // Each version's step, keyed on `event.old_version()`: a new database takes them all.
+/// Opens (creating or upgrading if needed) a sandbox's database at schema `version`, which is the
+/// format version: `open` uses the current one; a test plants old data at its own.
+async fn open_at(sandbox: &str, version: u32) -> Result<Database, IdbError> {
+    Ok(Database::open(database_name(sandbox).as_str())
+        .with_version(version)
+        .with_on_upgrade_needed(move |event, db| {
+            // One step per version, each from the one before, keyed on `event.old_version()`: a
+            // new database takes them all (up to `version`).
             if event.old_version() < 1.0 {
                 for store in STORES_V1 {
                     db.create_object_store(store).build()?;
                 }
             }
-            if event.old_version() < 2.0 {
+            if event.old_version() < 2.0 && version >= 2 {
                 for store in STORES_V2 {
                     db.create_object_store(store).build()?;
                 }
             }
+            if event.old_version() < 3.0 && version >= 3 {
+                db.create_object_store(LOG).build()?;
+            }
             Ok(())
         })
-        .await?;
+        .await?)
+}
+
+/// Opens (creating or upgrading if needed) a sandbox's database and checks its format version.
+pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
+    let db = open_at(sandbox, FORMAT_VERSION).await?;
     let tx = db
         .transaction(META)
         .with_mode(TransactionMode::Readwrite)
@@ -171,8 +191,9 @@ pub async fn open(sandbox: &str) -> Result<Database, IdbError> {
                 "this sandbox was saved by a newer Dynaplay (format {v}, this one reads up to {FORMAT_VERSION})"
             )))
         }
-        // An older format was upgraded by the steps above (stores added, none changed).
         Some(v) if v == f64::from(FORMAT_VERSION) => {}
+        // New, or an older format upgraded by the steps above (stores added, none changed: its
+        // rows are read as they are).
         _ => {
             meta.as_sys()
                 .put_with_key(&FORMAT_VERSION.into(), &"format".into())?;
@@ -235,25 +256,251 @@ fn prefix_through(prefix: &str, last: &JsValue, open_end: bool) -> Result<JsValu
     .into())
 }
 
-/// Writes a batch in ONE readwrite transaction and resolves only when IndexedDB reports it
-/// committed (durable). `abort` is a test hook: the requests go out and the transaction is then
-/// aborted, which is exactly what a quota failure looks like to the caller.
+// The commit of a write transaction, chained on the one written before it. IndexedDB runs
+// read-write transactions over the same stores in the order they were created, so a transaction
+// may be *started* (its requests issued) while the one before it is still committing: the page's
+// main thread then fills the next transaction instead of waiting. But if the earlier one fails,
+// the later one was built on memory that is being thrown away and must not commit. So a
+// transaction with an unfinished predecessor is kept open by a chain of cheap reads (each issued
+// from the last one's success callback, and a transaction cannot commit while a request of it is
+// pending) until the predecessor's outcome is known, and is then committed or aborted. The
+// outcome is recorded by the transaction's own `complete`/`abort` listeners, in JavaScript, so the
+// next transaction sees it without waiting on any Rust task.
+#[wasm_bindgen(inline_js = "
+export function begin_write(db, stores) { return db.transaction(stores, 'readwrite'); }
+function watch(tx, before, fail) {
+  const outcome = { state: 0, reason: undefined };
+  const done = new Promise((resolve, reject) => {
+    tx.oncomplete = () => { outcome.state = 1; resolve(); };
+    tx.onabort = () => {
+      outcome.state = 2;
+      const e = tx.error;
+      reject(outcome.reason
+        ?? (fail ? 'QuotaExceededError: the transaction was aborted (failure injected by a test)'
+        : e ? `${e.name}: ${e.message}`
+        : before && before.state === 2 ? 'AbortError: an earlier write failed'
+        : 'AbortError: the transaction was aborted'));
+    };
+  });
+  return [done, outcome];
+}
+function gate(tx, meta, before, fail) {
+  const decide = () => {
+    if (fail || (before && before.state === 2)) tx.abort();
+    else if (!before || before.state === 1) { try { tx.commit(); } catch (_) { /* commits on its own */ } }
+    else meta.get('format').onsuccess = decide;
+  };
+  decide();
+}
+export function commit_after(tx, meta, before, fail) {
+  const watched = watch(tx, before, fail);
+  gate(tx, meta, before, fail);
+  return watched;
+}
+export function compact_after(tx, meta, log, lo, hi, before, apply) {
+  const watched = watch(tx, before, false);
+  const range = IDBKeyRange.bound(lo, hi);
+  const read = log.getAll(range);
+  read.onsuccess = () => {
+    const error = apply(read.result);
+    if (error) { watched[1].reason = error; tx.abort(); return; }
+    log.delete(range);
+    gate(tx, meta, before, false);
+  };
+  return watched;
+}
+")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn begin_write(db: &JsValue, stores: &Array) -> Result<web_sys::IdbTransaction, JsValue>;
+    fn commit_after(
+        tx: &web_sys::IdbTransaction,
+        meta: &web_sys::IdbObjectStore,
+        before: &JsValue,
+        fail: bool,
+    ) -> Array;
+    #[wasm_bindgen(catch)]
+    fn compact_after(
+        tx: &web_sys::IdbTransaction,
+        meta: &web_sys::IdbObjectStore,
+        log: &web_sys::IdbObjectStore,
+        lo: f64,
+        hi: f64,
+        before: &JsValue,
+        apply: &JsValue,
+    ) -> Result<Array, JsValue>;
+}
+
+/// A write transaction whose requests are all issued: `done` settles when it has committed
+/// (durable) or aborted; `outcome` is what the next transaction's commit waits on.
+#[derive(Clone)]
+pub struct Written {
+    done: js_sys::Promise,
+    outcome: JsValue,
+    /// The error of a write that is known to have failed without IndexedDB telling (kept as it
+    /// is, since a reason crossing into JavaScript and back would lose whether it was the quota).
+    failed: Option<IdbError>,
+}
+
+impl Written {
+    /// An outcome already known (a memory backend's write, or a write that failed to start).
+    pub fn settled(result: Result<(), IdbError>) -> Written {
+        let (done, state, failed) = match result {
+            Ok(()) => (js_sys::Promise::resolve(&JsValue::UNDEFINED), 1, None),
+            Err(e) => (
+                js_sys::Promise::reject(&e.detail.clone().into()),
+                2,
+                Some(e),
+            ),
+        };
+        let outcome = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&outcome, &"state".into(), &state.into());
+        Written {
+            done,
+            outcome: outcome.into(),
+            failed,
+        }
+    }
+
+    fn from_parts(parts: &Array) -> Written {
+        Written {
+            done: parts.get(0).unchecked_into(),
+            outcome: parts.get(1),
+            failed: None,
+        }
+    }
+
+    /// True when `outcome` (another write's) says that write failed.
+    pub fn failed_outcome(outcome: &JsValue) -> bool {
+        js_sys::Reflect::get(outcome, &"state".into())
+            .ok()
+            .and_then(|s| s.as_f64())
+            == Some(2.0)
+    }
+
+    /// Settles with the write, whatever its outcome; for waiting on it without its result.
+    pub fn promise(&self) -> js_sys::Promise {
+        self.done.clone()
+    }
+
+    /// What a later `start_write` chains on.
+    pub fn outcome(&self) -> JsValue {
+        self.outcome.clone()
+    }
+
+    /// Resolves once committed; an abort (a quota failure, an earlier write failing) is an error
+    /// with the browser's reason.
+    pub async fn finished(&self) -> Result<(), IdbError> {
+        let result = wasm_bindgen_futures::JsFuture::from(self.done.clone()).await;
+        match (&self.failed, result) {
+            (Some(e), _) => Err(e.clone()),
+            (None, Ok(_)) => Ok(()),
+            (None, Err(e)) => Err(IdbError::from(e)),
+        }
+    }
+}
+
+/// Starts writing a batch in ONE readwrite transaction, as log record number `seq`: every
+/// request is issued before this returns, and the transaction commits only after `after` (the
+/// outcome of the transaction started before it, if that one has not finished) committed; if
+/// `after` failed, this one aborts. `fail` is a test hook: the requests go out and the transaction
+/// is then aborted, which is exactly what a quota failure looks like to the caller.
 ///
 /// `receipts` ride in the same transaction: `(request id, Some(answer))` records that a forwarded
 /// write ran (see `sandbox.rs`, `dispatchOnce`), `(id, None)` forgets an old record.
-pub async fn write(
+pub fn start_write(
     db: &Database,
     batch: &[Mutation],
     receipts: &[(String, Option<String>)],
-    abort: bool,
-) -> Result<(), IdbError> {
-    let tx = db
-        .transaction(STORES)
-        .with_mode(TransactionMode::Readwrite)
-        .build()?;
-    let store = |name: &str| -> Result<web_sys::IdbObjectStore, IdbError> {
-        Ok(tx.object_store(name)?.as_sys().clone())
-    };
+    seq: u64,
+    after: Option<&JsValue>,
+    fail: bool,
+) -> Result<Written, IdbError> {
+    let tx = begin(db)?;
+    let issued = (|| -> Result<web_sys::IdbObjectStore, IdbError> {
+        let record = crate::log_record::encode(batch);
+        tx.object_store(LOG)?
+            .put_with_key(&bytes(&record), &(seq as f64).into())?;
+        let meta = tx.object_store(META)?;
+        put_receipts(&meta, receipts)?;
+        Ok(meta)
+    })();
+    match issued {
+        Ok(meta) => {
+            let parts = commit_after(&tx, &meta, after.unwrap_or(&JsValue::NULL), fail);
+            Ok(Written::from_parts(&parts))
+        }
+        Err(e) => {
+            // Some requests may have gone out: the transaction must not commit them.
+            let _ = tx.abort();
+            Err(e)
+        }
+    }
+}
+
+/// Starts a compaction: one transaction that reads log records `first..=last`, applies their
+/// mutations to the rows (the same requests a version 1 write made) and deletes them, chained
+/// like `start_write`. Nothing changes if it fails.
+pub fn start_compaction(
+    db: &Database,
+    first: u64,
+    last: u64,
+    after: Option<&JsValue>,
+) -> Result<Written, IdbError> {
+    let tx = begin(db)?;
+    let apply_tx = tx.clone();
+    let apply = Closure::once_into_js(move |records: Array| -> Option<String> {
+        for record in records.iter() {
+            let batch = match crate::log_record::decode(&Uint8Array::new(&record).to_vec()) {
+                Ok(batch) => batch,
+                Err(e) => return Some(e),
+            };
+            if let Err(e) = issue(&apply_tx, &batch, &[]) {
+                return Some(e.detail);
+            }
+        }
+        None
+    });
+    let started = (|| -> Result<Array, IdbError> {
+        let meta = tx.object_store(META)?;
+        let log = tx.object_store(LOG)?;
+        Ok(compact_after(
+            &tx,
+            &meta,
+            &log,
+            first as f64,
+            last as f64,
+            after.unwrap_or(&JsValue::NULL),
+            &apply,
+        )?)
+    })();
+    match started {
+        Ok(parts) => Ok(Written::from_parts(&parts)),
+        Err(e) => {
+            let _ = tx.abort();
+            Err(e)
+        }
+    }
+}
+
+fn begin(db: &Database) -> Result<web_sys::IdbTransaction, IdbError> {
+    let names = Array::new();
+    for name in STORES {
+        names.push(&name.into());
+    }
+    let db_js: &JsValue = db.as_sys().as_ref();
+    Ok(begin_write(db_js, &names)?)
+}
+
+/// Issues every request that writes a batch into the rows of `tx`'s stores (a compaction, and
+/// every write of format version 1); returns the `meta` store.
+fn issue(
+    tx: &web_sys::IdbTransaction,
+    batch: &[Mutation],
+    receipts: &[(String, Option<String>)],
+) -> Result<web_sys::IdbObjectStore, IdbError> {
+    let store =
+        |name: &str| -> Result<web_sys::IdbObjectStore, IdbError> { Ok(tx.object_store(name)?) };
     let (tables, items, streams, records, backups, pitr, changes) = (
         store(TABLES)?,
         store(ITEMS)?,
@@ -359,22 +606,7 @@ pub async fn write(
         }
     }
     put_receipts(&meta, receipts)?;
-    if abort {
-        tx.abort().await?;
-        return Err(IdbError::new(
-            "QuotaExceededError: the transaction was aborted (failure injected by a test)",
-        ));
-    }
-    // The library reports an aborted commit without the browser's reason; the transaction's own
-    // `error` says whether it was the quota (QuotaExceededError) or something else.
-    let sys: web_sys::IdbTransaction = tx.as_sys().clone().into();
-    if let Err(e) = tx.commit().await {
-        let reason = sys
-            .error()
-            .map(|d| format!("{}: {}", d.name(), d.message()));
-        return Err(IdbError::new(reason.unwrap_or_else(|| e.to_string())));
-    }
-    Ok(())
+    Ok(meta)
 }
 
 /// The `meta` key prefix of a forwarded write's receipt: `request:<id>` → its answer.
@@ -494,10 +726,26 @@ fn key_part(key: &JsValue, i: u32) -> JsValue {
     Array::from(key).get(i)
 }
 
-/// Everything stored, as the engine loads it, and the saved clock offset.
-pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
+/// A log record not yet compacted: its write number and how many mutations it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub mutations: usize,
+}
+
+/// What a sandbox's database holds: the state (rows with the log replayed over them), the saved
+/// clock offset, and the log records still to compact, oldest first.
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub offset: i64,
+    pub log: Vec<LogEntry>,
+}
+
+/// Everything stored, as the engine loads it.
+pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
     let mut snapshot = Snapshot::default();
     let mut offset = 0;
+    let mut log = Vec::new();
     for (name, keys, values) in read_all(db).await? {
         for (key, value) in keys.iter().zip(values.iter()) {
             match name {
@@ -560,11 +808,28 @@ pub async fn load(db: &Database) -> Result<(Snapshot, i64), IdbError> {
                     let seq = key.as_f64().unwrap_or(0.0) as u64;
                     snapshot.conflicts.insert(seq, text(&value)?);
                 }
+                // Last in STORES, so every row is loaded before the log is replayed over them,
+                // in write order (getAll returns records by key).
+                LOG => {
+                    let batch = crate::log_record::decode(&Uint8Array::new(&value).to_vec())
+                        .map_err(IdbError::new)?;
+                    for m in &batch {
+                        snapshot.apply(m);
+                    }
+                    log.push(LogEntry {
+                        seq: key.as_f64().unwrap_or(0.0) as u64,
+                        mutations: batch.len(),
+                    });
+                }
                 _ => {}
             }
         }
     }
-    Ok((snapshot, offset))
+    Ok(Loaded {
+        snapshot,
+        offset,
+        log,
+    })
 }
 
 /// Replaces everything stored with `snapshot` (importSandbox), in one transaction, with the
@@ -644,8 +909,8 @@ pub async fn replace(
     Ok(())
 }
 
-// A raw dump of the stores, for the format fixtures: keys as JSON, where a binary key part is
-// `{"hex": "..."}`. It records exactly what a given format version left in IndexedDB, so a later
+// A raw dump of the stores, for the format fixtures: keys as JSON, where a binary key part (and a
+// binary value: a log record) is `{"hex": "..."}`. It records exactly what a given format version left in IndexedDB, so a later
 // version's test can put those rows back and open them.
 
 fn key_to_json(key: &JsValue) -> serde_json::Value {
@@ -694,9 +959,11 @@ pub async fn dump_raw(db: &Database) -> Result<serde_json::Value, IdbError> {
             .iter()
             .zip(values.iter())
             .map(|(k, v)| {
-                let value = match v.as_string() {
-                    Some(s) => serde_json::Value::String(s),
-                    None => serde_json::json!(v.as_f64()),
+                let value = match (v.as_string(), v.as_f64()) {
+                    (Some(s), _) => serde_json::Value::String(s),
+                    (None, Some(n)) => serde_json::json!(n),
+                    // A log record (an ArrayBuffer), written like a binary key.
+                    (None, None) => key_to_json(&v),
                 };
                 serde_json::json!([key_to_json(&k), value])
             })
@@ -711,9 +978,24 @@ pub async fn dump_raw(db: &Database) -> Result<serde_json::Value, IdbError> {
 pub async fn import_raw(sandbox: &str, dump: &str) -> Result<(), IdbError> {
     let dump: serde_json::Value =
         serde_json::from_str(dump).map_err(|e| IdbError::new(format!("bad dump: {e}")))?;
-    let db = open(sandbox).await?;
+    // An old format's dump goes into that format's schema, so opening it runs the real upgrade; a
+    // dump claiming a newer format goes into the current schema (only its `meta` says newer).
+    let format = dump
+        .get("format")
+        .and_then(|f| f.as_u64())
+        .and_then(|f| u32::try_from(f).ok())
+        .filter(|f| (1..FORMAT_VERSION).contains(f));
+    let (db, names): (Database, Vec<&str>) = match format {
+        Some(1) => (open_at(sandbox, 1).await?, STORES_V1.to_vec()),
+        Some(2) => {
+            let mut names = STORES_V1.to_vec();
+            names.extend(STORES_V2);
+            (open_at(sandbox, 2).await?, names)
+        }
+        _ => (open(sandbox).await?, STORES.to_vec()),
+    };
     let tx = db
-        .transaction(STORES)
+        .transaction(names.as_slice())
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     if let Some(stores) = dump.get("stores").and_then(|s| s.as_object()) {
@@ -721,7 +1003,11 @@ pub async fn import_raw(sandbox: &str, dump: &str) -> Result<(), IdbError> {
             let store = tx.object_store(name)?;
             for row in rows.as_array().into_iter().flatten() {
                 let key = key_from_json(&row[0])?;
-                let value = JSON::parse(&row[1].to_string())?;
+                let value = if row[1].is_object() {
+                    key_from_json(&row[1])?
+                } else {
+                    JSON::parse(&row[1].to_string())?
+                };
                 store.as_sys().put_with_key(&value, &key)?;
             }
         }

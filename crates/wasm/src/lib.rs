@@ -6,6 +6,7 @@
 
 pub mod database;
 pub mod idb;
+pub mod log_record;
 pub mod sandbox;
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -3,12 +3,14 @@
 //!
 //! The engine's `Storage` is synchronous and IndexedDB is not, so the engine is given a
 //! `QueueStorage` whose `commit` only queues the batch (the engine applies it to memory at once).
-//! Every async call then waits for a *barrier*: the queued mutations are written by a single
-//! flusher, all that have queued up since its last write going into ONE IndexedDB transaction, and
-//! every request that contributed (or read what they wrote) resolves when that transaction commits.
-//! If it fails, those requests and every later one already answered in memory get an
-//! InternalServerError, and the engine is reopened from IndexedDB, so memory again equals what is
-//! durable. Requests arriving during the reopen wait for it.
+//! Every async call then waits for a *barrier*: the queued mutations are written by a flusher, all
+//! that have queued up since the last write going into ONE IndexedDB transaction (one log record,
+//! see `idb.rs`), and every request that contributed (or read what they wrote) resolves when that
+//! transaction commits. Two transactions may be under way, the second committing only after the
+//! first. If one fails, its requests, the later transactions' and every later request already
+//! answered in memory get an InternalServerError, and the engine is reopened from IndexedDB, so
+//! memory again equals what is durable. Requests arriving during the reopen wait for it. When
+//! nothing has been written for a second, the log is compacted into the rows.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -26,6 +28,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::idb;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `setTimeout` (a window or a worker alike).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &JsValue, millis: i32) -> f64;
+}
 
 /// The sandbox export's format name and version (`exportSandbox` / `importSandbox`); the
 /// document itself is the engine's `sandbox_document`.
@@ -107,33 +116,49 @@ impl Clone for Backend {
 }
 
 impl Backend {
-    async fn write(
+    /// Starts writing a batch (see `idb::start_write`): its commit waits for `after`, the
+    /// outcome of the write started before it, and is abandoned if that one failed.
+    fn start(
         &self,
         batch: &[Mutation],
         receipts: &[(String, Option<String>)],
+        seq: u64,
+        after: Option<&JsValue>,
         fail: bool,
-    ) -> Result<(), idb::IdbError> {
+    ) -> idb::Written {
         match self {
-            Backend::IndexedDb(db) => idb::write(db, batch, receipts, fail).await,
+            Backend::IndexedDb(db) => idb::start_write(db, batch, receipts, seq, after, fail)
+                .unwrap_or_else(|e| idb::Written::settled(Err(e))),
             Backend::Memory(m) => {
+                // A memory write is done at once, so the one before it has always finished.
+                if after.is_some_and(idb::Written::failed_outcome) {
+                    return idb::Written::settled(Err(idb::IdbError {
+                        quota: false,
+                        detail: "AbortError: an earlier write failed".into(),
+                    }));
+                }
                 if fail {
                     m.borrow_mut().fail_next_commit();
                 }
-                m.borrow_mut().commit(batch).map_err(|e| idb::IdbError {
+                idb::Written::settled(m.borrow_mut().commit(batch).map_err(|e| idb::IdbError {
                     quota: true,
                     detail: e.0,
-                })
+                }))
             }
         }
     }
 
-    async fn load(&self) -> Result<(Snapshot, i64), idb::IdbError> {
+    async fn load(&self) -> Result<idb::Loaded, idb::IdbError> {
         match self {
             Backend::IndexedDb(db) => idb::load(db).await,
             Backend::Memory(m) => m
                 .borrow()
                 .load()
-                .map(|s| (s, 0))
+                .map(|snapshot| idb::Loaded {
+                    snapshot,
+                    offset: 0,
+                    log: Vec::new(),
+                })
                 .map_err(|e| idb::IdbError {
                     quota: false,
                     detail: e.0,
@@ -181,9 +206,27 @@ struct State {
     backend: Backend,
     /// The batch being filled: resolves when the mutations queued so far are durable.
     open_batch: Option<Barrier>,
-    /// The batch being written.
-    in_flight: Option<Barrier>,
-    flushing: bool,
+    /// The batches being written, oldest first, at most `MAX_IN_FLIGHT`.
+    in_flight: VecDeque<Flight>,
+    next_flight: u64,
+    /// A flush task is spawned and has not yet taken the queue.
+    flush_scheduled: bool,
+    /// Write transactions committed since the sandbox opened (the bench reports it).
+    transactions: u32,
+    /// The IndexedDB log records not yet compacted, oldest first, and their mutations in all.
+    log: VecDeque<idb::LogEntry>,
+    log_mutations: usize,
+    /// The number the next log record is written under.
+    next_seq: u64,
+    /// How many logged mutations are kept before compacting (`LOG_BOUND`; tests lower it).
+    log_bound: usize,
+    /// A compaction waits for the sandbox to be idle (a timer is set).
+    compaction_due: bool,
+    /// The last compaction failed (the quota, most likely): none is tried again until a write
+    /// has succeeded since, or a full disk would retry (and fail) on every idle moment.
+    compaction_blocked: bool,
+    /// `close()` was called: nothing more is started on the connection.
+    closed: bool,
     reopening: Option<Barrier>,
     /// Test hook: the next flush is made to fail.
     fail_next: bool,
@@ -196,6 +239,46 @@ struct State {
     /// The throughput state as last saved (or loaded), so `saveMeters` writes only a change.
     meters_saved: Option<String>,
 }
+
+/// How many write transactions may be under way at once. One means the page's main thread sits
+/// idle during every commit while all requests wait on it; with two, the next batch's requests are
+/// issued while the previous one commits (IndexedDB runs them in order). BENCHMARKS.md has the
+/// measurements.
+const MAX_IN_FLIGHT: usize = 2;
+
+/// What a flusher does after its transaction finished.
+enum Next {
+    /// Write what queued up meanwhile.
+    Continue,
+    Stop,
+    /// The write failed: these flights (it and the later ones) fail, and the engine reopens.
+    Reopen(VecDeque<Flight>, String),
+}
+
+/// One batch being written: who waits on it, the receipts it carries, and its transaction.
+struct Flight {
+    id: u64,
+    barrier: Option<Barrier>,
+    receipts: Vec<(String, Option<String>)>,
+    written: idb::Written,
+    /// For a compaction: the last log record it applies.
+    compacts_through: Option<u64>,
+}
+
+/// How long the sandbox must have had nothing to write before an over-long log is compacted, so a
+/// burst of writes (a bulk load) is not slowed by it.
+const COMPACT_WHEN_IDLE_MILLIS: i32 = 1_000;
+
+/// At most this many logged mutations go into one compaction transaction, so a write arriving
+/// meanwhile waits for at most one such chunk and the page's thread is never busy with it long.
+const COMPACT_CHUNK: usize = 2_000;
+
+/// How many logged mutations a sandbox keeps before compacting the oldest into the rows (once
+/// idle; at twice as many, at once). The log is not compacted sooner because it is the cheaper
+/// layout to read as well as to write: reopening 100,000 items took 3.3 s from the log and
+/// 13-14 s from the rows (BENCHMARKS.md). What compaction removes is history: a key written many
+/// times, or deleted, is replayed each time, so the bound caps what a reopen replays.
+const LOG_BOUND: usize = 250_000;
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
 #[wasm_bindgen]
@@ -252,7 +335,11 @@ impl Sandbox {
         persistence: &str,
         reason: Option<String>,
     ) -> Result<Sandbox, JsValue> {
-        let (snapshot, offset_millis) = backend
+        let idb::Loaded {
+            snapshot,
+            offset: offset_millis,
+            log,
+        } = backend
             .load()
             .await
             .map_err(|e| js_error(&format!("cannot load the sandbox: {e}")))?;
@@ -290,15 +377,26 @@ impl Sandbox {
                 }
             }
         }
-        Ok(Sandbox {
+        let next_seq = log.last().map_or(0, |e| e.seq + 1);
+        let log_mutations = log.iter().map(|e| e.mutations).sum();
+        let sandbox = Sandbox {
             state: Rc::new(RefCell::new(State {
                 engine: Some(engine),
                 queue,
                 offset,
                 backend,
                 open_batch: None,
-                in_flight: None,
-                flushing: false,
+                in_flight: VecDeque::new(),
+                next_flight: 0,
+                flush_scheduled: false,
+                transactions: 0,
+                log: log.into(),
+                log_mutations,
+                next_seq,
+                log_bound: LOG_BOUND,
+                compaction_due: false,
+                compaction_blocked: false,
+                closed: false,
                 reopening: None,
                 fail_next: false,
                 broken: None,
@@ -309,7 +407,10 @@ impl Sandbox {
             })),
             persistence: persistence.to_string(),
             reason,
-        })
+        };
+        // What the last session left in the log is compacted once this one is idle.
+        Self::plan_compaction(&sandbox.state);
+        Ok(sandbox)
     }
 
     /// Waits until no reopen is under way.
@@ -349,7 +450,8 @@ impl Sandbox {
             // A memory sandbox's write is durable once its mirror has it, which needs no waiting:
             // with no flush under way (so nothing queued ahead of it) it is mirrored here and
             // answered at once, without a barrier. A failure falls through to the flusher's path.
-            if wrote && !s.flushing && !s.fail_next {
+            let busy = s.flush_scheduled || !s.in_flight.is_empty();
+            if wrote && !busy && !s.fail_next {
                 if let Backend::Memory(mirror) = s.backend.clone() {
                     if let Ok(mut q) = s.queue.lock() {
                         let batch = std::mem::take(&mut q.pending);
@@ -368,12 +470,17 @@ impl Sandbox {
                         .clone(),
                 )
             } else {
-                // A read of data still being written waits for it.
-                s.in_flight.as_ref().map(|b| b.promise.clone())
+                // A read of data still being written waits for it (the newest batch: they commit
+                // in order).
+                s.in_flight
+                    .iter()
+                    .rev()
+                    .find_map(|f| f.barrier.as_ref())
+                    .map(|b| b.promise.clone())
             };
-            let start = wrote && !s.flushing;
+            let start = wrote && !s.flush_scheduled && s.in_flight.len() < MAX_IN_FLIGHT;
             if start {
-                s.flushing = true;
+                s.flush_scheduled = true;
             }
             drop(s);
             if start {
@@ -390,11 +497,18 @@ impl Sandbox {
         Ok(out)
     }
 
-    /// The single flusher: writes everything queued in one transaction per round.
+    /// A flusher: writes everything queued in one transaction, waits for it, and goes on while
+    /// more is queued and no other flusher is about to take it. Up to `MAX_IN_FLIGHT` run at
+    /// once, each transaction chained on the one before (see `idb::start_write`).
     async fn flush(state: Rc<RefCell<State>>) {
         loop {
-            let (batch, receipts, barrier, backend, fail) = {
+            let (id, written) = {
                 let mut s = state.borrow_mut();
+                s.flush_scheduled = false;
+                if s.reopening.is_some() {
+                    // The reopen dropped the queue; a request after it schedules a new flush.
+                    return;
+                }
                 let (batch, receipts) = s
                     .queue
                     .lock()
@@ -411,60 +525,233 @@ impl Sandbox {
                     .unwrap_or_default();
                 let barrier = s.open_batch.take();
                 if batch.is_empty() {
-                    s.flushing = false;
-                    s.in_flight = None;
+                    // Whoever joined the open batch without writing read what is in flight.
+                    let last = s.in_flight.iter().rev().find_map(|f| f.barrier.clone());
                     drop(s);
                     if let Some(b) = barrier {
-                        b.resolve();
+                        wasm_bindgen_futures::spawn_local(Self::follow(b, last));
                     }
                     return;
                 }
-                s.in_flight = barrier.clone();
+                let after = s.in_flight.back().map(|f| f.written.outcome());
                 let fail = std::mem::take(&mut s.fail_next);
-                (batch, receipts, barrier, s.backend.clone(), fail)
-            };
-            let result = backend.write(&batch, &receipts, fail).await;
-            match result {
-                Ok(()) => {
-                    state.borrow_mut().in_flight = None;
-                    if let Some(b) = barrier {
-                        b.resolve();
-                    }
+                let seq = s.next_seq;
+                s.next_seq += 1;
+                let written = s
+                    .backend
+                    .start(&batch, &receipts, seq, after.as_ref(), fail);
+                if matches!(s.backend, Backend::IndexedDb(_)) {
+                    s.log.push_back(idb::LogEntry {
+                        seq,
+                        mutations: batch.len(),
+                    });
+                    s.log_mutations += batch.len();
                 }
-                Err(e) => {
-                    // The failed batch's receipts were not stored: those writes never happened.
-                    {
-                        let mut s = state.borrow_mut();
-                        for (id, answer) in &receipts {
-                            if answer.is_some() {
-                                s.answered.remove(id);
-                            }
-                        }
-                    }
-                    let message = storage_message(&e);
-                    Self::reopen(&state, &backend, barrier, &message).await;
+                let id = s.next_flight;
+                s.next_flight += 1;
+                s.in_flight.push_back(Flight {
+                    id,
+                    barrier,
+                    receipts,
+                    written: written.clone(),
+                    compacts_through: None,
+                });
+                (id, written)
+            };
+            let result = written.finished().await;
+            match Self::finish(&state, id, result) {
+                Next::Continue => {}
+                Next::Stop => return,
+                Next::Reopen(doomed, message) => {
+                    Self::reopen(&state, doomed, &message).await;
                     return;
                 }
             }
         }
     }
 
-    /// After a failed write: every answer not yet durable fails, and the engine is rebuilt from
-    /// what the backend holds.
-    async fn reopen(
-        state: &Rc<RefCell<State>>,
-        backend: &Backend,
-        failed: Option<Barrier>,
-        message: &str,
-    ) {
+    /// Settles the requests of flight `id` once its transaction has finished, and says what the
+    /// flusher does next.
+    fn finish(state: &Rc<RefCell<State>>, id: u64, result: Result<(), idb::IdbError>) -> Next {
+        let mut s = state.borrow_mut();
+        // Gone when a reopen (after a failure before it) has already failed it.
+        let Some(position) = s.in_flight.iter().position(|f| f.id == id) else {
+            return Next::Stop;
+        };
+        match result {
+            Ok(()) => {
+                let flight = s.in_flight.remove(position);
+                s.transactions = s.transactions.saturating_add(1);
+                match flight.as_ref().and_then(|f| f.compacts_through) {
+                    Some(last) => {
+                        while let Some(e) = s.log.front().copied().filter(|e| e.seq <= last) {
+                            s.log.pop_front();
+                            s.log_mutations = s.log_mutations.saturating_sub(e.mutations);
+                        }
+                    }
+                    None => s.compaction_blocked = false,
+                }
+                let more = s.reopening.is_none() && !s.flush_scheduled && s.open_batch.is_some();
+                if more {
+                    s.flush_scheduled = true;
+                }
+                drop(s);
+                if let Some(b) = flight.and_then(|f| f.barrier) {
+                    b.resolve();
+                }
+                Self::plan_compaction(state);
+                if more {
+                    Next::Continue
+                } else {
+                    Next::Stop
+                }
+            }
+            Err(e) => {
+                let message = storage_message(&e);
+                if s.in_flight[position].compacts_through.is_some() {
+                    s.compaction_blocked = true;
+                }
+                if s.reopening.is_none() {
+                    // This batch and every later one (each built on it in memory) fail.
+                    let doomed = s.in_flight.split_off(position);
+                    return Next::Reopen(doomed, message);
+                }
+                // A reopen is already under way (and waits for this transaction).
+                let flight = s.in_flight.remove(position);
+                drop(s);
+                if let Some(f) = flight {
+                    Self::forget(state, &f.receipts);
+                    if let Some(b) = f.barrier {
+                        b.reject(&message);
+                    }
+                }
+                Next::Stop
+            }
+        }
+    }
+
+    /// True when nothing is being written or waits to be.
+    fn idle(s: &State) -> bool {
+        s.in_flight.is_empty()
+            && s.open_batch.is_none()
+            && !s.flush_scheduled
+            && s.reopening.is_none()
+            && s.queue
+                .lock()
+                .map(|q| q.pending.is_empty())
+                .unwrap_or(false)
+    }
+
+    /// Compacts the oldest log records once the log holds more than `log_bound` mutations: when
+    /// the sandbox has been idle for a while, or at once (if a transaction slot is free) past
+    /// twice that.
+    fn plan_compaction(state: &Rc<RefCell<State>>) {
+        let (now, later) = {
+            let s = state.borrow();
+            let wanted =
+                s.log_mutations > s.log_bound && !s.compaction_blocked && s.reopening.is_none();
+            let now = wanted
+                && s.log_mutations > s.log_bound.saturating_mul(2)
+                && s.in_flight.len() < MAX_IN_FLIGHT;
+            (now, wanted && !now && !s.compaction_due && Self::idle(&s))
+        };
+        if now {
+            let _ = Self::start_compaction(state);
+        } else if later {
+            state.borrow_mut().compaction_due = true;
+            let state = state.clone();
+            let fire = Closure::once_into_js(move || {
+                state.borrow_mut().compaction_due = false;
+                let idle = Self::idle(&state.borrow());
+                // If writes came meanwhile, the last of them plans again when it is done.
+                if idle {
+                    Self::start_compaction(&state);
+                }
+            });
+            set_timeout(&fire, COMPACT_WHEN_IDLE_MILLIS);
+        }
+    }
+
+    /// Starts one compaction transaction over the oldest log records (up to `COMPACT_CHUNK`
+    /// mutations), chained after whatever is in flight like any write; returns a promise that
+    /// settles with it (None when there was nothing to compact or no free slot).
+    fn start_compaction(state: &Rc<RefCell<State>>) -> Option<Promise> {
+        let (id, written) = {
+            let mut s = state.borrow_mut();
+            if s.reopening.is_some() || s.closed || s.in_flight.len() >= MAX_IN_FLIGHT {
+                return None;
+            }
+            let Backend::IndexedDb(db) = s.backend.clone() else {
+                return None;
+            };
+            let first = s.log.front()?.seq;
+            let (mut count, mut last) = (0, first);
+            for e in &s.log {
+                if count > 0 && count + e.mutations > COMPACT_CHUNK {
+                    break;
+                }
+                count += e.mutations;
+                last = e.seq;
+            }
+            let after = s.in_flight.back().map(|f| f.written.outcome());
+            let written = idb::start_compaction(&db, first, last, after.as_ref())
+                .unwrap_or_else(|e| idb::Written::settled(Err(e)));
+            let id = s.next_flight;
+            s.next_flight += 1;
+            s.in_flight.push_back(Flight {
+                id,
+                barrier: None,
+                receipts: Vec::new(),
+                written: written.clone(),
+                compacts_through: Some(last),
+            });
+            (id, written)
+        };
+        let promise = written.promise();
+        let state = state.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = written.finished().await;
+            match Self::finish(&state, id, result) {
+                Next::Continue => Self::flush(state).await,
+                Next::Stop => {}
+                Next::Reopen(doomed, message) => Self::reopen(&state, doomed, &message).await,
+            }
+        });
+        Some(promise)
+    }
+
+    /// Settles `barrier` as `last` settles.
+    async fn follow(barrier: Barrier, last: Option<Barrier>) {
+        match last {
+            Some(last) => match JsFuture::from(last.promise).await {
+                Ok(_) => barrier.resolve(),
+                Err(e) => barrier.reject(&e.as_string().unwrap_or_default()),
+            },
+            None => barrier.resolve(),
+        }
+    }
+
+    /// Forgets the answers of receipts that were not stored: those writes never happened.
+    fn forget(state: &Rc<RefCell<State>>, receipts: &[(String, Option<String>)]) {
+        let mut s = state.borrow_mut();
+        for (id, answer) in receipts {
+            if answer.is_some() {
+                s.answered.remove(id);
+            }
+        }
+    }
+
+    /// After a failed write: every answer not yet durable fails (the failed batch, the batches
+    /// after it, and what is queued), and once every transaction still under way has finished,
+    /// the engine is rebuilt from what the backend holds.
+    async fn reopen(state: &Rc<RefCell<State>>, doomed: VecDeque<Flight>, message: &str) {
         let reopening = Barrier::new();
-        let (later, meters) = {
+        let (later, waits, backend, meters) = {
             let mut s = state.borrow_mut();
             s.reopening = Some(reopening.clone());
             // A failed write changes no meter's history: the rebuilt engine keeps them.
             let meters = s.engine.as_ref().map(Engine::meters);
             s.engine = None;
-            s.in_flight = None;
             let dropped = s
                 .queue
                 .lock()
@@ -473,24 +760,46 @@ impl Sandbox {
                     std::mem::take(&mut q.receipts)
                 })
                 .unwrap_or_default();
-            for (id, answer) in dropped {
-                if answer.is_some() {
-                    s.answered.remove(&id);
-                }
+            let waits: Vec<Promise> = s
+                .in_flight
+                .iter()
+                .chain(doomed.iter())
+                .map(|f| f.written.promise())
+                .collect();
+            drop(s);
+            Self::forget(state, &dropped);
+            for f in &doomed {
+                Self::forget(state, &f.receipts);
             }
-            (s.open_batch.take(), meters)
+            let mut s = state.borrow_mut();
+            (s.open_batch.take(), waits, s.backend.clone(), meters)
         };
-        for b in failed.iter().chain(later.iter()) {
+        for b in doomed
+            .iter()
+            .filter_map(|f| f.barrier.as_ref())
+            .chain(later.iter())
+        {
             b.reject(message);
+        }
+        // Earlier batches still committing resolve their own requests; the doomed ones abort.
+        for p in waits {
+            let _ = JsFuture::from(p).await;
         }
         let loaded = backend.load().await;
         let mut s = state.borrow_mut();
         match loaded {
-            Ok((snapshot, offset)) => {
+            Ok(idb::Loaded {
+                snapshot,
+                offset,
+                log,
+            }) => {
                 if let Ok(mut q) = s.queue.lock() {
                     q.initial = snapshot;
                     q.pending.clear();
                 }
+                s.next_seq = s.next_seq.max(log.last().map_or(0, |e| e.seq + 1));
+                s.log_mutations = log.iter().map(|e| e.mutations).sum();
+                s.log = log.into();
                 s.offset.store(offset, Ordering::SeqCst);
                 let (queue, offset) = (s.queue.clone(), s.offset.clone());
                 match engine_over(&s.config, &queue, &offset) {
@@ -505,7 +814,6 @@ impl Sandbox {
             }
             Err(e) => s.broken = Some(storage_message(&e)),
         }
-        s.flushing = false;
         s.reopening = None;
         drop(s);
         reopening.resolve();
@@ -524,7 +832,7 @@ impl Sandbox {
                 let s = state.borrow();
                 s.open_batch
                     .as_ref()
-                    .or(s.in_flight.as_ref())
+                    .or(s.in_flight.iter().rev().find_map(|f| f.barrier.as_ref()))
                     .map(|b| b.promise.clone())
             };
             match waiting {
@@ -552,6 +860,9 @@ impl Sandbox {
             q.initial = snapshot;
             q.pending.clear();
         }
+        // The replacement cleared the log with every other store.
+        s.log.clear();
+        s.log_mutations = 0;
         s.offset.store(offset, Ordering::SeqCst);
         let (queue, offset) = (s.queue.clone(), s.offset.clone());
         s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
@@ -971,10 +1282,11 @@ impl Sandbox {
     pub async fn export_sandbox(&self) -> Result<String, JsValue> {
         Self::settle(&self.state).await.map_err(reject)?;
         let backend = self.state.borrow().backend.clone();
-        let (snapshot, _) = backend
+        let snapshot = backend
             .load()
             .await
-            .map_err(|e| reject(storage_message(&e)))?;
+            .map_err(|e| reject(storage_message(&e)))?
+            .snapshot;
         let offset = self.state.borrow().offset.load(Ordering::SeqCst);
         Ok(export_document(&snapshot, offset).to_string())
     }
@@ -985,6 +1297,55 @@ impl Sandbox {
         self.import(text, None).await
     }
 
+    /// How many write transactions this sandbox has committed since it opened (a group commit
+    /// makes many concurrent writes share one).
+    #[wasm_bindgen(getter)]
+    pub fn transactions(&self) -> u32 {
+        self.state.borrow().transactions
+    }
+
+    /// Compacts the whole IndexedDB log now (a sandbox otherwise only compacts a long log):
+    /// resolves when every answered write is in the rows, rejects if a compaction failed.
+    #[wasm_bindgen(js_name = compactLog)]
+    pub async fn compact_log(&self) -> Result<(), JsValue> {
+        loop {
+            Self::settle(&self.state).await.map_err(reject)?;
+            let (empty, blocked, busy) = {
+                let s = self.state.borrow();
+                let busy = s.in_flight.back().map(|f| f.written.promise());
+                (s.log.is_empty(), s.compaction_blocked, busy)
+            };
+            if empty {
+                return Ok(());
+            }
+            if blocked {
+                return Err(js_error("the last compaction of the log failed"));
+            }
+            let waiting = Self::start_compaction(&self.state).or(busy);
+            match waiting {
+                Some(p) => {
+                    // Its outcome shows in `log` and `compaction_blocked` on the next round.
+                    let _ = JsFuture::from(p).await;
+                }
+                None => return Err(js_error("the sandbox is closed or reopening")),
+            }
+        }
+    }
+
+    /// How many mutations the IndexedDB log holds (not yet compacted into the rows).
+    #[wasm_bindgen(getter, js_name = loggedMutations)]
+    pub fn logged_mutations(&self) -> u32 {
+        u32::try_from(self.state.borrow().log_mutations).unwrap_or(u32::MAX)
+    }
+
+    /// How many logged mutations this sandbox keeps before it compacts the oldest into the rows
+    /// (250,000 unless set; tests set it low to see compaction happen on its own).
+    #[wasm_bindgen(js_name = setLogBound)]
+    pub fn set_log_bound(&self, mutations: u32) {
+        self.state.borrow_mut().log_bound = mutations as usize;
+        Self::plan_compaction(&self.state);
+    }
+
     /// Test hook: makes the next storage write fail as a full disk would.
     #[wasm_bindgen(js_name = failNextWrite)]
     pub fn fail_next_write(&self) {
@@ -993,7 +1354,9 @@ impl Sandbox {
 
     /// Closes the IndexedDB connection (another page may then upgrade or delete the database).
     pub fn close(&self) {
-        if let Backend::IndexedDb(db) = &self.state.borrow().backend {
+        let mut s = self.state.borrow_mut();
+        s.closed = true;
+        if let Backend::IndexedDb(db) = &s.backend {
             db.clone().close();
         }
     }

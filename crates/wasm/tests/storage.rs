@@ -1,6 +1,6 @@
 //! The IndexedDB storage in a real browser (headless Chromium): what a sandbox writes comes back
-//! after a reopen, data in format versions 1 and 2 (the fixtures `fixtures/idb-v<N>.json`, raw
-//! dumps of the stores) still opens (version 1 becoming version 2), a newer format is refused
+//! after a reopen, data in format versions 1, 2 and 3 (the fixtures `fixtures/idb-v<N>.json`, raw
+//! dumps of the stores) still opens (an older version becoming version 3), a newer format is refused
 //! rather than misread, a failed write is answered with InternalServerError and leaves neither
 //! memory nor IndexedDB changed, and the global tables simulation's queue, stamps and conflicts
 //! survive a reopen.
@@ -8,7 +8,7 @@
 
 use dynaplay_wasm::sandbox::{import_raw_dump, open_sandbox, raw_dump, Sandbox};
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -133,6 +133,22 @@ async fn a_reopened_sandbox_holds_what_was_written() {
         .as_array()
         .is_some_and(|c| c.len() == 4));
 
+    // Compacted into the rows, the same sandbox.
+    again.compact_log().await.expect("compact");
+    again.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(dump["stores"]["log"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["items"].as_array().map(Vec::len), Some(2));
+    let again = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let compacted = again.export_sandbox().await.expect("export");
+    assert_eq!(
+        export_without_clock(&before),
+        export_without_clock(&compacted)
+    );
+
     // DeleteTable is range deletes: no row of the table's items or change log is left behind.
     ok(
         &again,
@@ -140,12 +156,60 @@ async fn a_reopened_sandbox_holds_what_was_written() {
         serde_json::json!({"TableName": "Music"}),
     )
     .await;
+    again.compact_log().await.expect("compact");
     again.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
     assert_eq!(dump["stores"]["items"], serde_json::json!([]));
     assert_eq!(dump["stores"]["changes"], serde_json::json!([]));
     assert_eq!(dump["stores"]["tables"], serde_json::json!([]));
+    assert_eq!(dump["stores"]["log"], serde_json::json!([]));
+}
+
+// A log longer than the sandbox's bound is compacted by itself once the sandbox is idle; until
+// then a reopen replays it.
+#[wasm_bindgen_test]
+async fn an_idle_sandbox_compacts_a_long_log() {
+    let name = unique("idle");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    let before = db.export_sandbox().await.expect("export");
+    let logged = |dump: &serde_json::Value| dump["stores"]["log"].as_array().map(Vec::len);
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert!(
+        logged(&dump).is_some_and(|n| n > 0),
+        "written to the log first"
+    );
+    // Over the bound but not twice over: compacted only once idle (a second without writes).
+    let logged_mutations = db.logged_mutations();
+    assert!(logged_mutations >= 4, "{logged_mutations}");
+    db.set_log_bound(logged_mutations - 1);
+    let mut waited = 0;
+    loop {
+        sleep(250).await;
+        waited += 250;
+        let dump: serde_json::Value =
+            serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+        if logged(&dump) == Some(0) {
+            assert_eq!(dump["stores"]["items"].as_array().map(Vec::len), Some(2));
+            break;
+        }
+        assert!(waited < 10_000, "the log was not compacted within 10 s");
+    }
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(export_without_clock(&before), export_without_clock(&after));
+}
+
+async fn sleep(millis: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = js_sys::global()
+            .unchecked_into::<web_sys_timer::Global>()
+            .set_timeout(&resolve, millis);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 // Data saved by format version 1 (a raw dump written by this version, planted store by store
@@ -192,17 +256,61 @@ async fn format_version_1_data_still_opens() {
     .await;
     let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
     assert_eq!(scan["Count"], 3);
-    // Opening upgraded it: the version 2 stores exist (empty) and the format says 2.
+    // Opening upgraded it: the version 2 stores exist (empty), the writes (the PutItem, and the
+    // rotation of the fixture's old stream shard) went to the version 3 log, and the format says 3.
     db.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
     assert_eq!(dump["stores"]["replications"], serde_json::json!([]));
     assert_eq!(dump["stores"]["conflicts"], serde_json::json!([]));
-    let format = dump["stores"]["meta"]
+    assert!(rows(&dump, "log") >= 1, "{dump}");
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(3.0)));
+}
+
+/// The `format` row of a raw dump's `meta` store.
+fn stored_format(dump: &serde_json::Value) -> Option<serde_json::Value> {
+    dump["stores"]["meta"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r[0] == "format"))
-        .map(|r| r[1].clone());
-    assert_eq!(format, Some(serde_json::json!(2.0)));
+        .map(|r| r[1].clone())
+}
+
+// Data saved by format version 3: rows (seeded, then compacted) and two log records not yet
+// compacted (a PutItem of Cy/Four, a DeleteItem of Ada/One), replayed over the rows on open.
+#[wasm_bindgen_test]
+async fn format_version_3_data_still_opens() {
+    let name = unique("fixture-v3");
+    import_raw_dump(
+        name.clone(),
+        include_str!("fixtures/idb-v3.json").to_string(),
+    )
+    .await
+    .expect("plant the fixture");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
+    let mut songs: Vec<&str> = scan["Items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["Song"]["S"].as_str())
+        .collect();
+    songs.sort_unstable();
+    assert_eq!(songs, vec!["Four", "Three"]);
+    let records = ok(
+        &db,
+        "DynamoDBStreams_20120810.ListStreams",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(records["Streams"].as_array().map(Vec::len), Some(1));
+    // Compacting the planted log leaves the same sandbox.
+    let before = db.export_sandbox().await.expect("export");
+    db.compact_log().await.expect("compact");
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(export_without_clock(&before), export_without_clock(&after));
 }
 
 // A database saved by a newer Dynaplay is not misread: the sandbox opens in memory and says why.
@@ -211,7 +319,7 @@ async fn a_newer_format_is_refused() {
     let name = unique("newer");
     import_raw_dump(
         name.clone(),
-        r#"{"format": 3, "stores": {"meta": [["format", 3]]}}"#.to_string(),
+        r#"{"format": 4, "stores": {"meta": [["format", 4]]}}"#.to_string(),
     )
     .await
     .expect("plant");
@@ -298,6 +406,12 @@ async fn concurrent_writes_are_all_durable() {
         })
         .collect();
     assert!(statuses.iter().all(|s| *s == 200.0), "{statuses:?}");
+    // Grouped: far fewer transactions than requests.
+    assert!(
+        db.transactions() < 100,
+        "{} transactions",
+        db.transactions()
+    );
     db.close();
     let again = open_sandbox(Some(name), false).await.expect("reopen");
     let count = ok(
@@ -312,6 +426,84 @@ async fn concurrent_writes_are_all_durable() {
     assert_eq!(count["Count"], 300);
 }
 
+/// Starts `PutItem` of Music item (`artist`, `song`) as a promise of its status, without waiting.
+fn put_later(db: &std::rc::Rc<Sandbox>, artist: &str, song: &str) -> js_sys::Promise {
+    let db = db.clone();
+    let body = serde_json::json!({
+        "TableName": "Music", "Item": {"Artist": {"S": artist}, "Song": {"S": song}},
+    });
+    wasm_bindgen_futures::future_to_promise(async move {
+        let response = db
+            .dispatch("DynamoDB_20120810.PutItem".into(), body.to_string().into())
+            .await;
+        Reflect::get(&response, &"status".into())
+    })
+}
+
+/// Lets spawned tasks run up to their first wait (a macrotask: every microtask runs before it).
+async fn yield_now() {
+    sleep(0).await;
+}
+
+mod web_sys_timer {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        pub type Global;
+        #[wasm_bindgen(method, js_name = setTimeout)]
+        pub fn set_timeout(this: &Global, handler: &js_sys::Function, millis: i32) -> f64;
+    }
+}
+
+// With a second transaction started while the first commits, a failure of the second fails its
+// own requests and the ones queued after it (built on it in memory), while the first still lands:
+// what stays is exactly a prefix of what was answered 200.
+#[wasm_bindgen_test]
+async fn a_failed_transaction_behind_another_fails_only_itself_and_later_writes() {
+    let name = unique("chained");
+    let db = std::rc::Rc::new(open_sandbox(Some(name.clone()), true).await.expect("open"));
+    seed(&db).await;
+    let before = db.transactions();
+    let first = put_later(&db, "Chain", "first");
+    yield_now().await;
+    db.fail_next_write();
+    let second = put_later(&db, "Chain", "second");
+    let third = put_later(&db, "Chain", "third");
+    let mut statuses = Vec::new();
+    for p in [first, second, third] {
+        let status = wasm_bindgen_futures::JsFuture::from(p).await;
+        statuses.push(status.ok().and_then(|s| s.as_f64()).unwrap_or(0.0));
+    }
+    assert_eq!(statuses, vec![200.0, 500.0, 500.0]);
+    assert!(db.transactions() > before);
+    // Memory went back to what IndexedDB holds, and a later write works again.
+    let after = ok(&db, "Query", chain_query()).await;
+    assert_eq!(after["Count"], 1);
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({"TableName": "Music", "Item": {"Artist": {"S": "Chain"}, "Song": {"S": "fourth"}}}),
+    )
+    .await;
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let songs = ok(&again, "Query", chain_query()).await;
+    let songs: Vec<&str> = songs["Items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["Song"]["S"].as_str())
+        .collect();
+    assert_eq!(songs, vec!["first", "fourth"]);
+}
+
+fn chain_query() -> serde_json::Value {
+    serde_json::json!({
+        "TableName": "Music", "KeyConditionExpression": "Artist = :a",
+        "ExpressionAttributeValues": {":a": {"S": "Chain"}},
+    })
+}
+
 // The raw dump names every store of the current layout, so a layout change is noticed here first.
 // It also logs the dump (`FIXTURE {...}`): run with `--nocapture` to write a new format's fixture.
 #[wasm_bindgen_test]
@@ -319,10 +511,30 @@ async fn the_raw_dump_lists_every_store() {
     let name = unique("dump");
     let db = open_sandbox(Some(name.clone()), true).await.expect("open");
     seed(&db).await;
+    // Part compacted into the rows, part still in the log: a fixture of both.
+    db.compact_log().await.expect("compact");
+    ok(
+        &db,
+        "PutItem",
+        serde_json::json!({
+            "TableName": "Music",
+            "Item": {"Artist": {"S": "Cy"}, "Song": {"S": "Four"}, "Plays": {"N": "4"}},
+        }),
+    )
+    .await;
+    ok(
+        &db,
+        "DeleteItem",
+        serde_json::json!({
+            "TableName": "Music", "Key": {"Artist": {"S": "Ada"}, "Song": {"S": "One"}},
+        }),
+    )
+    .await;
     db.close();
     let text = raw_dump(name).await.expect("dump");
     let dump: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(dump["format"], 2);
+    assert_eq!(dump["format"], 3);
+    assert_eq!(dump["stores"]["log"].as_array().map(Vec::len), Some(2));
     let stores: Vec<&str> = dump["stores"]
         .as_object()
         .map(|s| s.keys().map(String::as_str).collect())
@@ -340,7 +552,8 @@ async fn the_raw_dump_lists_every_store() {
             "changes",
             "replications",
             "replica_stamps",
-            "conflicts"
+            "conflicts",
+            "log"
         ]
     );
     web_sys_log(&text);
@@ -437,10 +650,45 @@ async fn a_pending_replication_survives_a_reopen() {
     )
     .await;
     db.close();
+    // Each write transaction is one log record so far (format 3): the rows are still empty and
+    // the reopen replays the queue, the stamp and the settings from the log.
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert!(rows(&dump, "log") > 0, "{dump}");
+    assert_eq!(rows(&dump, "replications"), 0, "{dump}");
+    let from_log = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    let described = ok(
+        &from_log,
+        &format!("{GLOBAL_TABLES}.Describe"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(described["ReplicationDelayMillis"], 60000);
+    assert_eq!(
+        described["PendingReplications"].as_array().map(Vec::len),
+        Some(1),
+        "{described}"
+    );
+    // Compaction applies them to their own stores.
+    from_log.compact_log().await.expect("compact");
+    from_log.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "log"), 0, "{dump}");
     assert_eq!(rows(&dump, "replications"), 1, "{dump}");
     assert_eq!(rows(&dump, "replica_stamps"), 1, "{dump}");
+    let settings = dump["stores"]["meta"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r[0] == "globalTables"))
+        .and_then(|r| r[1].as_str())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    assert_eq!(
+        settings.map(|s| s["ReplicationDelayMillis"].clone()),
+        Some(serde_json::json!(60000)),
+        "{dump}"
+    );
 
     let again = open_sandbox(Some(name.clone()), true)
         .await
@@ -476,6 +724,7 @@ async fn a_pending_replication_survives_a_reopen() {
         doc["items"]["Music@eu-west-1"].as_array().map(Vec::len),
         Some(1)
     );
+    again.compact_log().await.expect("compact");
     again.close();
 
     let dump: serde_json::Value =
@@ -631,8 +880,13 @@ async fn format_version_2_data_still_opens() {
         .collect();
     replica.sort();
     assert_eq!(replica, ["from-the-page", "later-eu", "pending"]);
+    // Opening upgraded it to format 3 (the `log` store added); the deliveries were logged, and
+    // compacting them takes the queue's rows away.
+    db.compact_log().await.expect("compact");
     db.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
     assert_eq!(rows(&dump, "replications"), 0, "{dump}");
+    assert_eq!(rows(&dump, "log"), 0, "{dump}");
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(3.0)));
 }

@@ -159,7 +159,11 @@ pub struct BrowserFigures {
     pub bulk_raw_strict: Option<Bulk>,
     /// The sandbox with 400 BatchWriteItems in flight instead of 64.
     pub bulk_wide: Option<Bulk>,
+    /// Then `compactLog()` of that load: its IndexedDB log moved into the rows (s).
+    pub wide_compact_seconds: Option<f64>,
+    /// Reopening the 64-in-flight load (from the log) and the compacted 400 one (from the rows).
     pub reopen: Option<Reopen>,
+    pub reopen_compacted: Option<Reopen>,
     pub page: Option<PageLoad>,
     /// What the page reported as odd (calls that did not answer 200, counts that differ).
     pub warnings: Vec<String>,
