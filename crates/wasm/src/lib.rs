@@ -16,6 +16,13 @@ use dynaplay_engine::{Clock, Engine, EngineConfig, MemoryStorage, Mutation, Resp
 use js_sys::{Error, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
+/// Talc instead of Rust's default wasm allocator (dlmalloc): an engine call makes dozens of small
+/// allocations (parsing the request, the item, the answer), and with dlmalloc they were 10-15% of
+/// a call's time in wasm (BENCHMARKS.md has the measurements). Single-threaded wasm (no atomics),
+/// which is what this crate is built for.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The prefix of every DynamoDB `X-Amz-Target`; what follows it is the operation name.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// The `X-Amz-Target` prefix of the DynamoDB Streams API.
