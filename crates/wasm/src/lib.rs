@@ -4,6 +4,7 @@
 //! playground) that sandbox shared between tabs.
 #![cfg(target_arch = "wasm32")]
 
+pub mod call_time;
 pub mod database;
 pub mod idb;
 pub mod sandbox;
@@ -36,7 +37,7 @@ struct BrowserClock {
 
 impl Clock for BrowserClock {
     fn now_millis(&self) -> i64 {
-        (js_sys::Date::now() as i64).saturating_add(self.offset.load(Ordering::SeqCst))
+        call_time::now().saturating_add(self.offset.load(Ordering::SeqCst))
     }
 }
 
@@ -114,7 +115,8 @@ impl Dynaplay {
             Ok(text) => String::from(text),
             Err(err) => return Promise::reject(&err),
         };
-        match Outcome::from_response(&self.engine.dispatch(operation, &body)) {
+        let response = call_time::pinned(|| self.engine.dispatch(operation, &body));
+        match Outcome::from_response(&response) {
             Outcome::Success(text) => match JSON::parse(&text) {
                 Ok(output) => Promise::resolve(&output),
                 Err(err) => Promise::reject(&err),
@@ -241,7 +243,7 @@ impl Dynaplay {
     pub fn dispatch(&mut self, target: &str, body: &str) -> Response {
         // Both APIs, by their own prefixes; anything else is UnknownOperationException, as
         // DynamoDB answers a target outside its API.
-        self.engine.dispatch_target(target, body)
+        call_time::pinned(|| self.engine.dispatch_target(target, body))
     }
 
     /// The Rust side of `metrics`: the JSON text, or None for an unknown table.

@@ -25,18 +25,18 @@ use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::idb;
+use crate::{call_time, idb};
 
 /// The sandbox export's format name and version (`exportSandbox` / `importSandbox`).
 pub const EXPORT_FORMAT: &str = "dynaplay-sandbox";
 pub const EXPORT_VERSION: u32 = 1;
 
-/// `Date.now()` plus an offset the learner moves with `advanceClock`.
+/// `Date.now()` (once per call: `call_time`) plus an offset the learner moves with `advanceClock`.
 struct OffsetClock(Arc<AtomicI64>);
 
 impl Clock for OffsetClock {
     fn now_millis(&self) -> i64 {
-        (js_sys::Date::now() as i64).saturating_add(self.0.load(Ordering::SeqCst))
+        call_time::now().saturating_add(self.0.load(Ordering::SeqCst))
     }
 }
 
@@ -829,7 +829,10 @@ impl Sandbox {
     /// a storage failure resolves a 500 InternalServerError.
     pub async fn dispatch(&self, target: String, body: JsString) -> JsValue {
         let body = text_of(&body);
-        let result = Self::run(&self.state, |e| e.dispatch_target(&target, &body)).await;
+        let result = Self::run(&self.state, |e| {
+            call_time::pinned(|| e.dispatch_target(&target, &body))
+        })
+        .await;
         match result {
             Ok(response) => response_object(&response),
             Err(message) => response_object(&internal_error(&message)),
@@ -855,7 +858,7 @@ impl Sandbox {
         let wrote = std::cell::Cell::new(false);
         let result = Self::run(&self.state, |e| {
             let before = queue.lock().map(|q| q.pending.len()).unwrap_or(0);
-            let response = e.dispatch_target(&target, &body);
+            let response = call_time::pinned(|| e.dispatch_target(&target, &body));
             if let Ok(mut q) = queue.lock() {
                 if q.pending.len() > before {
                     q.receipts.push((id.clone(), Some(receipt_text(&response))));
@@ -1011,20 +1014,6 @@ impl Sandbox {
 #[wasm_bindgen]
 pub struct MemoryEngine {
     engine: Engine,
-    /// The engine's clock: the time of the call under way (see `CallClock`).
-    now: Arc<AtomicI64>,
-}
-
-/// `Date.now()` read once per call, by `MemoryEngine` before it dispatches. An engine call reads
-/// its clock about eight times (settling tables, streams and TTL, admitting capacity, logging the
-/// write), and each read was a crossing out of wasm into JavaScript, about 5% of a 1 KB call; one
-/// reading also gives the whole call one instant, as a DynamoDB request has.
-struct CallClock(Arc<AtomicI64>);
-
-impl Clock for CallClock {
-    fn now_millis(&self) -> i64 {
-        self.0.load(Ordering::Relaxed)
-    }
 }
 
 #[wasm_bindgen]
@@ -1037,22 +1026,19 @@ impl MemoryEngine {
             throttling,
             ..EngineConfig::default()
         };
-        let now = Arc::new(AtomicI64::new(js_sys::Date::now() as i64));
         let engine = Engine::open(
             config,
-            Box::new(CallClock(now.clone())),
+            Box::new(OffsetClock(Arc::new(AtomicI64::new(0)))),
             // Keeps nothing, as the native loop's storage, so no mutation is encoded.
             Box::new(NullStorage),
         )
         .map_err(|e| js_error(&e.to_string()))?;
-        Ok(MemoryEngine { engine, now })
+        Ok(MemoryEngine { engine })
     }
 
-    /// One call on the engine at the browser's current time.
+    /// One call on the engine, reading the browser's clock once (`call_time`).
     fn call(&mut self, target: &str, body: &str) -> Response {
-        self.now
-            .store(js_sys::Date::now() as i64, Ordering::Relaxed);
-        self.engine.dispatch_target(target, body)
+        call_time::pinned(|| self.engine.dispatch_target(target, body))
     }
 
     /// One request: the whole `X-Amz-Target` and the JSON text in, `{status, body}` out.
