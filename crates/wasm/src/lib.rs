@@ -4,6 +4,7 @@
 //! playground) that sandbox shared between tabs.
 #![cfg(target_arch = "wasm32")]
 
+pub mod call_time;
 pub mod database;
 pub mod idb;
 pub mod log_record;
@@ -16,6 +17,13 @@ use dynaplay_engine::storage::{Snapshot, StorageError};
 use dynaplay_engine::{Clock, Engine, EngineConfig, MemoryStorage, Mutation, Response, Storage};
 use js_sys::{Error, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
+
+/// Talc instead of Rust's default wasm allocator (dlmalloc): an engine call makes dozens of small
+/// allocations (parsing the request, the item, the answer), and with dlmalloc they were 10-15% of
+/// a call's time in wasm (BENCHMARKS.md has the measurements). Single-threaded wasm (no atomics),
+/// which is what this crate is built for.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// The prefix of every DynamoDB `X-Amz-Target`; what follows it is the operation name.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
@@ -30,7 +38,7 @@ struct BrowserClock {
 
 impl Clock for BrowserClock {
     fn now_millis(&self) -> i64 {
-        (js_sys::Date::now() as i64).saturating_add(self.offset.load(Ordering::SeqCst))
+        call_time::now().saturating_add(self.offset.load(Ordering::SeqCst))
     }
 }
 
@@ -108,7 +116,8 @@ impl Dynaplay {
             Ok(text) => String::from(text),
             Err(err) => return Promise::reject(&err),
         };
-        match Outcome::from_response(&self.engine.dispatch(operation, &body)) {
+        let response = call_time::pinned(|| self.engine.dispatch(operation, &body));
+        match Outcome::from_response(&response) {
             Outcome::Success(text) => match JSON::parse(&text) {
                 Ok(output) => Promise::resolve(&output),
                 Err(err) => Promise::reject(&err),
@@ -235,7 +244,7 @@ impl Dynaplay {
     pub fn dispatch(&mut self, target: &str, body: &str) -> Response {
         // Both APIs, by their own prefixes; anything else is UnknownOperationException, as
         // DynamoDB answers a target outside its API.
-        self.engine.dispatch_target(target, body)
+        call_time::pinned(|| self.engine.dispatch_target(target, body))
     }
 
     /// The Rust side of `metrics`: the JSON text, or None for an unknown table.

@@ -27,7 +27,7 @@ use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::idb;
+use crate::{call_time, idb};
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,12 +40,12 @@ extern "C" {
 /// document itself is the engine's `sandbox_document`.
 pub use dynaplay_engine::sandbox_document::{FORMAT as EXPORT_FORMAT, VERSION as EXPORT_VERSION};
 
-/// `Date.now()` plus an offset the learner moves with `advanceClock`.
+/// `Date.now()` (once per call: `call_time`) plus an offset the learner moves with `advanceClock`.
 struct OffsetClock(Arc<AtomicI64>);
 
 impl Clock for OffsetClock {
     fn now_millis(&self) -> i64 {
-        (js_sys::Date::now() as i64).saturating_add(self.0.load(Ordering::SeqCst))
+        call_time::now().saturating_add(self.0.load(Ordering::SeqCst))
     }
 }
 
@@ -1088,7 +1088,10 @@ impl Sandbox {
     /// a storage failure resolves a 500 InternalServerError.
     pub async fn dispatch(&self, target: String, body: JsString) -> JsValue {
         let body = text_of(&body);
-        let result = Self::run(&self.state, |e| e.dispatch_target(&target, &body)).await;
+        let result = Self::run(&self.state, |e| {
+            call_time::pinned(|| e.dispatch_target(&target, &body))
+        })
+        .await;
         match result {
             Ok(response) => response_object(&response),
             Err(message) => response_object(&internal_error(&message)),
@@ -1106,7 +1109,7 @@ impl Sandbox {
     ) -> JsValue {
         let body = text_of(&body);
         let result = Self::run(&self.state, |e| {
-            e.dispatch_target_in_region(&region, &target, &body)
+            call_time::pinned(|| e.dispatch_target_in_region(&region, &target, &body))
         })
         .await;
         match result {
@@ -1121,7 +1124,12 @@ impl Sandbox {
     /// answering), the new owner answers from the receipt instead of running it again.
     #[wasm_bindgen(js_name = dispatchOnce)]
     pub async fn dispatch_once(&self, id: String, target: String, body: String) -> JsValue {
-        Self::respond(Self::run_once(&self.state, id, |e| e.dispatch_target(&target, &body)).await)
+        Self::respond(
+            Self::run_once(&self.state, id, |e| {
+                call_time::pinned(|| e.dispatch_target(&target, &body))
+            })
+            .await,
+        )
     }
 
     /// `dispatchOnce` for a call addressed to a region of the global tables simulation: the
@@ -1136,7 +1144,7 @@ impl Sandbox {
     ) -> JsValue {
         Self::respond(
             Self::run_once(&self.state, id, |e| {
-                e.dispatch_target_in_region(&region, &target, &body)
+                call_time::pinned(|| e.dispatch_target_in_region(&region, &target, &body))
             })
             .await,
         )
@@ -1391,9 +1399,15 @@ impl MemoryEngine {
         Ok(MemoryEngine { engine })
     }
 
+    /// One call on the engine, reading the browser's clock once (`call_time`).
+    fn call(&mut self, target: &str, body: &str) -> Response {
+        call_time::pinned(|| self.engine.dispatch_target(target, body))
+    }
+
     /// One request: the whole `X-Amz-Target` and the JSON text in, `{status, body}` out.
     pub fn dispatch(&mut self, target: &str, body: &JsString) -> JsValue {
-        response_object(&self.engine.dispatch_target(target, &text_of(body)))
+        let body = text_of(body);
+        response_object(&self.call(target, &body))
     }
 
     /// Calls per second of `target` over `bodies`, cycled inside wasm for about `millis`: the
@@ -1413,7 +1427,7 @@ impl MemoryEngine {
         }
         while js_sys::Date::now() - started < millis {
             for body in &bodies {
-                let answer = self.engine.dispatch_target(target, body);
+                let answer = self.call(target, body);
                 if answer.status != 200 {
                     return Err(js_error(&format!("{target}: {}", answer.body)));
                 }
