@@ -5,68 +5,16 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod support;
+use support::{Server, TempDir};
+
 /// How long a write takes to reach the other region here: long enough for a kill and a restart
 /// to happen inside it on a loaded machine, short enough for the test to wait it out.
 const DELAY_MILLIS: u64 = 4000;
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("dynaplay-gt-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A running server, killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dynaplay-server"))
-            .args(["--port", "0", "--data-dir"])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the first line");
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Server { child, addr }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// One request signed for `region`; answers (status, JSON body).
 fn call(addr: SocketAddr, region: &str, target: &str, body: &Value) -> (u16, Value) {
@@ -170,7 +118,7 @@ fn wait_for(addr: SocketAddr, region: &str, pk: &str, want: &str, deadline: Inst
 #[test]
 fn a_pending_replication_survives_kill_9_and_a_restart() {
     let dir = TempDir::new("pending");
-    let server = Server::start(&dir.0);
+    let server = Server::start(&dir.0, &[]);
     let addr = server.addr;
     ok(
         addr,
@@ -213,7 +161,7 @@ fn a_pending_replication_survives_kill_9_and_a_restart() {
     assert_eq!(read(addr, EU, "pending"), None);
     drop(server); // SIGKILL
 
-    let server = Server::start(&dir.0);
+    let server = Server::start(&dir.0, &[]);
     let addr = server.addr;
     let described = describe(addr);
     assert_eq!(described["ReplicationDelayMillis"], DELAY_MILLIS);
@@ -247,7 +195,7 @@ fn a_pending_replication_survives_kill_9_and_a_restart() {
     drop(server);
 
     // And once more: delivered writes are not delivered again, the count stays.
-    let server = Server::start(&dir.0);
+    let server = Server::start(&dir.0, &[]);
     let described = describe(server.addr);
     assert_eq!(described["PendingReplications"], json!([]));
     assert_eq!(described["ReplicatedWrites"], 3);

@@ -4,42 +4,21 @@
 //! panic-probe --test panic_probe` checks the release profile: with `panic = "abort"` the first
 //! request would kill the process instead (the failure this test exists to catch).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod support;
+use support::Server;
 
 /// The server on a free port, once it has said where it listens.
 fn start() -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dynaplay-server"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dynaplay-server"));
+    command
         .args(["--host", "127.0.0.1", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read the first line");
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    Server { child, addr }
+        .stderr(Stdio::null());
+    Server::spawn(command)
 }
 
 /// One request on its own connection (`Connection: close`); the status and body, or the I/O
