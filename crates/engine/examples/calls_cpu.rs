@@ -7,21 +7,11 @@
 //! `cargo run --profile wasm-speed -p dynaplay-engine --example calls_cpu` (Linux only: it reads
 //! `CLOCK_THREAD_CPUTIME_ID`).
 
-use dynaplay_engine::{Clock, Engine, EngineConfig, NullStorage};
+use dynaplay_engine::Engine;
 use serde_json::json;
 
-const TABLE: &str = "bench";
-const KEYS: usize = 1000;
-/// `pk` + "p000" (6), `sk` + "s000" (6), `data` (4) and the padding make 1,024 bytes.
-const PADDING: usize = 1024 - 6 - 6 - 4;
-
-struct Fixed;
-
-impl Clock for Fixed {
-    fn now_millis(&self) -> i64 {
-        1_700_000_000_000
-    }
-}
+#[path = "support/calls_fixture.rs"]
+mod calls_fixture;
 
 #[repr(C)]
 struct Timespec {
@@ -48,10 +38,6 @@ fn thread_cpu_nanos() -> i64 {
     time.seconds * 1_000_000_000 + time.nanoseconds
 }
 
-fn key(i: usize) -> serde_json::Value {
-    json!({"pk": {"S": format!("p{:03}", i / 10)}, "sk": {"S": format!("s{:03}", i % 10)}})
-}
-
 /// CPU nanoseconds per call of one pass of `operation` over `requests`.
 fn round(engine: &mut Engine, operation: &str, requests: &[String]) -> f64 {
     let started = thread_cpu_nanos();
@@ -74,37 +60,7 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(20)
         .max(1);
-    let config = EngineConfig {
-        throttling: false,
-        ..EngineConfig::default()
-    };
-    let mut engine = Engine::open(config, Box::new(Fixed), Box::new(NullStorage)).expect("opens");
-    let create = json!({
-        "TableName": TABLE,
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    });
-    assert_eq!(
-        engine.dispatch("CreateTable", &create.to_string()).status,
-        200
-    );
-    let puts: Vec<String> = (0..KEYS)
-        .map(|i| {
-            let mut item = key(i);
-            item["data"] = json!({"S": "x".repeat(PADDING)});
-            json!({"TableName": TABLE, "Item": item}).to_string()
-        })
-        .collect();
-    let gets: Vec<String> = (0..KEYS)
-        .map(|i| json!({"TableName": TABLE, "Key": key(i)}).to_string())
-        .collect();
+    let (mut engine, puts, gets) = calls_fixture::engine_and_requests();
     // Warm up and load the table, as the page does.
     for _ in 0..3 {
         round(&mut engine, "PutItem", &puts);
