@@ -2,13 +2,14 @@
 //! credential scope) picks the replica it addresses; unsigned-for-a-region requests and the
 //! home region behave as before.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::Duration;
+use std::net::{SocketAddr, TcpListener};
 
 use dynaplay_engine::Engine;
 use dynaplay_server::{serve, SystemClock};
 use serde_json::{json, Value};
+
+mod support;
+use support::call_signed;
 
 fn start() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -21,45 +22,7 @@ fn start() -> SocketAddr {
 /// One request signed for `region` (`None`: a credential scope naming no simulated region);
 /// answers (status, JSON body).
 fn call(addr: SocketAddr, region: Option<&str>, target: &str, body: Value) -> (u16, Value) {
-    let body = body.to_string();
-    let scope = region.unwrap_or("local");
-    let raw = format!(
-        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         X-Amz-Target: {target}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/{scope}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=abc\r\n\
-         X-Amz-Date: 20260101T000000Z\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    stream.write_all(raw.as_bytes()).expect("write");
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("status line");
-    let status: u16 = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let mut length = 0;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).expect("header");
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse().expect("a length");
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).expect("body");
-    (status, serde_json::from_slice(&body).expect("JSON"))
+    call_signed(addr, region.unwrap_or("local"), target, &body)
 }
 
 const DDB: &str = "DynamoDB_20120810";

@@ -3,63 +3,20 @@
 //! restart, and the configured delay, the delivered-write count and the conflict log come back
 //! with the directory. The real server binary, the system clock, raw HTTP signed per region.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 mod support;
-use support::{Server, TempDir};
+use support::{call_signed, Server, TempDir};
 
 /// How long a write takes to reach the other region here: long enough for a kill and a restart
 /// to happen inside it on a loaded machine, short enough for the test to wait it out.
 const DELAY_MILLIS: u64 = 4000;
 
-/// One request signed for `region`; answers (status, JSON body).
-fn call(addr: SocketAddr, region: &str, target: &str, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
-    let raw = format!(
-        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         X-Amz-Target: {target}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/{region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=abc\r\n\
-         X-Amz-Date: 20260101T000000Z\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    stream.write_all(raw.as_bytes()).expect("write");
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("status line");
-    let status: u16 = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let mut length = 0;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).expect("header");
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse().expect("a length");
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).expect("body");
-    (status, serde_json::from_slice(&body).expect("JSON"))
-}
-
 fn ok(addr: SocketAddr, region: &str, target: &str, body: Value) -> Value {
-    let (status, value) = call(addr, region, target, &body);
+    let (status, value) = call_signed(addr, region, target, &body);
     assert_eq!(status, 200, "{target} in {region}: {value}");
     value
 }
