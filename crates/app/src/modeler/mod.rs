@@ -18,7 +18,7 @@ pub mod requests;
 pub mod views;
 pub mod workbench;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A whole design: one or more tables.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -173,6 +173,10 @@ pub struct TableModel {
     pub access_patterns: Vec<AccessPattern>,
     pub items: Vec<SampleItem>,
     pub billing: Billing,
+    /// NoSQL Workbench's auto scaling settings of a provisioned table (`AutoScalingRead`,
+    /// `AutoScalingWrite`), carried unchanged so an export writes back what was imported: the
+    /// sandbox has no Application Auto Scaling to apply them to.
+    pub auto_scaling: Map<String, Value>,
 }
 
 impl TableModel {
@@ -188,6 +192,7 @@ impl TableModel {
             access_patterns: Vec::new(),
             items: Vec::new(),
             billing: Billing::OnDemand,
+            auto_scaling: Map::new(),
         }
     }
 

@@ -4,6 +4,9 @@
 //! Workbench does (facets with `KeyAttributeAlias`, `DataAccess`, `BillingMode`, and items given
 //! under a facet kept in that facet's `TableData`).
 //!
+//! A provisioned table's auto scaling settings (`ProvisionedCapacitySettings.AutoScalingRead` and
+//! `AutoScalingWrite`) are carried through unchanged: the sandbox cannot apply them.
+//!
 //! Workbench has no place for LSIs, index key patterns of an entity, or access patterns; those travel
 //! in Dynaplay's own document (`document.rs`).
 
@@ -18,6 +21,8 @@ pub const MAX_ITEMS: usize = 10_000;
 /// GSIs per table, as DynamoDB allows.
 pub const MAX_GSIS: usize = 20;
 
+/// Where Workbench 3.0 keeps a provisioned table's auto scaling, in its `ProvisionedCapacitySettings`.
+const AUTO_SCALING_FIELDS: [&str; 2] = ["AutoScalingRead", "AutoScalingWrite"];
 const SCALAR_TYPES: &[&str] = &["S", "N", "B"];
 const ANY_TYPES: &[&str] = &["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"];
 
@@ -266,6 +271,7 @@ fn table(value: &Value, path: &str, count: &mut usize) -> Result<TableModel, Str
                 read: units("ReadCapacityUnits"),
                 write: units("WriteCapacityUnits"),
             };
+            table.auto_scaling = auto_scaling(object, path)?;
         }
         // Older files say nothing; Workbench then commits on-demand tables.
         None | Some("PAY_PER_REQUEST") => table.billing = Billing::OnDemand,
@@ -276,6 +282,28 @@ fn table(value: &Value, path: &str, count: &mut usize) -> Result<TableModel, Str
         }
     }
     Ok(table)
+}
+
+/// Workbench 3.0's auto scaling settings of a provisioned table, kept as written: each of
+/// `ProvisionedCapacitySettings.AutoScalingRead` / `AutoScalingWrite` that is present (Workbench
+/// writes a `ScalableTargetRequest` and a `ScalingPolicyConfiguration` in each).
+fn auto_scaling(table: &Map<String, Value>, path: &str) -> Result<Map<String, Value>, String> {
+    let mut kept = Map::new();
+    let Some(settings) = table
+        .get("ProvisionedCapacitySettings")
+        .filter(|v| !v.is_null())
+    else {
+        return Ok(kept);
+    };
+    let at = format!("{path}.ProvisionedCapacitySettings");
+    let settings = object(settings, &at)?;
+    for field in AUTO_SCALING_FIELDS {
+        if let Some(value) = settings.get(field).filter(|v| !v.is_null()) {
+            object(value, &format!("{at}.{field}"))?;
+            kept.insert(field.to_string(), value.clone());
+        }
+    }
+    Ok(kept)
 }
 
 /// Reads a NoSQL Workbench model file.
@@ -420,9 +448,15 @@ fn table_json(table: &TableModel) -> Value {
         Billing::OnDemand => out["BillingMode"] = json!("PAY_PER_REQUEST"),
         Billing::Provisioned { read, write } => {
             out["BillingMode"] = json!("PROVISIONED");
-            out["ProvisionedCapacitySettings"] = json!({
+            let mut settings = json!({
                 "ProvisionedThroughput": { "ReadCapacityUnits": read, "WriteCapacityUnits": write },
             });
+            for field in AUTO_SCALING_FIELDS {
+                if let Some(value) = table.auto_scaling.get(field) {
+                    settings[field] = value.clone();
+                }
+            }
+            out["ProvisionedCapacitySettings"] = settings;
         }
     }
     out
@@ -527,10 +561,10 @@ mod tests {
         let facet = &exported["DataModel"][0]["TableFacets"][1];
         assert_eq!(facet["FacetName"], "Download");
         assert_eq!(facet["TableData"].as_array().unwrap().len(), 3);
+        let original: Value = serde_json::from_str(MUSIC_30).unwrap();
         assert_eq!(
-            exported["DataModel"][0]["ProvisionedCapacitySettings"]["ProvisionedThroughput"]
-                ["ReadCapacityUnits"],
-            5
+            exported["DataModel"][0]["ProvisionedCapacitySettings"],
+            original["DataModel"][0]["ProvisionedCapacitySettings"]
         );
         let downloads = views::facet(table, "Download").unwrap();
         assert_eq!(downloads.columns[..2], ["SONG#<songId>", "DL#<timestamp>"]);
@@ -584,16 +618,14 @@ mod tests {
             ] {
                 assert_eq!(after[field], before[field], "{field}");
             }
-            assert_eq!(
-                after["ProvisionedCapacitySettings"]["ProvisionedThroughput"],
-                before["ProvisionedCapacitySettings"]["ProvisionedThroughput"]
-            );
-            // Not kept today: Workbench's AutoScalingRead/AutoScalingWrite targets (the sandbox has
-            // no auto scaling to apply them to), so a re-export drops them.
+            // Throughput and the auto scaling targets (AutoScalingRead/AutoScalingWrite, each a
+            // ScalableTargetRequest and a ScalingPolicyConfiguration) come back as Workbench wrote them.
             assert!(before["ProvisionedCapacitySettings"]["AutoScalingRead"].is_object());
-            assert!(after["ProvisionedCapacitySettings"]
-                .get("AutoScalingRead")
-                .is_none());
+            assert!(before["ProvisionedCapacitySettings"]["AutoScalingWrite"].is_object());
+            assert_eq!(
+                after["ProvisionedCapacitySettings"],
+                before["ProvisionedCapacitySettings"]
+            );
             let facets = |t: &Value| -> Vec<Value> {
                 t["TableFacets"]
                     .as_array()
@@ -680,6 +712,39 @@ mod tests {
         assert_eq!(receipts.rows.len(), 1);
     }
 
+    // The modeler keeps its design as Dynaplay's own document (saved in the browser, shared) and
+    // exports Workbench files from that: auto scaling imported from a real 3.0 export survives the
+    // trip through the document too, then comes back out exactly as Workbench wrote it.
+    #[test]
+    fn auto_scaling_survives_the_modelers_own_document() {
+        let original: Value = serde_json::from_str(SESSIONS_30).unwrap();
+        let imported = import(SESSIONS_30).unwrap();
+        let table = &imported.tables[0];
+        assert_eq!(
+            table.auto_scaling["AutoScalingRead"]["ScalableTargetRequest"]["MaxCapacity"],
+            10
+        );
+        assert_eq!(
+            table.auto_scaling["AutoScalingWrite"]["ScalingPolicyConfiguration"]["TargetValue"],
+            70
+        );
+        let saved = super::super::document::to_document(&imported);
+        let reopened = super::super::document::from_document(&saved).unwrap();
+        assert_eq!(reopened.tables[0].auto_scaling, table.auto_scaling);
+        assert_eq!(
+            export(&reopened)["DataModel"][0]["ProvisionedCapacitySettings"],
+            original["DataModel"][0]["ProvisionedCapacitySettings"]
+        );
+        // A table switched to on-demand has no provisioned settings, so none are written.
+        let mut on_demand = reopened.clone();
+        on_demand.tables[0].billing = Billing::OnDemand;
+        let exported = export(&on_demand);
+        assert_eq!(exported["DataModel"][0]["BillingMode"], "PAY_PER_REQUEST");
+        assert!(exported["DataModel"][0]
+            .get("ProvisionedCapacitySettings")
+            .is_none());
+    }
+
     #[test]
     fn bad_files_get_clear_errors() {
         let cases: &[(&str, &str)] = &[
@@ -698,6 +763,10 @@ mod tests {
             (
                 r#"{"DataModel": [{"TableName": "Tab1", "KeyAttributes": {"PartitionKey": {"AttributeName": "pk", "AttributeType": "S"}}, "TableData": [{"pk": {"Q": "1"}}]}]}"#,
                 "DataModel[0].TableData[0]: not a DynamoDB JSON item",
+            ),
+            (
+                r#"{"DataModel": [{"TableName": "Tab1", "KeyAttributes": {"PartitionKey": {"AttributeName": "pk", "AttributeType": "S"}}, "BillingMode": "PROVISIONED", "ProvisionedCapacitySettings": {"AutoScalingRead": 70}}]}"#,
+                "DataModel[0].ProvisionedCapacitySettings.AutoScalingRead: expected an object.",
             ),
             (
                 r#"{"ModelMetadata": {"Version": "9.0"}, "DataModel": [{}]}"#,
