@@ -104,9 +104,21 @@ impl Dynaplay {
         object.into()
     }
 
+    /// `dispatch` addressed to a region of the global tables simulation, as the sandbox's
+    /// `dispatchInRegion`: `dispatchInRegion('eu-west-1', 'DynamoDB_20120810.GetItem', body)` reads
+    /// the table's replica in eu-west-1. No region (null, undefined, '') or the home region
+    /// (us-east-1) is plain `dispatch`; a name that is not AWS-shaped gets the engine's
+    /// ValidationException, the same answer the sandbox gives.
+    #[wasm_bindgen(js_name = dispatchInRegion)]
+    pub fn dispatch_in_region_js(&mut self, region: JsValue, target: &str, body: &str) -> JsValue {
+        let region = region_name(&region);
+        sandbox::response_object(&self.dispatch_in_region(region.as_deref(), target, body))
+    }
+
     /// Runs `operation` (`"PutItem"`) with `input` as a plain object, the way an SDK's `send` does.
     /// Resolves with the output object; rejects with an `Error` whose `name` is the exception name.
-    pub fn send(&mut self, operation: &str, input: JsValue) -> Promise {
+    /// `options.region` addresses a region of the global tables simulation (see `dispatchInRegion`).
+    pub fn send(&mut self, operation: &str, input: JsValue, options: JsValue) -> Promise {
         let input = if input.is_undefined() || input.is_null() {
             Object::new().into()
         } else {
@@ -116,7 +128,17 @@ impl Dynaplay {
             Ok(text) => String::from(text),
             Err(err) => return Promise::reject(&err),
         };
-        let response = call_time::pinned(|| self.engine.dispatch(operation, &body));
+        let region = if options.is_object() {
+            Reflect::get(&options, &"region".into())
+                .ok()
+                .and_then(|r| region_name(&r))
+        } else {
+            None
+        };
+        let response = call_time::pinned(|| match &region {
+            Some(region) => self.engine.dispatch_in_region(region, operation, &body),
+            None => self.engine.dispatch(operation, &body),
+        });
         match Outcome::from_response(&response) {
             Outcome::Success(text) => match JSON::parse(&text) {
                 Ok(output) => Promise::resolve(&output),
@@ -247,10 +269,49 @@ impl Dynaplay {
         call_time::pinned(|| self.engine.dispatch_target(target, body))
     }
 
+    /// The Rust side of `dispatchInRegion`: None (or an empty name) is the home region. A region
+    /// the simulation cannot serve is the engine's answer, not a refusal here, so the class and the
+    /// sandbox answer alike.
+    pub fn dispatch_in_region(
+        &mut self,
+        region: Option<&str>,
+        target: &str,
+        body: &str,
+    ) -> Response {
+        match region.filter(|r| !r.is_empty()) {
+            Some(region) => {
+                call_time::pinned(|| self.engine.dispatch_target_in_region(region, target, body))
+            }
+            None => self.dispatch(target, body),
+        }
+    }
+
     /// The Rust side of `metrics`: the JSON text, or None for an unknown table.
     pub fn metrics(&self, table: &str) -> Option<String> {
         self.engine.metrics(table).map(|v| v.to_string())
     }
+}
+
+/// A region argument from JavaScript as the sandbox's `dispatchInRegion` reads it: null,
+/// undefined and '' are the home region (None); anything else is its text, checked by the engine.
+fn region_name(region: &JsValue) -> Option<String> {
+    if region.is_undefined() || region.is_null() {
+        return None;
+    }
+    let text = match region.as_string() {
+        Some(text) => text,
+        // String(region), as the JavaScript module converts it; a value whose toString throws is
+        // named as such (the engine then refuses it as a region name).
+        None => js_string(region).unwrap_or_else(|_| "(unreadable region)".to_string()),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's global `String(value)`.
+    #[wasm_bindgen(js_name = String, catch)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
 }
 
 /// A response read the way an SDK reads it: the body on success, or the exception's name and message.

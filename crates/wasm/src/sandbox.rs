@@ -1034,7 +1034,7 @@ fn text_of(text: &JsString) -> String {
     text.as_string().unwrap_or_default()
 }
 
-fn response_object(response: &Response) -> JsValue {
+pub(crate) fn response_object(response: &Response) -> JsValue {
     response_of(response.status, &response.body)
 }
 
