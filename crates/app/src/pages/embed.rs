@@ -2,6 +2,8 @@
 //! console with no navigation over a sandbox of its own, given inline (`sandbox=<share payload>`)
 //! or by URL (`src=<same-origin .dynaplay.json>`), with the request to show (`op=PutItem` and
 //! `request=<JSON>`). The embedded sandbox lives in memory only: it never touches the visitor's own.
+//! `region=eu-west-1` sends the requests to that region of the global tables simulation; a sandbox
+//! with replicas (or a region given) shows the console's region selector, labelled a simulation.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,9 +13,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
+use crate::components::region_picker::RegionPicker;
 use crate::components::request_editor::RequestEditor;
 use crate::components::response_view::ResponseView;
 use crate::examples;
+use crate::regions::Regions;
 use crate::share;
 use crate::state::Answer;
 
@@ -79,6 +83,19 @@ async fn fetch_sandbox(src: &str) -> Result<share::Shared, String> {
 
 type Engine = Rc<RefCell<Dynaplay>>;
 
+/// The sandbox's home region and replica regions (`GlobalTables.Describe`); the home region alone
+/// if that read fails.
+fn regions_of(engine: &Engine) -> Regions {
+    let answer = engine
+        .borrow_mut()
+        .dispatch(&examples::target("GlobalTables.Describe"), "{}");
+    serde_json::from_str(&answer.body)
+        .ok()
+        .filter(|_| answer.status == 200)
+        .map(|value| Regions::from_describe(&value))
+        .unwrap_or_default()
+}
+
 fn engine_for(shared: &share::Shared) -> Result<Engine, String> {
     Dynaplay::from_document(&shared.sandbox)
         .map(|d| Rc::new(RefCell::new(d)))
@@ -122,6 +139,11 @@ pub fn embed_page(props: &EmbedPageProps) -> Html {
         move || steps.into_iter().map(|(_, r)| r).collect::<Vec<_>>()
     });
     let answers = use_state(|| vec![None::<Answer>; steps.len()]);
+    // The region the author asked for (`region=`); None is the home region.
+    let region = use_state({
+        let query = props.query.clone();
+        move || param(&query, "region").filter(|r| !r.is_empty())
+    });
     {
         let engine = engine.clone();
         use_effect_with(props.query.clone(), move |query| {
@@ -147,13 +169,16 @@ pub fn embed_page(props: &EmbedPageProps) -> Html {
             let engine = engine.clone();
             let requests = requests.clone();
             let answers = answers.clone();
+            let region = region.clone();
             let operation = operation.to_string();
             Callback::from(move |()| {
                 if let Some(Ok(engine)) = &*engine {
                     let request = requests.get(i).cloned().unwrap_or_default();
-                    let response = engine
-                        .borrow_mut()
-                        .dispatch(&examples::target(&operation), &request);
+                    let response = engine.borrow_mut().dispatch_in_region(
+                        region.as_deref(),
+                        &examples::target(&operation),
+                        &request,
+                    );
                     let mut next = (*answers).clone();
                     if let Some(slot) = next.get_mut(i) {
                         *slot = Some(Answer::from_response(&response));
@@ -199,9 +224,31 @@ pub fn embed_page(props: &EmbedPageProps) -> Html {
     let body = match &*engine {
         None => html! { <p class="placeholder">{ "Loading the sandbox…" }</p> },
         Some(Err(e)) => html! { <p class="error" role="alert" id="embed-error">{ e }</p> },
-        Some(Ok(_)) => html! {
-            <>{ for steps.iter().enumerate().map(|(i, (op, _))| step_view(i, op)) }</>
-        },
+        Some(Ok(engine)) => {
+            let regions = regions_of(engine);
+            // Only a sandbox with replicas, or an embed given a region, has regions to choose from.
+            let picker = (!regions.replicas.is_empty() || region.is_some()).then(|| {
+                let on_select = {
+                    let region = region.clone();
+                    let answers = answers.clone();
+                    let count = steps.len();
+                    Callback::from(move |picked: Option<String>| {
+                        // Answers from another region would be misread as this one's.
+                        answers.set(vec![None; count]);
+                        region.set(picked);
+                    })
+                };
+                html! {
+                    <RegionPicker regions={regions} selected={(*region).clone()} {on_select} id="-embed" />
+                }
+            });
+            html! {
+                <>
+                    { for picker }
+                    { for steps.iter().enumerate().map(|(i, (op, _))| step_view(i, op)) }
+                </>
+            }
+        }
     };
     html! {
         <main id="main" class="embed" aria-label={format!("Dynaplay: {title}")}>
