@@ -118,7 +118,14 @@ impl Dynaplay {
     /// Runs `operation` (`"PutItem"`) with `input` as a plain object, the way an SDK's `send` does.
     /// Resolves with the output object; rejects with an `Error` whose `name` is the exception name.
     /// `options.region` addresses a region of the global tables simulation (see `dispatchInRegion`).
-    pub fn send(&mut self, operation: &str, input: JsValue, options: JsValue) -> Promise {
+    /// From Rust, `send(operation, input)` is this without options.
+    #[wasm_bindgen(js_name = send)]
+    pub fn send_with_options(
+        &mut self,
+        operation: &str,
+        input: JsValue,
+        options: JsValue,
+    ) -> Promise {
         let input = if input.is_undefined() || input.is_null() {
             Object::new().into()
         } else {
@@ -267,6 +274,11 @@ impl Dynaplay {
         // Both APIs, by their own prefixes; anything else is UnknownOperationException, as
         // DynamoDB answers a target outside its API.
         call_time::pinned(|| self.engine.dispatch_target(target, body))
+    }
+
+    /// JavaScript's `send` without options: the home region.
+    pub fn send(&mut self, operation: &str, input: JsValue) -> Promise {
+        self.send_with_options(operation, input, JsValue::UNDEFINED)
     }
 
     /// The Rust side of `dispatchInRegion`: None (or an empty name) is the home region. A region

@@ -188,7 +188,7 @@ async fn sync_send(
     options: JsValue,
 ) -> Result<serde_json::Value, (String, String)> {
     let input = JSON::parse(&input.to_string()).expect("JSON");
-    match JsFuture::from(db.send(op, input, options)).await {
+    match JsFuture::from(db.send_with_options(op, input, options)).await {
         Ok(output) => Ok(JSON::stringify(&output)
             .ok()
             .and_then(|t| t.as_string())
