@@ -39,8 +39,8 @@ pub fn history_list(props: &HistoryListProps) -> Html {
                 let rerun = props.on_rerun.reform(move |_: MouseEvent| id);
                 let restore = props.on_restore.reform(move |_: MouseEvent| id);
                 let (class, outcome) = match &entry.answer {
-                    Answer::Success { .. } => ("badge ok", "OK".to_string()),
-                    Answer::Failure { name, .. } => ("badge failed", name.clone()),
+                    Answer::Success { .. } => ("badge outcome ok", "OK".to_string()),
+                    Answer::Failure { name, .. } => ("badge outcome failed", name.clone()),
                 };
                 html! {
                     <li key={id} class="history-entry">
