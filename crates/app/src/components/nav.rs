@@ -2,7 +2,8 @@
 //!
 //! On a laptop the links are one row of tabs. On a phone they stay one row too, scrolled sideways
 //! (the current one brought into view), so the page starts near the top of the screen; the
-//! "All sections" button beside the row unfolds every link at once, and Escape folds it again.
+//! "All sections" button beside the row unfolds every link at once, and Escape folds it again. The
+//! button comes first in the markup, so Tab goes from it into the links it unfolded.
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -79,6 +80,12 @@ pub fn nav(props: &NavProps) -> Html {
     };
     html! {
         <nav class={classes!("main-nav", expanded.then_some("expanded"))} aria-label="Sections" onkeydown={on_key}>
+            <button type="button" id="nav-toggle" class="nav-toggle" ref={toggle}
+                    title="All sections" aria-controls="nav-sections" aria-expanded={if *expanded { "true" } else { "false" }}
+                    onclick={on_toggle}>
+                <span class="nav-toggle-icon" aria-hidden="true"></span>
+                <span class="visually-hidden">{ "All sections" }</span>
+            </button>
             <ul id="nav-sections" ref={list.clone()}>
                 { for SECTIONS.iter().map(|&(id, href, label)| {
                     let current = props.current == id;
@@ -97,12 +104,6 @@ pub fn nav(props: &NavProps) -> Html {
                     }
                 }) }
             </ul>
-            <button type="button" id="nav-toggle" class="nav-toggle" ref={toggle}
-                    title="All sections" aria-controls="nav-sections" aria-expanded={if *expanded { "true" } else { "false" }}
-                    onclick={on_toggle}>
-                <span class="nav-toggle-icon" aria-hidden="true"></span>
-                <span class="visually-hidden">{ "All sections" }</span>
-            </button>
         </nav>
     }
 }
