@@ -147,17 +147,26 @@ function assertHistoryAligned(rows, width) {
   assert.ok(Math.max(...xs) - Math.min(...xs) <= 1, `at ${width} px the outcome badges start at ${xs}`);
   const ops = rows.map((r) => r.operation.x);
   assert.ok(Math.max(...ops) - Math.min(...ops) <= 1, `at ${width} px the operations start at ${ops}`);
+  const cells = ['operation', 'outcome', 'region', 'preview', 'actions'];
   for (const r of rows) {
-    // Nothing on top of another: the region ends before the outcome starts, on the same line.
+    // The region follows the outcome on its line.
     if (r.region) {
-      assert.ok(r.region.right <= r.outcome.x, `the region badge (ends ${r.region.right}) overlaps the outcome (${r.outcome.x})`);
+      assert.ok(r.outcome.right <= r.region.x, `the outcome (ends ${r.outcome.right}) overlaps the region (${r.region.x})`);
       assert.ok(Math.abs(r.region.y - r.outcome.y) <= 4, 'the region and the outcome share a line');
     }
-    assert.ok(r.operation.right <= r.outcome.x, 'the operation ends before the outcome');
-    for (const cell of ['outcome', 'preview', 'actions']) {
-      assert.ok(r[cell].right <= r.row.right + 0.5, `the ${cell} sticks out of its row`);
+    // Nothing on top of anything else, nothing out of its row.
+    for (const [i, a] of cells.entries()) {
+      if (!r[a]) continue;
+      assert.ok(r[a].x >= r.row.x - 0.5 && r[a].right <= r.row.right + 0.5, `at ${width} px the ${a} sticks out of its row`);
+      for (const b of cells.slice(i + 1)) {
+        if (!r[b]) continue;
+        const apart = r[a].right <= r[b].x + 0.5 || r[b].right <= r[a].x + 0.5 || r[a].bottom <= r[b].y + 0.5 || r[b].bottom <= r[a].y + 0.5;
+        assert.ok(apart, `at ${width} px the ${a} and the ${b} overlap`);
+      }
     }
   }
+  // Operation names are never broken inside: each is one line.
+  for (const r of rows) assert.ok(r.operation.bottom - r.operation.y <= 30, `at ${width} px an operation name wraps`);
 }
 
 test('phone: every page fits 375 px, the nav stays one row, controls are tappable', async () => {

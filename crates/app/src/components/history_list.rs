@@ -46,10 +46,10 @@ pub fn history_list(props: &HistoryListProps) -> Html {
                     <li key={id} class="history-entry">
                         <span class="run-number">{ format!("#{id}") }</span>
                         <span class="operation">{ &entry.operation }</span>
+                        <span class={class}>{ outcome }</span>
                         if let Some(region) = &entry.region {
                             <span class="badge simulation region" title="Sent to this region of the global tables simulation">{ region }</span>
                         }
-                        <span class={class}>{ outcome }</span>
                         <code class="preview" title={entry.request.clone()}>{ preview(&entry.request) }</code>
                         <span class="history-actions">
                             <button type="button" class="rerun" onclick={rerun}
