@@ -39,17 +39,17 @@ pub fn history_list(props: &HistoryListProps) -> Html {
                 let rerun = props.on_rerun.reform(move |_: MouseEvent| id);
                 let restore = props.on_restore.reform(move |_: MouseEvent| id);
                 let (class, outcome) = match &entry.answer {
-                    Answer::Success { .. } => ("badge ok", "OK".to_string()),
-                    Answer::Failure { name, .. } => ("badge failed", name.clone()),
+                    Answer::Success { .. } => ("badge outcome ok", "OK".to_string()),
+                    Answer::Failure { name, .. } => ("badge outcome failed", name.clone()),
                 };
                 html! {
                     <li key={id} class="history-entry">
                         <span class="run-number">{ format!("#{id}") }</span>
                         <span class="operation">{ &entry.operation }</span>
+                        <span class={class}>{ outcome }</span>
                         if let Some(region) = &entry.region {
                             <span class="badge simulation region" title="Sent to this region of the global tables simulation">{ region }</span>
                         }
-                        <span class={class}>{ outcome }</span>
                         <code class="preview" title={entry.request.clone()}>{ preview(&entry.request) }</code>
                         <span class="history-actions">
                             <button type="button" class="rerun" onclick={rerun}

@@ -1,5 +1,11 @@
 //! The main navigation: one link per section, the current one marked for screen readers and the eye.
+//!
+//! On a laptop the links are one row of tabs. On a phone they stay one row too, scrolled sideways
+//! (the current one brought into view), so the page starts near the top of the screen; the
+//! "All sections" button beside the row unfolds every link at once, and Escape folds it again. The
+//! button comes first in the markup, so Tab goes from it into the links it unfolded.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -25,17 +31,68 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("modeler", "#/modeler", "Modeler"),
 ];
 
+/// Scrolls the folded row sideways so the current link sits in view (it may be the last one).
+fn show_current(list: &NodeRef) {
+    let Some(list) = list.cast::<web_sys::HtmlElement>() else {
+        return;
+    };
+    let Some(link) = list
+        .query_selector("a.current")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    // Centred where the row allows; offsetLeft counts from the list, its offset parent.
+    let left = link.offset_left() - (list.client_width() - link.offset_width()) / 2;
+    list.set_scroll_left(left.max(0));
+}
+
 #[function_component(Nav)]
 pub fn nav(props: &NavProps) -> Html {
+    let expanded = use_state(|| false);
+    let list = use_node_ref();
+    let toggle = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with((props.current, *expanded), move |_| show_current(&list));
+    }
+    let on_toggle = {
+        let expanded = expanded.clone();
+        Callback::from(move |_: MouseEvent| expanded.set(!*expanded))
+    };
+    // Following a link folds the list again: the page it opens is what the reader wants to see.
+    let on_follow = {
+        let expanded = expanded.clone();
+        Callback::from(move |_: MouseEvent| expanded.set(false))
+    };
+    let on_key = {
+        let (expanded, toggle) = (expanded.clone(), toggle.clone());
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Escape" && *expanded {
+                expanded.set(false);
+                if let Some(button) = toggle.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        })
+    };
     html! {
-        <nav class="main-nav" aria-label="Sections">
-            <ul>
+        <nav class={classes!("main-nav", expanded.then_some("expanded"))} aria-label="Sections" onkeydown={on_key}>
+            <button type="button" id="nav-toggle" class="nav-toggle" ref={toggle}
+                    title="All sections" aria-controls="nav-sections" aria-expanded={if *expanded { "true" } else { "false" }}
+                    onclick={on_toggle}>
+                <span class="nav-toggle-icon" aria-hidden="true"></span>
+                <span class="visually-hidden">{ "All sections" }</span>
+            </button>
+            <ul id="nav-sections" ref={list.clone()}>
                 { for SECTIONS.iter().map(|&(id, href, label)| {
                     let current = props.current == id;
                     html! {
                         <li>
                             <a id={format!("nav-{id}")} {href} class={classes!(current.then_some("current"))}
-                               aria-current={current.then_some("page")}>
+                               aria-current={current.then_some("page")} onclick={on_follow.clone()}>
                                 { label }
                                 if id == "code" && props.requests > 0 {
                                     <span class="count" aria-label={format!("{} requests", props.requests)}>

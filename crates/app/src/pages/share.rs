@@ -224,7 +224,7 @@ pub fn share_page(props: &SharePageProps) -> Html {
     };
 
     html! {
-        <div class="share-page">
+        <div class="page share-page">
             <section class="panel" aria-labelledby="share-heading">
                 <h2 id="share-heading">{ "Share this sandbox" }</h2>
                 <p class="hint">{ "A link carries every table, index, item, stream, TTL setting and the clock, \
