@@ -27,6 +27,7 @@ use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::crossing::{response_object, text_of, with_call_texts};
 use crate::{call_time, idb};
 
 #[wasm_bindgen]
@@ -994,50 +995,6 @@ impl Sandbox {
     }
 }
 
-// Two crossings made cheaper, both seen in the calls/s profile. `response_of` builds
-// `{status, body}` in one call (from Rust it takes an `Object::new` and two `Reflect::set`s).
-// `encode_into` writes a request body's UTF-8 straight into wasm memory with the browser's
-// `TextEncoder.encodeInto`: wasm-bindgen's own `&str` glue copies an ASCII string one character at
-// a time in JavaScript, which cost about a fifth of a 1 KB PutItem call.
-#[wasm_bindgen(inline_js = "
-export function response_of(status, body) { return { status, body }; }
-const encoder = new TextEncoder();
-export function encode_into(text, memory, ptr, capacity) {
-  const done = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, capacity));
-  return done.read === text.length ? done.written : -1;
-}
-")]
-extern "C" {
-    fn response_of(status: u16, body: &str) -> JsValue;
-    fn encode_into(text: &JsString, memory: &JsValue, ptr: *mut u8, capacity: usize) -> f64;
-}
-
-/// A JavaScript string as Rust text, encoded by the browser (see `encode_into`).
-fn text_of(text: &JsString) -> String {
-    let units = text.length() as usize;
-    // First as if ASCII (one byte per UTF-16 code unit, as request JSON nearly always is); if it
-    // did not fit, again with room for the worst case, 3 bytes per unit.
-    for capacity in [units, units.saturating_mul(3)] {
-        let mut bytes = vec![0u8; capacity];
-        let written = encode_into(text, &wasm_bindgen::memory(), bytes.as_mut_ptr(), capacity);
-        if written >= 0.0 {
-            bytes.truncate(written as usize);
-            // `encodeInto` writes well-formed UTF-8 (a lone surrogate becomes U+FFFD).
-            if let Ok(text) = String::from_utf8(bytes) {
-                return text;
-            }
-            break;
-        }
-    }
-    // Reached only for a value that is not a string (a page calling `dispatch` by hand): its text
-    // if it has one, else an empty body, which the engine answers as DynamoDB answers bad JSON.
-    text.as_string().unwrap_or_default()
-}
-
-pub(crate) fn response_object(response: &Response) -> JsValue {
-    response_of(response.status, &response.body)
-}
-
 /// The sandbox as one JSON document (see README, "exportSandbox").
 pub fn export_document(snapshot: &Snapshot, offset: i64) -> serde_json::Value {
     dynaplay_engine::sandbox_document::export(snapshot, offset)
@@ -1405,9 +1362,10 @@ impl MemoryEngine {
     }
 
     /// One request: the whole `X-Amz-Target` and the JSON text in, `{status, body}` out.
-    pub fn dispatch(&mut self, target: &str, body: &JsString) -> JsValue {
-        let body = text_of(body);
-        response_object(&self.call(target, &body))
+    pub fn dispatch(&mut self, target: &JsString, body: &JsString) -> JsValue {
+        response_object(&with_call_texts(target, body, |target, body| {
+            self.call(target, body)
+        }))
     }
 
     /// Calls per second of `target` over `bodies`, cycled inside wasm for about `millis`: the

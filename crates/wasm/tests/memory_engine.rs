@@ -41,10 +41,13 @@ fn put(i: usize) -> String {
 /// The statuses of 400 writes of 4 KB (1,600 write units) into the small table.
 fn statuses(throttling: bool) -> Vec<u16> {
     let mut engine = MemoryEngine::new(throttling).expect("an empty engine opens");
-    let created = engine.dispatch("DynamoDB_20120810.CreateTable", &small_table().into());
+    let created = engine.dispatch(
+        &"DynamoDB_20120810.CreateTable".into(),
+        &small_table().into(),
+    );
     assert_eq!(answer(&created).0, 200, "{:?}", answer(&created).1);
     (0..400)
-        .map(|i| answer(&engine.dispatch("DynamoDB_20120810.PutItem", &put(i).into())).0)
+        .map(|i| answer(&engine.dispatch(&"DynamoDB_20120810.PutItem".into(), &put(i).into())).0)
         .collect()
 }
 
@@ -60,17 +63,20 @@ fn throttling_can_be_turned_off() {
 #[wasm_bindgen_test]
 fn dispatch_answers_status_and_body() {
     let mut engine = MemoryEngine::new(false).expect("opens");
-    engine.dispatch("DynamoDB_20120810.CreateTable", &small_table().into());
-    engine.dispatch("DynamoDB_20120810.PutItem", &put(7).into());
+    engine.dispatch(
+        &"DynamoDB_20120810.CreateTable".into(),
+        &small_table().into(),
+    );
+    engine.dispatch(&"DynamoDB_20120810.PutItem".into(), &put(7).into());
     let got = engine.dispatch(
-        "DynamoDB_20120810.GetItem",
+        &"DynamoDB_20120810.GetItem".into(),
         &r#"{"TableName":"Tbl","Key":{"pk":{"S":"k7"}}}"#.into(),
     );
     let (status, body) = answer(&got);
     assert_eq!(status, 200);
     assert_eq!(body["Item"]["data"]["S"].as_str().map(str::len), Some(4000));
     let missing = engine.dispatch(
-        "DynamoDB_20120810.GetItem",
+        &"DynamoDB_20120810.GetItem".into(),
         &r#"{"TableName":"Nope","Key":{}}"#.into(),
     );
     let (status, body) = answer(&missing);
@@ -85,7 +91,10 @@ fn dispatch_answers_status_and_body() {
 #[wasm_bindgen_test]
 fn loop_rate_counts_and_refuses_failures() {
     let mut engine = MemoryEngine::new(false).expect("opens");
-    engine.dispatch("DynamoDB_20120810.CreateTable", &small_table().into());
+    engine.dispatch(
+        &"DynamoDB_20120810.CreateTable".into(),
+        &small_table().into(),
+    );
     let rate = engine
         .loop_rate("DynamoDB_20120810.PutItem", vec![put(1), put(2)], 20.0)
         .expect("every put succeeds");
