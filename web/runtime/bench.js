@@ -152,10 +152,60 @@ export async function bulkSandbox(name, n, concurrency = 64, compact = false) {
   const seconds = (performance.now() - started) / 1000;
   // Every write is durable in the sandbox's log by now; the rows are the other layout.
   const compacting = performance.now();
+  const watch = compact ? watchMainThread() : null;
   if (compact) await db.compactLog();
   const compactSeconds = (performance.now() - compacting) / 1000;
+  const blocks = watch ? await watch.stop() : {};
   db.close();
-  return { seconds, rate: n / seconds, compactSeconds };
+  return { seconds, rate: n / seconds, compactSeconds, ...blocks };
+}
+
+/**
+ * How long the page's main thread is kept from its event loop while something runs, two ways:
+ * - `longestTaskMs`: the longest 'longtask' entry (a task over 50 ms) Chromium reports, 0 if none;
+ * - `longestLagMs`: a probe that posts itself a MessageChannel message and measures how late each
+ *   one arrives (a message is handled as soon as the thread is free, so a late one is a block).
+ * `stop()` resolves `{longestTaskMs, longTasks, longestLagMs}`.
+ */
+function watchMainThread() {
+  let longestTaskMs = 0;
+  let longTasks = 0;
+  const observer = typeof PerformanceObserver !== 'undefined'
+    && PerformanceObserver.supportedEntryTypes?.includes('longtask')
+    ? new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        longTasks++;
+        longestTaskMs = Math.max(longestTaskMs, e.duration);
+      }
+    })
+    : null;
+  observer?.observe({ type: 'longtask' });
+  let longestLagMs = 0;
+  let running = true;
+  const channel = new MessageChannel();
+  let sent = performance.now();
+  channel.port1.onmessage = () => {
+    const now = performance.now();
+    longestLagMs = Math.max(longestLagMs, now - sent);
+    if (!running) return;
+    sent = now;
+    channel.port2.postMessage(0);
+  };
+  channel.port2.postMessage(0);
+  return {
+    async stop() {
+      running = false;
+      // The observer delivers entries asynchronously: give it a moment before reading.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      for (const e of observer?.takeRecords() ?? []) {
+        longTasks++;
+        longestTaskMs = Math.max(longestTaskMs, e.duration);
+      }
+      observer?.disconnect();
+      channel.port1.close();
+      return { longestTaskMs, longTasks, longestLagMs };
+    },
+  };
 }
 
 function request(r) {

@@ -213,9 +213,14 @@ struct State {
     flush_scheduled: bool,
     /// Write transactions committed since the sandbox opened (the bench reports it).
     transactions: u32,
-    /// The IndexedDB log records not yet compacted, oldest first, and their mutations in all.
+    /// The IndexedDB log records not yet compacted, oldest first, and how many of their mutations
+    /// are not in the rows yet.
     log: VecDeque<idb::LogEntry>,
     log_mutations: usize,
+    /// The log record a compaction is part-way through, kept for its next slice.
+    cursor: Option<idb::Cursor>,
+    /// How many mutations a compaction slice applies at most (`COMPACT_SLICE`; tests lower it).
+    compact_slice: usize,
     /// The number the next log record is written under.
     next_seq: u64,
     /// How many logged mutations are kept before compacting (`LOG_BOUND`; tests lower it).
@@ -261,17 +266,23 @@ struct Flight {
     barrier: Option<Barrier>,
     receipts: Vec<(String, Option<String>)>,
     written: idb::Written,
-    /// For a compaction: the last log record it applies.
-    compacts_through: Option<u64>,
+    /// For a compaction slice: what it did (see `idb::SliceDone`), known once it committed.
+    compaction: Option<idb::SliceEnd>,
 }
 
 /// How long the sandbox must have had nothing to write before an over-long log is compacted, so a
 /// burst of writes (a bulk load) is not slowed by it.
 const COMPACT_WHEN_IDLE_MILLIS: i32 = 1_000;
 
-/// At most this many logged mutations go into one compaction transaction, so a write arriving
-/// meanwhile waits for at most one such chunk and the page's thread is never busy with it long.
-const COMPACT_CHUNK: usize = 2_000;
+/// At most this many logged mutations go into one compaction transaction (a *slice*; a bigger
+/// log record is compacted over several), and a slice stops sooner once its work has taken
+/// `COMPACT_BUDGET_MILLIS`. A write arriving meanwhile waits for at most one slice, and the
+/// page's thread, which decodes the slice and issues its requests in one go, is never busy with
+/// it for long; between slices it returns to the event loop. A count alone is not enough: an
+/// IndexedDB `put` of a 1 KB item costs the page 0.1-0.3 ms on a loaded machine, so 1,000 of
+/// them took up to 280 ms (BENCHMARKS.md), past RAIL's 100 ms response budget.
+const COMPACT_SLICE: usize = 1_000;
+const COMPACT_BUDGET_MILLIS: f64 = 25.0;
 
 /// How many logged mutations a sandbox keeps before compacting the oldest into the rows (once
 /// idle; at twice as many, at once). The log is not compacted sooner because it is the cheaper
@@ -378,7 +389,7 @@ impl Sandbox {
             }
         }
         let next_seq = log.last().map_or(0, |e| e.seq + 1);
-        let log_mutations = log.iter().map(|e| e.mutations).sum();
+        let log_mutations = log.iter().map(|e| e.mutations - e.applied).sum();
         let sandbox = Sandbox {
             state: Rc::new(RefCell::new(State {
                 engine: Some(engine),
@@ -392,6 +403,8 @@ impl Sandbox {
                 transactions: 0,
                 log: log.into(),
                 log_mutations,
+                cursor: None,
+                compact_slice: COMPACT_SLICE,
                 next_seq,
                 log_bound: LOG_BOUND,
                 compaction_due: false,
@@ -544,6 +557,7 @@ impl Sandbox {
                     s.log.push_back(idb::LogEntry {
                         seq,
                         mutations: batch.len(),
+                        applied: 0,
                     });
                     s.log_mutations += batch.len();
                 }
@@ -554,7 +568,7 @@ impl Sandbox {
                     barrier,
                     receipts,
                     written: written.clone(),
-                    compacts_through: None,
+                    compaction: None,
                 });
                 (id, written)
             };
@@ -582,13 +596,8 @@ impl Sandbox {
             Ok(()) => {
                 let flight = s.in_flight.remove(position);
                 s.transactions = s.transactions.saturating_add(1);
-                match flight.as_ref().and_then(|f| f.compacts_through) {
-                    Some(last) => {
-                        while let Some(e) = s.log.front().copied().filter(|e| e.seq <= last) {
-                            s.log.pop_front();
-                            s.log_mutations = s.log_mutations.saturating_sub(e.mutations);
-                        }
-                    }
+                match flight.as_ref().and_then(|f| f.compaction.clone()) {
+                    Some(end) => Self::compacted(&mut s, std::mem::take(&mut *end.borrow_mut())),
                     None => s.compaction_blocked = false,
                 }
                 let more = s.reopening.is_none() && !s.flush_scheduled && s.open_batch.is_some();
@@ -608,7 +617,7 @@ impl Sandbox {
             }
             Err(e) => {
                 let message = storage_message(&e);
-                if s.in_flight[position].compacts_through.is_some() {
+                if s.in_flight[position].compaction.is_some() {
                     s.compaction_blocked = true;
                 }
                 if s.reopening.is_none() {
@@ -672,9 +681,31 @@ impl Sandbox {
         }
     }
 
-    /// Starts one compaction transaction over the oldest log records (up to `COMPACT_CHUNK`
-    /// mutations), chained after whatever is in flight like any write; returns a promise that
-    /// settles with it (None when there was nothing to compact or no free slot).
+    /// Books a committed compaction slice: the records it finished leave the log, and the one it
+    /// stopped in (if any) counts the mutations now in the rows, its bytes kept for the next.
+    fn compacted(s: &mut State, done: idb::SliceDone) {
+        if let Some(through) = done.through {
+            while let Some(e) = s.log.front().copied().filter(|e| e.seq <= through) {
+                s.log.pop_front();
+                s.log_mutations = s
+                    .log_mutations
+                    .saturating_sub(e.mutations.saturating_sub(e.applied));
+            }
+        }
+        if let Some(cursor) = &done.cursor {
+            if let Some(front) = s.log.front_mut().filter(|e| e.seq == cursor.seq) {
+                let newly = cursor.applied.saturating_sub(front.applied);
+                front.applied = cursor.applied;
+                s.log_mutations = s.log_mutations.saturating_sub(newly);
+            }
+        }
+        s.cursor = done.cursor;
+    }
+
+    /// Starts one compaction slice over the oldest log records (up to `COMPACT_SLICE`
+    /// mutations, part of a record if it is bigger), chained after whatever is in flight like
+    /// any write; returns a promise that settles with it (None when there was nothing to compact
+    /// or no free slot).
     fn start_compaction(state: &Rc<RefCell<State>>) -> Option<Promise> {
         let (id, written) = {
             let mut s = state.borrow_mut();
@@ -684,18 +715,28 @@ impl Sandbox {
             let Backend::IndexedDb(db) = s.backend.clone() else {
                 return None;
             };
-            let first = s.log.front()?.seq;
-            let (mut count, mut last) = (0, first);
-            for e in &s.log {
-                if count > 0 && count + e.mutations > COMPACT_CHUNK {
+            let front = *s.log.front()?;
+            // The records it may reach; it stops at `limit` mutations or its time budget.
+            let limit = s.compact_slice.max(1);
+            let (mut count, mut last) = (front.mutations.saturating_sub(front.applied), front.seq);
+            for e in s.log.iter().skip(1) {
+                if count >= limit {
                     break;
                 }
                 count += e.mutations;
                 last = e.seq;
             }
+            let slice = idb::Slice {
+                first: front.seq,
+                last,
+                skip: front.applied,
+                limit,
+                budget_millis: COMPACT_BUDGET_MILLIS,
+            };
             let after = s.in_flight.back().map(|f| f.written.outcome());
-            let written = idb::start_compaction(&db, first, last, after.as_ref())
-                .unwrap_or_else(|e| idb::Written::settled(Err(e)));
+            let (written, end) =
+                idb::start_compaction(&db, slice, s.cursor.clone(), after.as_ref())
+                    .unwrap_or_else(|e| (idb::Written::settled(Err(e)), idb::SliceEnd::default()));
             let id = s.next_flight;
             s.next_flight += 1;
             s.in_flight.push_back(Flight {
@@ -703,7 +744,7 @@ impl Sandbox {
                 barrier: None,
                 receipts: Vec::new(),
                 written: written.clone(),
-                compacts_through: Some(last),
+                compaction: Some(end),
             });
             (id, written)
         };
@@ -798,8 +839,9 @@ impl Sandbox {
                     q.pending.clear();
                 }
                 s.next_seq = s.next_seq.max(log.last().map_or(0, |e| e.seq + 1));
-                s.log_mutations = log.iter().map(|e| e.mutations).sum();
+                s.log_mutations = log.iter().map(|e| e.mutations - e.applied).sum();
                 s.log = log.into();
+                s.cursor = None;
                 s.offset.store(offset, Ordering::SeqCst);
                 let (queue, offset) = (s.queue.clone(), s.offset.clone());
                 match engine_over(&s.config, &queue, &offset) {
@@ -863,6 +905,7 @@ impl Sandbox {
         // The replacement cleared the log with every other store.
         s.log.clear();
         s.log_mutations = 0;
+        s.cursor = None;
         s.offset.store(offset, Ordering::SeqCst);
         let (queue, offset) = (s.queue.clone(), s.offset.clone());
         s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
@@ -1313,10 +1356,40 @@ impl Sandbox {
     }
 
     /// Compacts the whole IndexedDB log now (a sandbox otherwise only compacts a long log):
-    /// resolves when every answered write is in the rows, rejects if a compaction failed.
+    /// resolves when every answered write is in the rows, rejects if a compaction failed. It
+    /// runs in slices of at most `COMPACT_SLICE` mutations, each its own transaction, returning
+    /// to the event loop between them, so the page stays responsive and requests are served
+    /// meanwhile (a write waits for at most the slice under way). With `slices`, it stops after
+    /// that many slices (the rest stays in the log, as safe as before).
     #[wasm_bindgen(js_name = compactLog)]
-    pub async fn compact_log(&self) -> Result<(), JsValue> {
+    pub async fn compact_log(&self, slices: Option<u32>) -> Result<(), JsValue> {
+        let mut started = 0;
         loop {
+            if slices.is_some_and(|n| started >= n) {
+                // Until the last slice is booked (`finish`), so `loggedMutations` says where
+                // the compaction stopped when this resolves.
+                loop {
+                    let slice = {
+                        let s = self.state.borrow();
+                        s.in_flight
+                            .iter()
+                            .find(|f| f.compaction.is_some())
+                            .map(|f| f.written.promise())
+                    };
+                    match slice {
+                        Some(p) => {
+                            let _ = JsFuture::from(p).await;
+                            let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
+                        }
+                        None => break,
+                    }
+                }
+                let blocked = self.state.borrow().compaction_blocked;
+                if blocked {
+                    return Err(js_error("the last compaction of the log failed"));
+                }
+                return Ok(());
+            }
             Self::settle(&self.state).await.map_err(reject)?;
             let (empty, blocked, busy) = {
                 let s = self.state.borrow();
@@ -1329,7 +1402,13 @@ impl Sandbox {
             if blocked {
                 return Err(js_error("the last compaction of the log failed"));
             }
-            let waiting = Self::start_compaction(&self.state).or(busy);
+            let waiting = match Self::start_compaction(&self.state) {
+                Some(p) => {
+                    started += 1;
+                    Some(p)
+                }
+                None => busy,
+            };
             match waiting {
                 Some(p) => {
                     // Its outcome shows in `log` and `compaction_blocked` on the next round.
@@ -1352,6 +1431,13 @@ impl Sandbox {
     pub fn set_log_bound(&self, mutations: u32) {
         self.state.borrow_mut().log_bound = mutations as usize;
         Self::plan_compaction(&self.state);
+    }
+
+    /// How many mutations one compaction slice applies at most (1,000 unless set; tests set it
+    /// low to see a log record compacted over several slices).
+    #[wasm_bindgen(js_name = setCompactionSlice)]
+    pub fn set_compaction_slice(&self, mutations: u32) {
+        self.state.borrow_mut().compact_slice = (mutations as usize).max(1);
     }
 
     /// Test hook: makes the next storage write fail as a full disk would.
