@@ -437,7 +437,18 @@ impl Written {
     }
 }
 
-/// Starts writing a batch in ONE readwrite transaction, as log record number `seq`: every
+/// A log record holds at most this many mutations: a bigger batch is several records, numbered
+/// on, in its one transaction. A compaction slice then never has to read (and copy into wasm) a
+/// record of many megabytes at once, which blocked the page for a quarter of a second.
+pub const RECORD_MUTATIONS: usize = 1_000;
+
+/// How many log records `start_write` makes of a batch of `mutations`.
+pub fn records_of(mutations: usize) -> usize {
+    mutations.div_ceil(RECORD_MUTATIONS).max(1)
+}
+
+/// Starts writing a batch in ONE readwrite transaction, as log records `seq`, `seq + 1`, ...
+/// (`records_of`, each of at most `RECORD_MUTATIONS` mutations): every
 /// request is issued before this returns, and the transaction commits only after `after` (the
 /// outcome of the transaction started before it, if that one has not finished) committed; if
 /// `after` failed, this one aborts. `fail` is a test hook: the requests go out and the transaction
@@ -455,9 +466,11 @@ pub fn start_write(
 ) -> Result<Written, IdbError> {
     let tx = begin(db)?;
     let issued = (|| -> Result<web_sys::IdbObjectStore, IdbError> {
-        let record = crate::log_record::encode(batch);
-        tx.object_store(LOG)?
-            .put_with_key(&bytes(&record), &(seq as f64).into())?;
+        let log = tx.object_store(LOG)?;
+        for (i, part) in batch.chunks(RECORD_MUTATIONS).enumerate() {
+            let record = crate::log_record::encode(part);
+            log.put_with_key(&bytes(&record), &((seq + i as u64) as f64).into())?;
+        }
         let meta = tx.object_store(META)?;
         put_receipts(&meta, receipts)?;
         Ok(meta)
@@ -508,8 +521,9 @@ pub struct SliceDone {
     pub cursor: Option<Cursor>,
 }
 
-/// Filled in when the slice's requests are issued; read once it has committed.
-pub type SliceEnd = Rc<RefCell<SliceDone>>;
+/// Filled in when the slice's requests are issued: at once when it reads nothing (its record is
+/// the cached one), else once its read is done.
+pub type SliceEnd = Rc<RefCell<Option<SliceDone>>>;
 
 /// How many mutations a slice issues between two looks at the clock.
 const BETWEEN_CLOCKS: usize = 32;
@@ -540,7 +554,7 @@ pub fn start_compaction(
     let apply = Closure::once_into_js(move |keys: Array, records: Array| -> Option<String> {
         match apply_slice(&apply_tx, slice, cached, &keys, &records) {
             Ok(done) => {
-                *out.borrow_mut() = done;
+                *out.borrow_mut() = Some(done);
                 None
             }
             Err(e) => Some(e.detail),

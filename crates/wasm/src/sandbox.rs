@@ -4,7 +4,8 @@
 //! The engine's `Storage` is synchronous and IndexedDB is not, so the engine is given a
 //! `QueueStorage` whose `commit` only queues the batch (the engine applies it to memory at once).
 //! Every async call then waits for a *barrier*: the queued mutations are written by a flusher, all
-//! that have queued up since the last write going into ONE IndexedDB transaction (one log record,
+//! that have queued up since the last write going into ONE IndexedDB transaction (one log record
+//! per 1,000 mutations,
 //! see `idb.rs`), and every request that contributed (or read what they wrote) resolves when that
 //! transaction commits. Two transactions may be under way, the second committing only after the
 //! first. If one fails, its requests, the later transactions' and every later request already
@@ -266,8 +267,18 @@ struct Flight {
     barrier: Option<Barrier>,
     receipts: Vec<(String, Option<String>)>,
     written: idb::Written,
-    /// For a compaction slice: what it did (see `idb::SliceDone`), known once it committed.
-    compaction: Option<idb::SliceEnd>,
+    /// For a compaction slice: what it did.
+    compaction: Option<Compaction>,
+}
+
+/// A compaction slice in flight, as the sandbox's view of the log knows it.
+enum Compaction {
+    /// Its requests were issued at once (its record was cached), so what it does was known at
+    /// its start and already booked: the next slice could be planned (and chained) behind it.
+    /// If it fails, the engine and the log are reloaded from IndexedDB as for any failed write.
+    Booked,
+    /// It reads log records first; booked once committed.
+    Pending(idb::SliceEnd),
 }
 
 /// How long the sandbox must have had nothing to write before an over-long log is compacted, so a
@@ -290,6 +301,15 @@ const COMPACT_BUDGET_MILLIS: f64 = 25.0;
 /// 13-14 s from the rows (BENCHMARKS.md). What compaction removes is history: a key written many
 /// times, or deleted, is replayed each time, so the bound caps what a reopen replays.
 const LOG_BOUND: usize = 250_000;
+
+/// Resolves in a task of its own (`setTimeout(0)`): everything the page queued meanwhile (input,
+/// rendering, IndexedDB events) runs first.
+async fn next_task() {
+    let promise = Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve.into(), 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
 #[wasm_bindgen]
@@ -549,16 +569,21 @@ impl Sandbox {
                 let after = s.in_flight.back().map(|f| f.written.outcome());
                 let fail = std::mem::take(&mut s.fail_next);
                 let seq = s.next_seq;
-                s.next_seq += 1;
+                s.next_seq += idb::records_of(batch.len()) as u64;
                 let written = s
                     .backend
                     .start(&batch, &receipts, seq, after.as_ref(), fail);
                 if matches!(s.backend, Backend::IndexedDb(_)) {
-                    s.log.push_back(idb::LogEntry {
-                        seq,
-                        mutations: batch.len(),
-                        applied: 0,
-                    });
+                    // The records `start_write` made of the batch.
+                    let mut seq = seq;
+                    for part in batch.chunks(idb::RECORD_MUTATIONS) {
+                        s.log.push_back(idb::LogEntry {
+                            seq,
+                            mutations: part.len(),
+                            applied: 0,
+                        });
+                        seq += 1;
+                    }
                     s.log_mutations += batch.len();
                 }
                 let id = s.next_flight;
@@ -596,8 +621,14 @@ impl Sandbox {
             Ok(()) => {
                 let flight = s.in_flight.remove(position);
                 s.transactions = s.transactions.saturating_add(1);
-                match flight.as_ref().and_then(|f| f.compaction.clone()) {
-                    Some(end) => Self::compacted(&mut s, std::mem::take(&mut *end.borrow_mut())),
+                match flight.as_ref().and_then(|f| f.compaction.as_ref()) {
+                    Some(Compaction::Pending(end)) => {
+                        let done = end.borrow_mut().take();
+                        if let Some(done) = done {
+                            Self::compacted(&mut s, done);
+                        }
+                    }
+                    Some(Compaction::Booked) => {}
                     None => s.compaction_blocked = false,
                 }
                 let more = s.reopening.is_none() && !s.flush_scheduled && s.open_batch.is_some();
@@ -709,7 +740,13 @@ impl Sandbox {
     fn start_compaction(state: &Rc<RefCell<State>>) -> Option<Promise> {
         let (id, written) = {
             let mut s = state.borrow_mut();
-            if s.reopening.is_some() || s.closed || s.in_flight.len() >= MAX_IN_FLIGHT {
+            // Not behind a slice whose outcome is not known yet: this one would be planned on
+            // a log that is about to change.
+            let unknown = s
+                .in_flight
+                .iter()
+                .any(|f| matches!(f.compaction, Some(Compaction::Pending(_))));
+            if s.reopening.is_some() || s.closed || unknown || s.in_flight.len() >= MAX_IN_FLIGHT {
                 return None;
             }
             let Backend::IndexedDb(db) = s.backend.clone() else {
@@ -718,9 +755,11 @@ impl Sandbox {
             let front = *s.log.front()?;
             // The records it may reach; it stops at `limit` mutations or its time budget.
             let limit = s.compact_slice.max(1);
+            // Only whole records that fit after the first: one the slice could not finish would
+            // be read (and copied) for nothing.
             let (mut count, mut last) = (front.mutations.saturating_sub(front.applied), front.seq);
             for e in s.log.iter().skip(1) {
-                if count >= limit {
+                if count + e.mutations > limit {
                     break;
                 }
                 count += e.mutations;
@@ -737,6 +776,14 @@ impl Sandbox {
             let (written, end) =
                 idb::start_compaction(&db, slice, s.cursor.clone(), after.as_ref())
                     .unwrap_or_else(|e| (idb::Written::settled(Err(e)), idb::SliceEnd::default()));
+            let done = end.borrow_mut().take();
+            let booked = match done {
+                Some(done) => {
+                    Self::compacted(&mut s, done);
+                    Compaction::Booked
+                }
+                None => Compaction::Pending(end),
+            };
             let id = s.next_flight;
             s.next_flight += 1;
             s.in_flight.push_back(Flight {
@@ -744,7 +791,7 @@ impl Sandbox {
                 barrier: None,
                 receipts: Vec::new(),
                 written: written.clone(),
-                compaction: Some(end),
+                compaction: Some(booked),
             });
             (id, written)
         };
@@ -965,6 +1012,32 @@ impl Sandbox {
                 }
             }
         }
+    }
+
+    /// Waits until no compaction slice is in flight (each committed or failed, and `finish`
+    /// has run for it); an error if one failed.
+    async fn slices_settled(state: &Rc<RefCell<State>>) -> Result<(), JsValue> {
+        loop {
+            let slice = {
+                let s = state.borrow();
+                s.in_flight
+                    .iter()
+                    .find(|f| f.compaction.is_some())
+                    .map(|f| f.written.promise())
+            };
+            match slice {
+                Some(p) => {
+                    let _ = JsFuture::from(p).await;
+                    // `finish` runs in a task of its own after the same promise.
+                    next_task().await;
+                }
+                None => break,
+            }
+        }
+        if state.borrow().compaction_blocked {
+            return Err(js_error("the last compaction of the log failed"));
+        }
+        Ok(())
     }
 
     /// Waits until everything answered so far is durable.
@@ -1366,29 +1439,7 @@ impl Sandbox {
         let mut started = 0;
         loop {
             if slices.is_some_and(|n| started >= n) {
-                // Until the last slice is booked (`finish`), so `loggedMutations` says where
-                // the compaction stopped when this resolves.
-                loop {
-                    let slice = {
-                        let s = self.state.borrow();
-                        s.in_flight
-                            .iter()
-                            .find(|f| f.compaction.is_some())
-                            .map(|f| f.written.promise())
-                    };
-                    match slice {
-                        Some(p) => {
-                            let _ = JsFuture::from(p).await;
-                            let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
-                        }
-                        None => break,
-                    }
-                }
-                let blocked = self.state.borrow().compaction_blocked;
-                if blocked {
-                    return Err(js_error("the last compaction of the log failed"));
-                }
-                return Ok(());
+                return Self::slices_settled(&self.state).await;
             }
             Self::settle(&self.state).await.map_err(reject)?;
             let (empty, blocked, busy) = {
@@ -1397,7 +1448,8 @@ impl Sandbox {
                 (s.log.is_empty(), s.compaction_blocked, busy)
             };
             if empty {
-                return Ok(());
+                // The last slices may have been booked before they committed.
+                return Self::slices_settled(&self.state).await;
             }
             if blocked {
                 return Err(js_error("the last compaction of the log failed"));
@@ -1405,6 +1457,20 @@ impl Sandbox {
             let waiting = match Self::start_compaction(&self.state) {
                 Some(p) => {
                     started += 1;
+                    // A slice that was booked at its start leaves room for the next one to be
+                    // issued while it commits; the page gets a task of its own in between.
+                    let pipelined = {
+                        let s = self.state.borrow();
+                        s.in_flight.len() < MAX_IN_FLIGHT
+                            && matches!(
+                                s.in_flight.back().and_then(|f| f.compaction.as_ref()),
+                                Some(Compaction::Booked)
+                            )
+                    };
+                    if pipelined {
+                        next_task().await;
+                        continue;
+                    }
                     Some(p)
                 }
                 None => busy,
