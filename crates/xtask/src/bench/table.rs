@@ -826,8 +826,8 @@ mod tests {
             engine: Outcome::NotRun,
         };
         let rows = rows(&figures);
-        // 2 ceiling rows, 4 peer ratio rows, 3 scaling, 1 engine, 5 browser.
-        assert_eq!(rows.len(), 15);
+        // 2 ceiling rows, 4 peer ratio rows, 3 scaling, 1 engine, 7 browser.
+        assert_eq!(rows.len(), 17);
         assert!(rows.iter().all(|r| matches!(r.verdict, Verdict::NotRun(_))));
         let text = render(&rows);
         assert!(text.contains("not measured: part not selected (`--only`)"));
