@@ -575,14 +575,12 @@ impl Sandbox {
                     .start(&batch, &receipts, seq, after.as_ref(), fail);
                 if matches!(s.backend, Backend::IndexedDb(_)) {
                     // The records `start_write` made of the batch.
-                    let mut seq = seq;
-                    for part in batch.chunks(idb::RECORD_MUTATIONS) {
+                    for (seq, part) in (seq..).zip(batch.chunks(idb::RECORD_MUTATIONS)) {
                         s.log.push_back(idb::LogEntry {
                             seq,
                             mutations: part.len(),
                             applied: 0,
                         });
-                        seq += 1;
                     }
                     s.log_mutations += batch.len();
                 }
