@@ -526,7 +526,7 @@ pub struct SliceDone {
 pub type SliceEnd = Rc<RefCell<Option<SliceDone>>>;
 
 /// How many mutations a slice issues between two looks at the clock.
-const BETWEEN_CLOCKS: usize = 32;
+const BETWEEN_CLOCKS: usize = 16;
 
 /// Starts one compaction slice (see `Slice`): one transaction that applies the slice's
 /// mutations to the rows (the same requests a version 1 write made) and, in the same

@@ -293,7 +293,7 @@ const COMPACT_WHEN_IDLE_MILLIS: i32 = 1_000;
 /// IndexedDB `put` of a 1 KB item costs the page 0.1-0.3 ms on a loaded machine, so 1,000 of
 /// them took up to 280 ms (BENCHMARKS.md), past RAIL's 100 ms response budget.
 const COMPACT_SLICE: usize = 1_000;
-const COMPACT_BUDGET_MILLIS: f64 = 25.0;
+const COMPACT_BUDGET_MILLIS: f64 = 12.0;
 
 /// How many logged mutations a sandbox keeps before compacting the oldest into the rows (once
 /// idle; at twice as many, at once). The log is not compacted sooner because it is the cheaper
