@@ -35,7 +35,8 @@
 //! every row of table `t`, which is how DeleteTable and the trims become single range deletes.
 //!
 //! A write transaction puts ONE `log` record: its whole batch of mutations, encoded, under the
-//! next write number. The other stores hold the *compacted* state: a compaction runs in *slices*
+//! next write number (a batch of over `RECORD_MUTATIONS` is several records, numbered on, in the
+//! same transaction). The other stores hold the *compacted* state: a compaction runs in *slices*
 //! (see `sandbox.rs`), each one transaction that applies the next mutations of the oldest log
 //! records to those rows and, in the same transaction, deletes the records it finished, or, when
 //! it stopped part-way through a record, records in `compacting` how many of its mutations are in
