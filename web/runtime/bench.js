@@ -152,10 +152,62 @@ export async function bulkSandbox(name, n, concurrency = 64, compact = false) {
   const seconds = (performance.now() - started) / 1000;
   // Every write is durable in the sandbox's log by now; the rows are the other layout.
   const compacting = performance.now();
+  const watch = compact ? watchMainThread() : null;
   if (compact) await db.compactLog();
   const compactSeconds = (performance.now() - compacting) / 1000;
+  const blocks = watch ? await watch.stop() : {};
   db.close();
-  return { seconds, rate: n / seconds, compactSeconds };
+  return { seconds, rate: n / seconds, compactSeconds, ...blocks };
+}
+
+/**
+ * How long the page's main thread is kept from its event loop while something runs, two ways:
+ * - `longestTaskMs`: the longest 'longtask' entry (a task over 50 ms) Chromium reports, 0 if none;
+ * - `longestLagMs`: a probe that posts itself a MessageChannel message and measures how late each
+ *   one arrives (a message is handled as soon as the thread is free, so a late one is a block).
+ * `stop()` resolves `{longestTaskMs, longTasks, longestLagMs}`.
+ */
+function watchMainThread() {
+  let longestTaskMs = 0;
+  let longTasks = 0;
+  // The task this is called from began before (it ends the bulk load): only tasks that start
+  // from here on are counted.
+  const since = performance.now();
+  const count = (entries) => {
+    for (const e of entries) {
+      if (e.startTime < since) continue;
+      longTasks++;
+      longestTaskMs = Math.max(longestTaskMs, e.duration);
+    }
+  };
+  const observer = typeof PerformanceObserver !== 'undefined'
+    && PerformanceObserver.supportedEntryTypes?.includes('longtask')
+    ? new PerformanceObserver((list) => count(list.getEntries()))
+    : null;
+  observer?.observe({ type: 'longtask' });
+  let longestLagMs = 0;
+  let running = true;
+  const channel = new MessageChannel();
+  let sent = performance.now();
+  channel.port1.onmessage = () => {
+    const now = performance.now();
+    longestLagMs = Math.max(longestLagMs, now - sent);
+    if (!running) return;
+    sent = now;
+    channel.port2.postMessage(0);
+  };
+  channel.port2.postMessage(0);
+  return {
+    async stop() {
+      running = false;
+      // The observer delivers entries asynchronously: give it a moment before reading.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      count(observer?.takeRecords() ?? []);
+      observer?.disconnect();
+      channel.port1.close();
+      return { longestTaskMs, longTasks, longestLagMs };
+    },
+  };
 }
 
 function request(r) {

@@ -185,7 +185,7 @@ class Database {
       // The other calls that change the sandbox are at most once per id too (receipts, as above).
       case 'advanceClock': return id ? s.advanceClockOnce(id, args[0]) : s.advanceClock(args[0]);
       case 'sweepTtl': return id ? s.sweepTtlOnce(id) : s.sweepTtl();
-      case 'compactLog': return s.compactLog();
+      case 'compactLog': return s.compactLog(args[0] ?? undefined);
       case 'exportSandbox': return s.exportSandbox();
       case 'importSandbox': return id ? s.importSandboxOnce(id, args[0]) : s.importSandbox(args[0]);
       case 'offset': return Promise.resolve(s.now() - Date.now());
@@ -235,10 +235,13 @@ class Database {
 
   /**
    * Moves every write still in the sandbox's IndexedDB log into its rows now, which a sandbox
-   * otherwise does by itself after a second without writes (nothing to do in memory).
+   * otherwise does by itself once its log is long (nothing to do in memory). It works in slices
+   * of at most 1,000 mutations, each its own transaction, returning to the event loop between
+   * them: the page stays responsive and requests are served meanwhile. With `slices`, it stops
+   * after that many (the rest stays in the log; a reload loses nothing either way).
    */
-  compactLog() {
-    return this.#call('compactLog', []);
+  compactLog(slices) {
+    return this.#call('compactLog', [slices ?? null]);
   }
 
   /** `target` is the whole X-Amz-Target (DynamoDB or DynamoDBStreams); resolves `{status, body}`. */

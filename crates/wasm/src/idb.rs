@@ -3,15 +3,16 @@
 //! table). This module only moves `Mutation`s and `Snapshot`s in and out; the group commit that
 //! decides *when* to write lives in `sandbox.rs`.
 //!
-//! Layout, format version 3 (keys in brackets are IndexedDB array keys):
+//! Layout, format version 4 (keys in brackets are IndexedDB array keys):
 //!
 //! | store                | key                          | value                     |
 //! |----------------------|------------------------------|---------------------------|
 //! | `meta`               | `"format"`, `"clockOffset"`  | a number                  |
 //! | `meta`               | `"globalTables"`             | simulation settings text  |
 //! | `meta`               | `"meters"`, `"request:<id>"` | JSON text (see below)     |
+//! | `meta` (since 4)     | `"compacting"`               | [write number, applied]   |
 //! | `tables`             | table name                   | definition JSON text      |
-//! | `items`              | [table, encoded key (binary)]| item JSON text            |
+//! | `items`              | [table, encoded key (binary)]| item (binary since 4)     |
 //! | `streams`            | stream ARN                   | stream metadata JSON text |
 //! | `stream_records`     | [stream ARN, sequence number]| record JSON text          |
 //! | `backups`            | backup ARN                   | backup JSON text          |
@@ -23,20 +24,29 @@
 //! | `log` (since 3)      | write number                 | a batch (`log_record.rs`) |
 //!
 //! Version 2 added `replications`, `replica_stamps`, `conflicts` and the `globalTables` row (the
-//! global tables simulation's queue, stamps, conflicts and settings); version 3 added `log`.
-//! Opening an older database creates the missing stores empty and marks it version 3.
+//! global tables simulation's queue, stamps, conflicts and settings); version 3 added `log`;
+//! version 4 writes an `items` row as binary, the record of one `PutItem` (`log_record::
+//! encode_item_row`: table, key and item JSON text), so a load reads the store's values alone
+//! with one `getAll` and decodes them in one go, and added the `compacting` row. Opening an older
+//! database creates the missing stores empty and marks it version 4; its text `items` rows are
+//! read as they are (the load then reads that store's keys too).
 //!
 //! Binary keys sort bytewise and an array sorts after every binary key, so `[t]..[t, []]` covers
 //! every row of table `t`, which is how DeleteTable and the trims become single range deletes.
 //!
 //! A write transaction puts ONE `log` record: its whole batch of mutations, encoded, under the
-//! next write number. The other stores hold the *compacted* state: a compaction transaction (run
-//! when the sandbox is idle, see `sandbox.rs`) applies the oldest log records to those rows and
-//! deletes them, in one transaction. What is stored is therefore always the rows plus the log
-//! replayed over them in order, which `load` returns. Versions 1 and 2 had no log (every write
-//! went to the rows directly), so their data is version 3 data with an empty log.
+//! next write number (a batch of over `RECORD_MUTATIONS` is several records, numbered on, in the
+//! same transaction). The other stores hold the *compacted* state: a compaction runs in *slices*
+//! (see `sandbox.rs`), each one transaction that applies the next mutations of the oldest log
+//! records to those rows and, in the same transaction, deletes the records it finished, or, when
+//! it stopped part-way through a record, records in `compacting` how many of its mutations are in
+//! the rows. What is stored is therefore always the rows plus the log replayed over them in order,
+//! less the `compacting` record's first mutations, which `load` returns. Versions 1 and 2 had no
+//! log (every write went to the rows directly), so their data is version 3 data with an empty log.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use dynaplay_engine::storage::Snapshot;
 use dynaplay_engine::Mutation;
@@ -51,7 +61,7 @@ use wasm_bindgen::JsCast;
 /// The version of the layout above. Bump it (and the IndexedDB schema version, and add an upgrade
 /// step in `open`) whenever the layout changes; `tests/fixtures/idb-v<N>.json` keeps old data
 /// loadable.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 pub const META: &str = "meta";
 pub const TABLES: &str = "tables";
@@ -67,6 +77,10 @@ pub const CONFLICTS: &str = "conflicts";
 pub const LOG: &str = "log";
 /// The `meta` row of the global tables simulation's settings.
 const GLOBAL_TABLES_ROW: &str = "globalTables";
+/// The `meta` row `[write number, n]` (since format 4): the first `n` mutations of log record
+/// `write number` are already in the rows (a compaction slice applied them), so a load replays
+/// only the rest and the compaction resumes there.
+const COMPACTING_ROW: &str = "compacting";
 
 /// The stores of format version 1.
 const STORES_V1: [&str; 8] = [
@@ -171,6 +185,9 @@ async fn open_at(sandbox: &str, version: u32) -> Result<Database, IdbError> {
             if event.old_version() < 3.0 && version >= 3 {
                 db.create_object_store(LOG).build()?;
             }
+            // Version 4 added no store: its `items` rows are binary (`log_record::
+            // encode_item_row`) and the `compacting` meta row appeared; older text rows are
+            // read as they are.
             Ok(())
         })
         .await?)
@@ -299,15 +316,33 @@ export function commit_after(tx, meta, before, fail) {
 }
 export function compact_after(tx, meta, log, lo, hi, before, apply) {
   const watched = watch(tx, before, false);
-  const range = IDBKeyRange.bound(lo, hi);
-  const read = log.getAll(range);
-  read.onsuccess = () => {
-    const error = apply(read.result);
+  const applied = (keys, records) => {
+    const error = apply(keys, records);
     if (error) { watched[1].reason = error; tx.abort(); return; }
-    log.delete(range);
     gate(tx, meta, before, false);
   };
+  // Nothing to read when the slice's one record is already in memory (`lo > hi`): its requests
+  // are issued at once, while the new transaction is still active.
+  if (lo > hi) { applied([], []); return watched; }
+  const range = IDBKeyRange.bound(lo, hi);
+  const keys = log.getAllKeys(range);
+  const read = log.getAll(range);
+  read.onsuccess = () => applied(keys.result, read.result);
   return watched;
+}
+export function pack_rows(values) {
+  let total = 0;
+  let text = 0;
+  for (const v of values) {
+    if (v instanceof ArrayBuffer) total += v.byteLength;
+    else text++;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const v of values) {
+    if (v instanceof ArrayBuffer) { out.set(new Uint8Array(v), at); at += v.byteLength; }
+  }
+  return [out, text];
 }
 ")]
 extern "C" {
@@ -329,6 +364,9 @@ extern "C" {
         before: &JsValue,
         apply: &JsValue,
     ) -> Result<Array, JsValue>;
+    /// The binary values of `values` one after another (one copy into wasm instead of one
+    /// crossing per row), and how many values were not binary (rows of format 3 or older).
+    fn pack_rows(values: &Array) -> Array;
 }
 
 /// A write transaction whose requests are all issued: `done` settles when it has committed
@@ -400,7 +438,18 @@ impl Written {
     }
 }
 
-/// Starts writing a batch in ONE readwrite transaction, as log record number `seq`: every
+/// A log record holds at most this many mutations: a bigger batch is several records, numbered
+/// on, in its one transaction. A compaction slice then never has to read (and copy into wasm) a
+/// record of many megabytes at once, which blocked the page for a quarter of a second.
+pub const RECORD_MUTATIONS: usize = 1_000;
+
+/// How many log records `start_write` makes of a batch of `mutations`.
+pub fn records_of(mutations: usize) -> usize {
+    mutations.div_ceil(RECORD_MUTATIONS).max(1)
+}
+
+/// Starts writing a batch in ONE readwrite transaction, as log records `seq`, `seq + 1`, ...
+/// (`records_of`, each of at most `RECORD_MUTATIONS` mutations): every
 /// request is issued before this returns, and the transaction commits only after `after` (the
 /// outcome of the transaction started before it, if that one has not finished) committed; if
 /// `after` failed, this one aborts. `fail` is a test hook: the requests go out and the transaction
@@ -418,9 +467,11 @@ pub fn start_write(
 ) -> Result<Written, IdbError> {
     let tx = begin(db)?;
     let issued = (|| -> Result<web_sys::IdbObjectStore, IdbError> {
-        let record = crate::log_record::encode(batch);
-        tx.object_store(LOG)?
-            .put_with_key(&bytes(&record), &(seq as f64).into())?;
+        let log = tx.object_store(LOG)?;
+        for (i, part) in batch.chunks(RECORD_MUTATIONS).enumerate() {
+            let record = crate::log_record::encode(part);
+            log.put_with_key(&bytes(&record), &((seq + i as u64) as f64).into())?;
+        }
         let meta = tx.object_store(META)?;
         put_receipts(&meta, receipts)?;
         Ok(meta)
@@ -438,28 +489,77 @@ pub fn start_write(
     }
 }
 
-/// Starts a compaction: one transaction that reads log records `first..=last`, applies their
-/// mutations to the rows (the same requests a version 1 write made) and deletes them, chained
-/// like `start_write`. Nothing changes if it fails.
+/// The bytes of the log record a compaction is part-way through, kept in memory between its
+/// slices (a log record never changes once written, so reading it once is enough), and where
+/// the next slice starts in it.
+#[derive(Clone)]
+pub struct Cursor {
+    pub seq: u64,
+    bytes: Rc<Vec<u8>>,
+    /// How many of its mutations are in the rows, and the byte the next one starts at.
+    pub applied: usize,
+    at: usize,
+}
+
+/// One compaction slice: log records `first..=last`, from mutation `skip` of `first` on (the
+/// ones before it are in the rows already). It applies at most `limit` mutations and stops once
+/// its work has taken `budget_millis` (checked every few mutations), part-way through a record
+/// if need be: a record too big for one slice is compacted over several.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slice {
+    pub first: u64,
+    pub last: u64,
+    pub skip: usize,
+    pub limit: usize,
+    pub budget_millis: f64,
+}
+
+/// What a committed slice did: the last record it finished (in the rows, gone from the log), if
+/// any, and where it stopped inside the next one, if it did.
+#[derive(Clone, Default)]
+pub struct SliceDone {
+    pub through: Option<u64>,
+    pub cursor: Option<Cursor>,
+}
+
+/// Filled in when the slice's requests are issued: at once when it reads nothing (its record is
+/// the cached one), else once its read is done.
+pub type SliceEnd = Rc<RefCell<Option<SliceDone>>>;
+
+/// How many mutations a slice issues between two looks at the clock.
+const BETWEEN_CLOCKS: usize = 16;
+
+/// Starts one compaction slice (see `Slice`): one transaction that applies the slice's
+/// mutations to the rows (the same requests a version 1 write made) and, in the same
+/// transaction, deletes the records it finished and records in the `compacting` meta row how far
+/// into the next one it got, chained like `start_write`. Nothing changes if it fails; a reload at
+/// any point finds the rows and the rest of the log, never a mutation lost or applied twice.
+/// `cursor` is the record kept from the slice before, if it is `first`: then it is not read again.
 pub fn start_compaction(
     db: &Database,
-    first: u64,
-    last: u64,
+    slice: Slice,
+    cursor: Option<Cursor>,
     after: Option<&JsValue>,
-) -> Result<Written, IdbError> {
+) -> Result<(Written, SliceEnd), IdbError> {
     let tx = begin(db)?;
+    let cached = cursor.filter(|c| c.seq == slice.first);
+    // The records to read: none when the one record of the slice is the cached one.
+    let lo = if cached.is_some() {
+        slice.first + 1
+    } else {
+        slice.first
+    };
+    let end: SliceEnd = Rc::default();
+    let out = end.clone();
     let apply_tx = tx.clone();
-    let apply = Closure::once_into_js(move |records: Array| -> Option<String> {
-        for record in records.iter() {
-            let batch = match crate::log_record::decode(&Uint8Array::new(&record).to_vec()) {
-                Ok(batch) => batch,
-                Err(e) => return Some(e),
-            };
-            if let Err(e) = issue(&apply_tx, &batch, &[]) {
-                return Some(e.detail);
+    let apply = Closure::once_into_js(move |keys: Array, records: Array| -> Option<String> {
+        match apply_slice(&apply_tx, slice, cached, &keys, &records) {
+            Ok(done) => {
+                *out.borrow_mut() = Some(done);
+                None
             }
+            Err(e) => Some(e.detail),
         }
-        None
     });
     let started = (|| -> Result<Array, IdbError> {
         let meta = tx.object_store(META)?;
@@ -468,19 +568,100 @@ pub fn start_compaction(
             &tx,
             &meta,
             &log,
-            first as f64,
-            last as f64,
+            lo as f64,
+            slice.last as f64,
             after.unwrap_or(&JsValue::NULL),
             &apply,
         )?)
     })();
     match started {
-        Ok(parts) => Ok(Written::from_parts(&parts)),
+        Ok(parts) => Ok((Written::from_parts(&parts), end)),
         Err(e) => {
             let _ = tx.abort();
             Err(e)
         }
     }
+}
+
+/// Issues a slice's requests in `tx`: `keys` and `records` are the log records read (after the
+/// cached one).
+fn apply_slice(
+    tx: &web_sys::IdbTransaction,
+    slice: Slice,
+    cached: Option<Cursor>,
+    keys: &Array,
+    records: &Array,
+) -> Result<SliceDone, IdbError> {
+    let started = js_sys::Date::now();
+    let mut all: Vec<(u64, Rc<Vec<u8>>)> = Vec::new();
+    let (mut applied, mut at) = (0, 0);
+    if let Some(c) = cached {
+        if c.applied <= slice.skip {
+            (applied, at) = (c.applied, c.at);
+        }
+        all.push((c.seq, c.bytes));
+    }
+    for (key, record) in keys.iter().zip(records.iter()) {
+        let seq = key.as_f64().unwrap_or(0.0) as u64;
+        all.push((seq, Rc::new(Uint8Array::new(&record).to_vec())));
+    }
+    let next = |bytes: &[u8], at: &mut usize| {
+        crate::log_record::decode_next(bytes, at).map_err(IdbError::new)
+    };
+    let mut done = SliceDone::default();
+    if all.is_empty() {
+        // Nothing left of the range (compacted before): only the bookkeeping.
+        done.through = Some(slice.last);
+    }
+    let mut count = 0;
+    let spent = || js_sys::Date::now() - started >= slice.budget_millis;
+    'records: for (i, (seq, bytes)) in all.iter().enumerate() {
+        let (mut n, mut pos) = if i == 0 { (applied, at) } else { (0, 0) };
+        while i == 0 && n < slice.skip && next(bytes, &mut pos)?.is_some() {
+            n += 1;
+        }
+        loop {
+            let mut batch = Vec::new();
+            while batch.len() < BETWEEN_CLOCKS && count + batch.len() < slice.limit {
+                match next(bytes, &mut pos)? {
+                    Some(m) => batch.push(m),
+                    None => break,
+                }
+            }
+            (n, count) = (n + batch.len(), count + batch.len());
+            issue(tx, &batch, &[])?;
+            if pos >= bytes.len() {
+                done.through = Some(*seq);
+                break;
+            }
+            if count >= slice.limit || spent() {
+                done.cursor = Some(Cursor {
+                    seq: *seq,
+                    bytes: bytes.clone(),
+                    applied: n,
+                    at: pos,
+                });
+                break 'records;
+            }
+        }
+        if count >= slice.limit || spent() {
+            break;
+        }
+    }
+    let meta = tx.object_store(META)?;
+    if let Some(through) = done.through {
+        let range =
+            web_sys::IdbKeyRange::bound(&(slice.first as f64).into(), &(through as f64).into())?;
+        tx.object_store(LOG)?.delete(&range)?;
+    }
+    match &done.cursor {
+        Some(c) => meta.put_with_key(
+            &Array::of2(&(c.seq as f64).into(), &(c.applied as f64).into()),
+            &COMPACTING_ROW.into(),
+        )?,
+        None => meta.delete(&COMPACTING_ROW.into())?,
+    };
+    Ok(done)
 }
 
 fn begin(db: &Database) -> Result<web_sys::IdbTransaction, IdbError> {
@@ -543,7 +724,8 @@ fn issue(
                 stamps.delete(&prefix_range(table)?)?;
             }
             Mutation::PutItem { table, key, item } => {
-                items.put_with_key(&item.into(), &item_key(table, key))?;
+                let row = crate::log_record::encode_item_row(table, key, item);
+                items.put_with_key(&bytes(&row), &item_key(table, key))?;
             }
             Mutation::DeleteItem { table, key } => {
                 items.delete(&item_key(table, key))?;
@@ -697,24 +879,68 @@ pub async fn write_clock_offset(
     Ok(())
 }
 
-/// Every row of every store, as (store, keys, values), read in one transaction.
-async fn read_all(db: &Database) -> Result<Vec<(&'static str, Array, Array)>, IdbError> {
-    let tx = db.transaction(STORES).build()?;
+/// Every row of `stores`, as (store, keys, values), read in one transaction; the stores in
+/// `values_only` without their keys (an empty key list).
+async fn read_all(
+    db: &Database,
+    stores: &[&'static str],
+    values_only: &[&str],
+) -> Result<Vec<(&'static str, Array, Array)>, IdbError> {
+    let tx = db.transaction(stores).build()?;
     let mut pending = Vec::new();
     // Issue every request before awaiting any, so the transaction stays active throughout.
-    for name in STORES {
+    for &name in stores {
         let store = tx.object_store(name)?;
-        let keys = store.as_sys().get_all_keys()?;
+        let keys = if values_only.contains(&name) {
+            None
+        } else {
+            Some(store.as_sys().get_all_keys()?)
+        };
         let values = store.as_sys().get_all()?;
         pending.push((name, keys, values));
     }
     let mut out = Vec::new();
     for (name, keys, values) in pending {
-        let keys: Array = request(keys).await?.unchecked_into();
+        let keys: Array = match keys {
+            Some(keys) => request(keys).await?.unchecked_into(),
+            None => Array::new(),
+        };
         let values: Array = request(values).await?.unchecked_into();
         out.push((name, keys, values));
     }
     Ok(out)
+}
+
+/// Loads `items` rows one by one, with their keys: the way for a store that holds text rows
+/// (format 3 and older) beside binary ones.
+fn load_items(snapshot: &mut Snapshot, keys: &Array, values: &Array) -> Result<(), IdbError> {
+    for (key, value) in keys.iter().zip(values.iter()) {
+        if value.is_string() {
+            let encoded = Uint8Array::new(&key_part(&key, 1)).to_vec();
+            snapshot
+                .items
+                .entry(text(&key_part(&key, 0))?)
+                .or_default()
+                .insert(encoded, text(&value)?);
+        } else {
+            load_item_rows(snapshot, &Uint8Array::new(&value).to_vec())?;
+        }
+    }
+    Ok(())
+}
+
+/// Binary `items` rows, one after another.
+fn load_item_rows(snapshot: &mut Snapshot, rows: &[u8]) -> Result<(), IdbError> {
+    let mut at = 0;
+    while let Some(m) = crate::log_record::decode_next(rows, &mut at).map_err(IdbError::new)? {
+        let Mutation::PutItem { table, key, item } = m else {
+            return Err(IdbError::new(
+                "an items row is not an item: the sandbox is damaged",
+            ));
+        };
+        snapshot.items.entry(table).or_default().insert(key, item);
+    }
+    Ok(())
 }
 
 fn text(v: &JsValue) -> Result<String, IdbError> {
@@ -726,11 +952,13 @@ fn key_part(key: &JsValue, i: u32) -> JsValue {
     Array::from(key).get(i)
 }
 
-/// A log record not yet compacted: its write number and how many mutations it holds.
+/// A log record not yet compacted: its write number, how many mutations it holds, and how many
+/// of them (the first ones) a compaction slice has already put in the rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogEntry {
     pub seq: u64,
     pub mutations: usize,
+    pub applied: usize,
 }
 
 /// What a sandbox's database holds: the state (rows with the log replayed over them), the saved
@@ -746,25 +974,48 @@ pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
     let mut snapshot = Snapshot::default();
     let mut offset = 0;
     let mut log = Vec::new();
-    for (name, keys, values) in read_all(db).await? {
+    // The log record a compaction is part-way through, and how many of its mutations it applied.
+    let mut compacting: Option<(u64, usize)> = None;
+    let mut stores = read_all(db, &STORES, &[ITEMS]).await?;
+    // Binary `items` rows (format 4) need no key: packed into one buffer, copied into wasm once
+    // and decoded like a log record, instead of a crossing into JavaScript per row's key and text.
+    let mut packed_items = None;
+    if let Some(i) = stores.iter().position(|(name, _, _)| *name == ITEMS) {
+        let packed = pack_rows(&stores[i].2);
+        if packed.get(1).as_f64().unwrap_or(0.0) > 0.0 {
+            // Text rows of an older format: read again with their keys (nothing else writes
+            // while a sandbox loads, so the two reads see the same rows).
+            if let Some(again) = read_all(db, &[ITEMS], &[]).await?.pop() {
+                stores[i] = again;
+            }
+        } else {
+            packed_items = Some(Uint8Array::new(&packed.get(0)));
+        }
+    }
+    for (name, keys, values) in stores {
+        if name == ITEMS {
+            match packed_items.take() {
+                Some(rows) => load_item_rows(&mut snapshot, &rows.to_vec())?,
+                None => load_items(&mut snapshot, &keys, &values)?,
+            }
+            continue;
+        }
         for (key, value) in keys.iter().zip(values.iter()) {
             match name {
                 META if key.as_string().as_deref() == Some("clockOffset") => {
                     offset = value.as_f64().unwrap_or(0.0) as i64;
+                }
+                META if key.as_string().as_deref() == Some(COMPACTING_ROW) => {
+                    let at = Array::from(&value);
+                    if let (Some(seq), Some(n)) = (at.get(0).as_f64(), at.get(1).as_f64()) {
+                        compacting = Some((seq as u64, n as usize));
+                    }
                 }
                 META if key.as_string().as_deref() == Some(GLOBAL_TABLES_ROW) => {
                     snapshot.global_tables = Some(text(&value)?);
                 }
                 TABLES => {
                     snapshot.tables.insert(text(&key)?, text(&value)?);
-                }
-                ITEMS => {
-                    let encoded = Uint8Array::new(&key_part(&key, 1)).to_vec();
-                    snapshot
-                        .items
-                        .entry(text(&key_part(&key, 0))?)
-                        .or_default()
-                        .insert(encoded, text(&value)?);
                 }
                 STREAMS => {
                     snapshot.streams.insert(text(&key)?, text(&value)?);
@@ -810,15 +1061,22 @@ pub async fn load(db: &Database) -> Result<Loaded, IdbError> {
                 }
                 // Last in STORES, so every row is loaded before the log is replayed over them,
                 // in write order (getAll returns records by key).
+                // The mutations a compaction slice already put in the rows are not replayed.
                 LOG => {
                     let batch = crate::log_record::decode(&Uint8Array::new(&value).to_vec())
                         .map_err(IdbError::new)?;
-                    for m in &batch {
+                    let seq = key.as_f64().unwrap_or(0.0) as u64;
+                    let applied = match compacting {
+                        Some((at, n)) if at == seq => n.min(batch.len()),
+                        _ => 0,
+                    };
+                    for m in &batch[applied..] {
                         snapshot.apply(m);
                     }
                     log.push(LogEntry {
-                        seq: key.as_f64().unwrap_or(0.0) as u64,
+                        seq,
                         mutations: batch.len(),
+                        applied,
                     });
                 }
                 _ => {}
@@ -858,8 +1116,9 @@ pub async fn replace(
         Some(settings) => meta.put_with_key(&settings.into(), &GLOBAL_TABLES_ROW.into())?,
         None => meta.delete(&GLOBAL_TABLES_ROW.into())?,
     };
-    // The imported sandbox's tables start with fresh meters.
+    // The imported sandbox's tables start with fresh meters; its log is empty.
     meta.delete(&METERS.into())?;
+    meta.delete(&COMPACTING_ROW.into())?;
     put_receipts(&meta, receipts)?;
     let put_all = |name: &str, rows: &BTreeMap<String, String>| -> Result<(), IdbError> {
         let s = store(name)?;
@@ -874,8 +1133,10 @@ pub async fn replace(
     put_all(CONTINUOUS_BACKUPS, &snapshot.continuous_backups)?;
     let items = store(ITEMS)?;
     for (table, rows) in &snapshot.items {
+        let name = JsValue::from(table);
         for (k, v) in rows {
-            items.put_with_key(&v.into(), &pair(table, &bytes(k)))?;
+            let row = crate::log_record::encode_item_row(table, k, v);
+            items.put_with_key(&bytes(&row), &Array::of2(&name, &bytes(k)))?;
         }
     }
     let records = store(STREAM_RECORDS)?;
@@ -954,7 +1215,7 @@ fn key_from_json(key: &serde_json::Value) -> Result<JsValue, IdbError> {
 /// `{"format": N, "stores": {store: [[key, value], ...]}}` of everything in `db`.
 pub async fn dump_raw(db: &Database) -> Result<serde_json::Value, IdbError> {
     let mut stores = serde_json::Map::new();
-    for (name, keys, values) in read_all(db).await? {
+    for (name, keys, values) in read_all(db, &STORES, &[]).await? {
         let rows = keys
             .iter()
             .zip(values.iter())
@@ -992,6 +1253,7 @@ pub async fn import_raw(sandbox: &str, dump: &str) -> Result<(), IdbError> {
             names.extend(STORES_V2);
             (open_at(sandbox, 2).await?, names)
         }
+        Some(3) => (open_at(sandbox, 3).await?, STORES.to_vec()),
         _ => (open(sandbox).await?, STORES.to_vec()),
     };
     let tx = db

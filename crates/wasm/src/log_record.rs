@@ -148,6 +148,19 @@ pub fn encode(batch: &[Mutation]) -> Vec<u8> {
     out
 }
 
+/// An `items` row's value since format version 4: the record of one `PutItem` of it (the table
+/// and key ride in the value, not only in the row's key), so a load reads the store's values with
+/// one `getAll` and decodes them all at once, as it does the log, instead of crossing into
+/// JavaScript for every row's key and text.
+pub fn encode_item_row(table: &str, key: &[u8], item: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(table.len() + key.len() + item.len() + 13);
+    out.push(PUT_ITEM);
+    field(&mut out, table.as_bytes());
+    field(&mut out, key);
+    field(&mut out, item.as_bytes());
+    out
+}
+
 /// About how many bytes a mutation encodes to, so the record is allocated once.
 fn size_hint(m: &Mutation) -> usize {
     let text = match m {
@@ -194,11 +207,27 @@ impl Reader<'_> {
 
 /// The mutations of a record, in the order they were written.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Mutation>, String> {
-    let mut r = Reader { bytes };
     let mut out = Vec::new();
-    while let Some((&tag, rest)) = r.bytes.split_first() {
-        r.bytes = rest;
-        out.push(match tag {
+    let mut at = 0;
+    while let Some(m) = decode_next(bytes, &mut at)? {
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// The mutation that starts at byte `at` of a record, moving `at` past it; None at the end. A
+/// compaction slice decodes only the mutations it applies this way, not the whole record.
+pub fn decode_next(bytes: &[u8], at: &mut usize) -> Result<Option<Mutation>, String> {
+    let Some(rest) = bytes.get(*at..) else {
+        return Err("a log record is cut short: the sandbox is damaged".into());
+    };
+    let mut r = Reader { bytes: rest };
+    let Some((&tag, rest)) = r.bytes.split_first() else {
+        return Ok(None);
+    };
+    r.bytes = rest;
+    let m = {
+        match tag {
             PUT_TABLE => Mutation::PutTable {
                 table: r.text()?,
                 definition: r.text()?,
@@ -271,7 +300,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Mutation>, String> {
                     "a log record has an unknown entry ({other}): the sandbox is damaged"
                 ))
             }
-        });
-    }
-    Ok(out)
+        }
+    };
+    *at = bytes.len() - r.bytes.len();
+    Ok(Some(m))
 }

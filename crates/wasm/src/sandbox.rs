@@ -4,13 +4,14 @@
 //! The engine's `Storage` is synchronous and IndexedDB is not, so the engine is given a
 //! `QueueStorage` whose `commit` only queues the batch (the engine applies it to memory at once).
 //! Every async call then waits for a *barrier*: the queued mutations are written by a flusher, all
-//! that have queued up since the last write going into ONE IndexedDB transaction (one log record,
-//! see `idb.rs`), and every request that contributed (or read what they wrote) resolves when that
+//! that have queued up since the last write going into ONE IndexedDB transaction (one log record
+//! per 1,000 mutations, see `idb.rs`), and every request that contributed (or read what they wrote) resolves when that
 //! transaction commits. Two transactions may be under way, the second committing only after the
 //! first. If one fails, its requests, the later transactions' and every later request already
 //! answered in memory get an InternalServerError, and the engine is reopened from IndexedDB, so
 //! memory again equals what is durable. Requests arriving during the reopen wait for it. When
-//! nothing has been written for a second, the log is compacted into the rows.
+//! nothing has been written for a second and the log is long, it is compacted into the rows in
+//! short slices (a task each), so the page stays responsive.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -214,9 +215,14 @@ struct State {
     flush_scheduled: bool,
     /// Write transactions committed since the sandbox opened (the bench reports it).
     transactions: u32,
-    /// The IndexedDB log records not yet compacted, oldest first, and their mutations in all.
+    /// The IndexedDB log records not yet compacted, oldest first, and how many of their mutations
+    /// are not in the rows yet.
     log: VecDeque<idb::LogEntry>,
     log_mutations: usize,
+    /// The log record a compaction is part-way through, kept for its next slice.
+    cursor: Option<idb::Cursor>,
+    /// How many mutations a compaction slice applies at most (`COMPACT_SLICE`; tests lower it).
+    compact_slice: usize,
     /// The number the next log record is written under.
     next_seq: u64,
     /// How many logged mutations are kept before compacting (`LOG_BOUND`; tests lower it).
@@ -262,24 +268,49 @@ struct Flight {
     barrier: Option<Barrier>,
     receipts: Vec<(String, Option<String>)>,
     written: idb::Written,
-    /// For a compaction: the last log record it applies.
-    compacts_through: Option<u64>,
+    /// For a compaction slice: what it did.
+    compaction: Option<Compaction>,
+}
+
+/// A compaction slice in flight, as the sandbox's view of the log knows it.
+enum Compaction {
+    /// Its requests were issued at once (its record was cached), so what it does was known at
+    /// its start and already booked: the next slice could be planned (and chained) behind it.
+    /// If it fails, the engine and the log are reloaded from IndexedDB as for any failed write.
+    Booked,
+    /// It reads log records first; booked once committed.
+    Pending(idb::SliceEnd),
 }
 
 /// How long the sandbox must have had nothing to write before an over-long log is compacted, so a
 /// burst of writes (a bulk load) is not slowed by it.
 const COMPACT_WHEN_IDLE_MILLIS: i32 = 1_000;
 
-/// At most this many logged mutations go into one compaction transaction, so a write arriving
-/// meanwhile waits for at most one such chunk and the page's thread is never busy with it long.
-const COMPACT_CHUNK: usize = 2_000;
+/// At most this many logged mutations go into one compaction transaction (a *slice*; a bigger
+/// log record is compacted over several), and a slice stops sooner once its work has taken
+/// `COMPACT_BUDGET_MILLIS`. A write arriving meanwhile waits for at most one slice, and the
+/// page's thread, which decodes the slice and issues its requests in one go, is never busy with
+/// it for long; between slices it returns to the event loop. A count alone is not enough: an
+/// IndexedDB `put` of a 1 KB item costs the page 0.1-0.3 ms on a loaded machine, so 1,000 of
+/// them took up to 280 ms (BENCHMARKS.md), past RAIL's 100 ms response budget.
+const COMPACT_SLICE: usize = 1_000;
+const COMPACT_BUDGET_MILLIS: f64 = 12.0;
 
 /// How many logged mutations a sandbox keeps before compacting the oldest into the rows (once
 /// idle; at twice as many, at once). The log is not compacted sooner because it is the cheaper
-/// layout to read as well as to write: reopening 100,000 items took 3.3 s from the log and
-/// 13-14 s from the rows (BENCHMARKS.md). What compaction removes is history: a key written many
+/// layout to read as well as to write: reopening 100,000 items took 0.3-0.5× a raw `getAll` of
+/// them from the log and 1.1-1.3× from the rows (BENCHMARKS.md, "Session 4"). What compaction removes is history: a key written many
 /// times, or deleted, is replayed each time, so the bound caps what a reopen replays.
 const LOG_BOUND: usize = 250_000;
+
+/// Resolves in a task of its own (`setTimeout(0)`): everything the page queued meanwhile (input,
+/// rendering, IndexedDB events) runs first.
+async fn next_task() {
+    let promise = Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve.into(), 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
 
 /// A DynamoDB sandbox in the page; JavaScript reaches it through `crates/wasm/js/dynaplay.js`.
 #[wasm_bindgen]
@@ -379,7 +410,7 @@ impl Sandbox {
             }
         }
         let next_seq = log.last().map_or(0, |e| e.seq + 1);
-        let log_mutations = log.iter().map(|e| e.mutations).sum();
+        let log_mutations = log.iter().map(|e| e.mutations - e.applied).sum();
         let sandbox = Sandbox {
             state: Rc::new(RefCell::new(State {
                 engine: Some(engine),
@@ -393,6 +424,8 @@ impl Sandbox {
                 transactions: 0,
                 log: log.into(),
                 log_mutations,
+                cursor: None,
+                compact_slice: COMPACT_SLICE,
                 next_seq,
                 log_bound: LOG_BOUND,
                 compaction_due: false,
@@ -537,15 +570,19 @@ impl Sandbox {
                 let after = s.in_flight.back().map(|f| f.written.outcome());
                 let fail = std::mem::take(&mut s.fail_next);
                 let seq = s.next_seq;
-                s.next_seq += 1;
+                s.next_seq += idb::records_of(batch.len()) as u64;
                 let written = s
                     .backend
                     .start(&batch, &receipts, seq, after.as_ref(), fail);
                 if matches!(s.backend, Backend::IndexedDb(_)) {
-                    s.log.push_back(idb::LogEntry {
-                        seq,
-                        mutations: batch.len(),
-                    });
+                    // The records `start_write` made of the batch.
+                    for (seq, part) in (seq..).zip(batch.chunks(idb::RECORD_MUTATIONS)) {
+                        s.log.push_back(idb::LogEntry {
+                            seq,
+                            mutations: part.len(),
+                            applied: 0,
+                        });
+                    }
                     s.log_mutations += batch.len();
                 }
                 let id = s.next_flight;
@@ -555,7 +592,7 @@ impl Sandbox {
                     barrier,
                     receipts,
                     written: written.clone(),
-                    compacts_through: None,
+                    compaction: None,
                 });
                 (id, written)
             };
@@ -583,13 +620,14 @@ impl Sandbox {
             Ok(()) => {
                 let flight = s.in_flight.remove(position);
                 s.transactions = s.transactions.saturating_add(1);
-                match flight.as_ref().and_then(|f| f.compacts_through) {
-                    Some(last) => {
-                        while let Some(e) = s.log.front().copied().filter(|e| e.seq <= last) {
-                            s.log.pop_front();
-                            s.log_mutations = s.log_mutations.saturating_sub(e.mutations);
+                match flight.as_ref().and_then(|f| f.compaction.as_ref()) {
+                    Some(Compaction::Pending(end)) => {
+                        let done = end.borrow_mut().take();
+                        if let Some(done) = done {
+                            Self::compacted(&mut s, done);
                         }
                     }
+                    Some(Compaction::Booked) => {}
                     None => s.compaction_blocked = false,
                 }
                 let more = s.reopening.is_none() && !s.flush_scheduled && s.open_batch.is_some();
@@ -609,7 +647,7 @@ impl Sandbox {
             }
             Err(e) => {
                 let message = storage_message(&e);
-                if s.in_flight[position].compacts_through.is_some() {
+                if s.in_flight[position].compaction.is_some() {
                     s.compaction_blocked = true;
                 }
                 if s.reopening.is_none() {
@@ -673,30 +711,78 @@ impl Sandbox {
         }
     }
 
-    /// Starts one compaction transaction over the oldest log records (up to `COMPACT_CHUNK`
-    /// mutations), chained after whatever is in flight like any write; returns a promise that
-    /// settles with it (None when there was nothing to compact or no free slot).
+    /// Books a committed compaction slice: the records it finished leave the log, and the one it
+    /// stopped in (if any) counts the mutations now in the rows, its bytes kept for the next.
+    fn compacted(s: &mut State, done: idb::SliceDone) {
+        if let Some(through) = done.through {
+            while let Some(e) = s.log.front().copied().filter(|e| e.seq <= through) {
+                s.log.pop_front();
+                s.log_mutations = s
+                    .log_mutations
+                    .saturating_sub(e.mutations.saturating_sub(e.applied));
+            }
+        }
+        if let Some(cursor) = &done.cursor {
+            if let Some(front) = s.log.front_mut().filter(|e| e.seq == cursor.seq) {
+                let newly = cursor.applied.saturating_sub(front.applied);
+                front.applied = cursor.applied;
+                s.log_mutations = s.log_mutations.saturating_sub(newly);
+            }
+        }
+        s.cursor = done.cursor;
+    }
+
+    /// Starts one compaction slice over the oldest log records (up to `COMPACT_SLICE`
+    /// mutations, part of a record if it is bigger), chained after whatever is in flight like
+    /// any write; returns a promise that settles with it (None when there was nothing to compact
+    /// or no free slot).
     fn start_compaction(state: &Rc<RefCell<State>>) -> Option<Promise> {
         let (id, written) = {
             let mut s = state.borrow_mut();
-            if s.reopening.is_some() || s.closed || s.in_flight.len() >= MAX_IN_FLIGHT {
+            // Not behind a slice whose outcome is not known yet: this one would be planned on
+            // a log that is about to change.
+            let unknown = s
+                .in_flight
+                .iter()
+                .any(|f| matches!(f.compaction, Some(Compaction::Pending(_))));
+            if s.reopening.is_some() || s.closed || unknown || s.in_flight.len() >= MAX_IN_FLIGHT {
                 return None;
             }
             let Backend::IndexedDb(db) = s.backend.clone() else {
                 return None;
             };
-            let first = s.log.front()?.seq;
-            let (mut count, mut last) = (0, first);
-            for e in &s.log {
-                if count > 0 && count + e.mutations > COMPACT_CHUNK {
+            let front = *s.log.front()?;
+            // The records it may reach; it stops at `limit` mutations or its time budget.
+            let limit = s.compact_slice.max(1);
+            // Only whole records that fit after the first: one the slice could not finish would
+            // be read (and copied) for nothing.
+            let (mut count, mut last) = (front.mutations.saturating_sub(front.applied), front.seq);
+            for e in s.log.iter().skip(1) {
+                if count + e.mutations > limit {
                     break;
                 }
                 count += e.mutations;
                 last = e.seq;
             }
+            let slice = idb::Slice {
+                first: front.seq,
+                last,
+                skip: front.applied,
+                limit,
+                budget_millis: COMPACT_BUDGET_MILLIS,
+            };
             let after = s.in_flight.back().map(|f| f.written.outcome());
-            let written = idb::start_compaction(&db, first, last, after.as_ref())
-                .unwrap_or_else(|e| idb::Written::settled(Err(e)));
+            let (written, end) =
+                idb::start_compaction(&db, slice, s.cursor.clone(), after.as_ref())
+                    .unwrap_or_else(|e| (idb::Written::settled(Err(e)), idb::SliceEnd::default()));
+            let done = end.borrow_mut().take();
+            let booked = match done {
+                Some(done) => {
+                    Self::compacted(&mut s, done);
+                    Compaction::Booked
+                }
+                None => Compaction::Pending(end),
+            };
             let id = s.next_flight;
             s.next_flight += 1;
             s.in_flight.push_back(Flight {
@@ -704,7 +790,7 @@ impl Sandbox {
                 barrier: None,
                 receipts: Vec::new(),
                 written: written.clone(),
-                compacts_through: Some(last),
+                compaction: Some(booked),
             });
             (id, written)
         };
@@ -799,8 +885,9 @@ impl Sandbox {
                     q.pending.clear();
                 }
                 s.next_seq = s.next_seq.max(log.last().map_or(0, |e| e.seq + 1));
-                s.log_mutations = log.iter().map(|e| e.mutations).sum();
+                s.log_mutations = log.iter().map(|e| e.mutations - e.applied).sum();
                 s.log = log.into();
+                s.cursor = None;
                 s.offset.store(offset, Ordering::SeqCst);
                 let (queue, offset) = (s.queue.clone(), s.offset.clone());
                 match engine_over(&s.config, &queue, &offset) {
@@ -864,6 +951,7 @@ impl Sandbox {
         // The replacement cleared the log with every other store.
         s.log.clear();
         s.log_mutations = 0;
+        s.cursor = None;
         s.offset.store(offset, Ordering::SeqCst);
         let (queue, offset) = (s.queue.clone(), s.offset.clone());
         s.engine = Some(engine_over(&s.config, &queue, &offset).map_err(reject)?);
@@ -923,6 +1011,32 @@ impl Sandbox {
                 }
             }
         }
+    }
+
+    /// Waits until no compaction slice is in flight (each committed or failed, and `finish`
+    /// has run for it); an error if one failed.
+    async fn slices_settled(state: &Rc<RefCell<State>>) -> Result<(), JsValue> {
+        loop {
+            let slice = {
+                let s = state.borrow();
+                s.in_flight
+                    .iter()
+                    .find(|f| f.compaction.is_some())
+                    .map(|f| f.written.promise())
+            };
+            match slice {
+                Some(p) => {
+                    let _ = JsFuture::from(p).await;
+                    // `finish` runs in a task of its own after the same promise.
+                    next_task().await;
+                }
+                None => break,
+            }
+        }
+        if state.borrow().compaction_blocked {
+            return Err(js_error("the last compaction of the log failed"));
+        }
+        Ok(())
     }
 
     /// Waits until everything answered so far is durable.
@@ -1270,10 +1384,18 @@ impl Sandbox {
     }
 
     /// Compacts the whole IndexedDB log now (a sandbox otherwise only compacts a long log):
-    /// resolves when every answered write is in the rows, rejects if a compaction failed.
+    /// resolves when every answered write is in the rows, rejects if a compaction failed. It
+    /// runs in slices of at most `COMPACT_SLICE` mutations, each its own transaction, returning
+    /// to the event loop between them, so the page stays responsive and requests are served
+    /// meanwhile (a write waits for at most the slice under way). With `slices`, it stops after
+    /// that many slices (the rest stays in the log, as safe as before).
     #[wasm_bindgen(js_name = compactLog)]
-    pub async fn compact_log(&self) -> Result<(), JsValue> {
+    pub async fn compact_log(&self, slices: Option<u32>) -> Result<(), JsValue> {
+        let mut started = 0;
         loop {
+            if slices.is_some_and(|n| started >= n) {
+                return Self::slices_settled(&self.state).await;
+            }
             Self::settle(&self.state).await.map_err(reject)?;
             let (empty, blocked, busy) = {
                 let s = self.state.borrow();
@@ -1281,12 +1403,33 @@ impl Sandbox {
                 (s.log.is_empty(), s.compaction_blocked, busy)
             };
             if empty {
-                return Ok(());
+                // The last slices may have been booked before they committed.
+                return Self::slices_settled(&self.state).await;
             }
             if blocked {
                 return Err(js_error("the last compaction of the log failed"));
             }
-            let waiting = Self::start_compaction(&self.state).or(busy);
+            let waiting = match Self::start_compaction(&self.state) {
+                Some(p) => {
+                    started += 1;
+                    // A slice that was booked at its start leaves room for the next one to be
+                    // issued while it commits; the page gets a task of its own in between.
+                    let pipelined = {
+                        let s = self.state.borrow();
+                        s.in_flight.len() < MAX_IN_FLIGHT
+                            && matches!(
+                                s.in_flight.back().and_then(|f| f.compaction.as_ref()),
+                                Some(Compaction::Booked)
+                            )
+                    };
+                    if pipelined {
+                        next_task().await;
+                        continue;
+                    }
+                    Some(p)
+                }
+                None => busy,
+            };
             match waiting {
                 Some(p) => {
                     // Its outcome shows in `log` and `compaction_blocked` on the next round.
@@ -1309,6 +1452,13 @@ impl Sandbox {
     pub fn set_log_bound(&self, mutations: u32) {
         self.state.borrow_mut().log_bound = mutations as usize;
         Self::plan_compaction(&self.state);
+    }
+
+    /// How many mutations one compaction slice applies at most (1,000 unless set; tests set it
+    /// low to see a log record compacted over several slices).
+    #[wasm_bindgen(js_name = setCompactionSlice)]
+    pub fn set_compaction_slice(&self, mutations: u32) {
+        self.state.borrow_mut().compact_slice = (mutations as usize).max(1);
     }
 
     /// Test hook: makes the next storage write fail as a full disk would.

@@ -1,6 +1,7 @@
 //! The IndexedDB storage in a real browser (headless Chromium): what a sandbox writes comes back
-//! after a reopen, data in format versions 1, 2 and 3 (the fixtures `fixtures/idb-v<N>.json`, raw
-//! dumps of the stores) still opens (an older version becoming version 3), a newer format is refused
+//! after a reopen, data in format versions 1 to 4 (the fixtures `fixtures/idb-v<N>.json`, raw
+//! dumps of the stores) still opens (an older version becoming version 4), a log compacted in
+//! slices loses and repeats nothing, whether interrupted or written to meanwhile, a newer format is refused
 //! rather than misread, a failed write is answered with InternalServerError and leaves neither
 //! memory nor IndexedDB changed, and the global tables simulation's queue, stamps and conflicts
 //! survive a reopen.
@@ -134,7 +135,7 @@ async fn a_reopened_sandbox_holds_what_was_written() {
         .is_some_and(|c| c.len() == 4));
 
     // Compacted into the rows, the same sandbox.
-    again.compact_log().await.expect("compact");
+    again.compact_log(None).await.expect("compact");
     again.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
@@ -156,7 +157,7 @@ async fn a_reopened_sandbox_holds_what_was_written() {
         serde_json::json!({"TableName": "Music"}),
     )
     .await;
-    again.compact_log().await.expect("compact");
+    again.compact_log(None).await.expect("compact");
     again.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
@@ -257,14 +258,40 @@ async fn format_version_1_data_still_opens() {
     let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
     assert_eq!(scan["Count"], 3);
     // Opening upgraded it: the version 2 stores exist (empty), the writes (the PutItem, and the
-    // rotation of the fixture's old stream shard) went to the version 3 log, and the format says 3.
+    // rotation of the fixture's old stream shard) went to the version 3 log, and the format says 4.
     db.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
     assert_eq!(dump["stores"]["replications"], serde_json::json!([]));
     assert_eq!(dump["stores"]["conflicts"], serde_json::json!([]));
     assert!(rows(&dump, "log") >= 1, "{dump}");
-    assert_eq!(stored_format(&dump), Some(serde_json::json!(3.0)));
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(4.0)));
+}
+
+/// The `compacting` row of a raw dump's `meta` store: `[write number, mutations in the rows]`.
+fn compacting(dump: &serde_json::Value) -> Option<serde_json::Value> {
+    dump["stores"]["meta"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r[0] == "compacting"))
+        .map(|r| r[1].clone())
+}
+
+/// `n` (at most 25) Music items of `artist` in ONE BatchWriteItem, so one log record: with the
+/// table's stream and PITR on, three mutations per item (the item, its stream record, its change).
+async fn batch_of_songs(db: &Sandbox, artist: &str, n: usize) {
+    let requests: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"PutRequest": {"Item": {
+                "Artist": {"S": artist}, "Song": {"S": format!("s{i:02}")}, "Plays": {"N": i.to_string()},
+            }}})
+        })
+        .collect();
+    ok(
+        db,
+        "BatchWriteItem",
+        serde_json::json!({"RequestItems": {"Music": requests}}),
+    )
+    .await;
 }
 
 /// The `format` row of a raw dump's `meta` store.
@@ -306,8 +333,184 @@ async fn format_version_3_data_still_opens() {
     assert_eq!(records["Streams"].as_array().map(Vec::len), Some(1));
     // Compacting the planted log leaves the same sandbox.
     let before = db.export_sandbox().await.expect("export");
-    db.compact_log().await.expect("compact");
+    db.compact_log(None).await.expect("compact");
     db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    let after = again.export_sandbox().await.expect("export");
+    assert_eq!(export_without_clock(&before), export_without_clock(&after));
+}
+
+// A log record bigger than a compaction slice is compacted over several slices, each its own
+// transaction; between them the `compacting` row says how far, so a reopen mid-way replays only
+// the rest of the record (nothing lost, nothing applied twice) and the compaction resumes there.
+#[wasm_bindgen_test]
+async fn a_big_record_is_compacted_in_slices_and_a_reopen_resumes() {
+    let name = unique("slices");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    db.compact_log(None).await.expect("compact the seed");
+    assert_eq!(db.logged_mutations(), 0);
+    batch_of_songs(&db, "Many", 20).await;
+    let logged = db.logged_mutations();
+    assert!(logged >= 40, "one record of the batch: {logged}");
+    let before = export_without_clock(&db.export_sandbox().await.expect("export"));
+    db.set_compaction_slice(7);
+    db.compact_log(Some(2)).await.expect("two slices");
+    assert_eq!(db.logged_mutations(), logged - 14);
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(
+        rows(&dump, "log"),
+        1,
+        "the record stays until its last slice"
+    );
+    assert_eq!(
+        compacting(&dump).map(|c| c[1].clone()),
+        Some(serde_json::json!(14.0))
+    );
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(4.0)));
+
+    // Reopened mid-way: the same sandbox, and the same count still to compact.
+    let again = open_sandbox(Some(name.clone()), true)
+        .await
+        .expect("reopen");
+    assert_eq!(again.logged_mutations(), logged - 14);
+    assert_eq!(
+        export_without_clock(&again.export_sandbox().await.expect("export")),
+        before
+    );
+    again.set_compaction_slice(5);
+    again.compact_log(None).await.expect("the rest");
+    assert_eq!(again.logged_mutations(), 0);
+    again.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert_eq!(rows(&dump, "log"), 0);
+    assert_eq!(compacting(&dump), None, "no marker once the record is gone");
+    // Two seeded songs and the twenty, each a binary row (format 4).
+    assert_eq!(rows(&dump, "items"), 22);
+    assert!(dump["stores"]["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|r| r[1].get("hex").is_some()));
+    let last = open_sandbox(Some(name), true).await.expect("reopen");
+    assert_eq!(
+        export_without_clock(&last.export_sandbox().await.expect("export")),
+        before
+    );
+}
+
+// Requests are served while a compaction runs: writes issued mid-way (to keys of the record being
+// compacted, and a new one) are answered, and what a reopen finds is the state they left, the
+// compacted rows overwritten by them and not the other way round.
+#[wasm_bindgen_test]
+async fn writes_during_a_compaction_are_kept_in_order() {
+    let name = unique("during");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    batch_of_songs(&db, "Many", 25).await;
+    db.set_compaction_slice(4);
+    let db = std::rc::Rc::new(db);
+    let compacting_db = db.clone();
+    let compaction = wasm_bindgen_futures::future_to_promise(async move {
+        compacting_db.compact_log(None).await?;
+        Ok(JsValue::TRUE)
+    });
+    // Each write waits for at most the slice under way, then for its own transaction.
+    yield_now().await;
+    let logged_mid_way = db.logged_mutations();
+    let mut statuses = Vec::new();
+    for (artist, song) in [("Many", "s03"), ("Many", "s24"), ("Ed", "Five")] {
+        let status = wasm_bindgen_futures::JsFuture::from(put_later(&db, artist, song))
+            .await
+            .ok()
+            .and_then(|s| s.as_f64());
+        statuses.push(status);
+    }
+    assert!(statuses.iter().all(|s| *s == Some(200.0)), "{statuses:?}");
+    let (status, _) = call(
+        &db,
+        "DeleteItem",
+        serde_json::json!({"TableName": "Music", "Key": {"Artist": {"S": "Many"}, "Song": {"S": "s10"}}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    wasm_bindgen_futures::JsFuture::from(compaction)
+        .await
+        .expect("the compaction finishes");
+    assert!(
+        logged_mid_way > 0,
+        "the writes came while the log was being compacted"
+    );
+    let before = export_without_clock(&db.export_sandbox().await.expect("export"));
+    // The overwritten items lost their Plays (put_later writes only the key); s10 is gone.
+    // An export's item rows are `[key hex, item JSON text]`.
+    let item = |doc: &serde_json::Value, song: &str| {
+        doc["items"]["Music"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|row| serde_json::from_str::<serde_json::Value>(row[1].as_str()?).ok())
+            .find(|i| i["Song"]["S"] == song)
+    };
+    assert!(item(&before, "s03").is_some_and(|i| i.get("Plays").is_none()));
+    assert!(item(&before, "s01").is_some_and(|i| i.get("Plays").is_some()));
+    assert!(item(&before, "s10").is_none());
+    assert_eq!(db.logged_mutations(), 0);
+    db.close();
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    assert_eq!(again.logged_mutations(), 0);
+    assert_eq!(
+        export_without_clock(&again.export_sandbox().await.expect("export")),
+        before
+    );
+}
+
+// Data saved by format version 4: binary item rows (seeded, then compacted), a log record
+// compacted part-way (its first two mutations in the rows, the `compacting` row saying so) and
+// two records not yet compacted (a PutItem of Cy/Four, a DeleteItem of Ada/One).
+#[wasm_bindgen_test]
+async fn format_version_4_data_still_opens() {
+    let name = unique("fixture-v4");
+    import_raw_dump(
+        name.clone(),
+        include_str!("fixtures/idb-v4.json").to_string(),
+    )
+    .await
+    .expect("plant the fixture");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    assert_eq!(db.persistence(), "indexeddb");
+    let scan = ok(&db, "Scan", serde_json::json!({"TableName": "Music"})).await;
+    let mut songs: Vec<String> = scan["Items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| {
+            Some(format!(
+                "{}/{}",
+                i["Artist"]["S"].as_str()?,
+                i["Song"]["S"].as_str()?
+            ))
+        })
+        .collect();
+    songs.sort_unstable();
+    assert_eq!(
+        songs,
+        vec!["Bo/Three", "Cy/Four", "Di/s00", "Di/s01", "Di/s02"]
+    );
+    // What is left of the part-way record (its mutations less the two in the rows) and the two
+    // later records.
+    let left = db.logged_mutations();
+    let before = db.export_sandbox().await.expect("export");
+    db.compact_log(None).await.expect("compact");
+    db.close();
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    assert!(left > 2, "{left}");
+    assert_eq!(rows(&dump, "log"), 0);
+    assert_eq!(compacting(&dump), None);
     let again = open_sandbox(Some(name), true).await.expect("reopen");
     let after = again.export_sandbox().await.expect("export");
     assert_eq!(export_without_clock(&before), export_without_clock(&after));
@@ -319,7 +522,7 @@ async fn a_newer_format_is_refused() {
     let name = unique("newer");
     import_raw_dump(
         name.clone(),
-        r#"{"format": 4, "stores": {"meta": [["format", 4]]}}"#.to_string(),
+        r#"{"format": 5, "stores": {"meta": [["format", 5]]}}"#.to_string(),
     )
     .await
     .expect("plant");
@@ -511,8 +714,12 @@ async fn the_raw_dump_lists_every_store() {
     let name = unique("dump");
     let db = open_sandbox(Some(name.clone()), true).await.expect("open");
     seed(&db).await;
-    // Part compacted into the rows, part still in the log: a fixture of both.
-    db.compact_log().await.expect("compact");
+    // Part compacted into the rows, one record compacted part-way (two of its mutations), part
+    // still in the log: a fixture of all three.
+    db.compact_log(None).await.expect("compact");
+    batch_of_songs(&db, "Di", 3).await;
+    db.set_compaction_slice(2);
+    db.compact_log(Some(1)).await.expect("one slice");
     ok(
         &db,
         "PutItem",
@@ -533,8 +740,13 @@ async fn the_raw_dump_lists_every_store() {
     db.close();
     let text = raw_dump(name).await.expect("dump");
     let dump: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(dump["format"], 3);
-    assert_eq!(dump["stores"]["log"].as_array().map(Vec::len), Some(2));
+    assert_eq!(dump["format"], 4);
+    assert_eq!(dump["stores"]["log"].as_array().map(Vec::len), Some(3));
+    // The record compacted part-way is named with how far: 2 of its mutations are in the rows.
+    assert_eq!(
+        compacting(&dump).map(|c| c[1].clone()),
+        Some(serde_json::json!(2.0))
+    );
     let stores: Vec<&str> = dump["stores"]
         .as_object()
         .map(|s| s.keys().map(String::as_str).collect())
@@ -672,7 +884,7 @@ async fn a_pending_replication_survives_a_reopen() {
         "{described}"
     );
     // Compaction applies them to their own stores.
-    from_log.compact_log().await.expect("compact");
+    from_log.compact_log(None).await.expect("compact");
     from_log.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
@@ -724,7 +936,7 @@ async fn a_pending_replication_survives_a_reopen() {
         doc["items"]["Music@eu-west-1"].as_array().map(Vec::len),
         Some(1)
     );
-    again.compact_log().await.expect("compact");
+    again.compact_log(None).await.expect("compact");
     again.close();
 
     let dump: serde_json::Value =
@@ -880,13 +1092,13 @@ async fn format_version_2_data_still_opens() {
         .collect();
     replica.sort();
     assert_eq!(replica, ["from-the-page", "later-eu", "pending"]);
-    // Opening upgraded it to format 3 (the `log` store added); the deliveries were logged, and
+    // Opening upgraded it to format 4 (the `log` store added); the deliveries were logged, and
     // compacting them takes the queue's rows away.
-    db.compact_log().await.expect("compact");
+    db.compact_log(None).await.expect("compact");
     db.close();
     let dump: serde_json::Value =
         serde_json::from_str(&raw_dump(name).await.expect("dump")).unwrap_or_default();
     assert_eq!(rows(&dump, "replications"), 0, "{dump}");
     assert_eq!(rows(&dump, "log"), 0, "{dump}");
-    assert_eq!(stored_format(&dump), Some(serde_json::json!(3.0)));
+    assert_eq!(stored_format(&dump), Some(serde_json::json!(4.0)));
 }

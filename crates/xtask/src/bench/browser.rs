@@ -8,7 +8,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use super::figures::{BrowserFigures, Bulk, Calls, PageLoad, Reopen};
+use super::figures::{Block, BrowserFigures, Bulk, Calls, PageLoad, Reopen};
 use super::table::thousands;
 use crate::process::{command, root, run};
 use crate::setup;
@@ -126,6 +126,13 @@ fn parse(native: &str, page: &str) -> Result<BrowserFigures, String> {
         bulk_raw_strict: bulk("strict"),
         bulk_wide: bulk("wide"),
         wide_compact_seconds: num(&page, &["bulk", "wide", "compactSeconds"]),
+        wide_compact_block: (|| {
+            Some(Block {
+                longest_task_ms: num(&page, &["bulk", "wide", "longestTaskMs"])?,
+                long_tasks: num(&page, &["bulk", "wide", "longTasks"]).unwrap_or(0.0) as u64,
+                longest_lag_ms: num(&page, &["bulk", "wide", "longestLagMs"])?,
+            })
+        })(),
         reopen: reopen("sandbox"),
         reopen_compacted: reopen("compacted"),
         page: page_load,
@@ -203,6 +210,13 @@ pub fn detail(b: &BrowserFigures) -> String {
             "| then `compactLog()` of that load: its log into the rows (s) | {s:.1} | — | — |"
         );
     }
+    if let Some(k) = b.wide_compact_block {
+        let _ = writeln!(
+            out,
+            "| longest main-thread block during that `compactLog()` (ms; longtask entries over 50 ms; probe lag) | {:.0} ({}; {:.0}) | — | — |",
+            k.longest_task_ms, k.long_tasks, k.longest_lag_ms
+        );
+    }
     for (r, how) in [
         (b.reopen, ""),
         (b.reopen_compacted, " after `compactLog()` (from the rows)"),
@@ -276,14 +290,17 @@ mod tests {
     #[test]
     fn reads_the_compaction_and_both_reopens() {
         let page = r#"{"items":1000,"warnings":[],
-          "bulk":{"raw":{"rate":5000,"seconds":0.2},"wide":{"rate":9000,"seconds":0.11,"compactSeconds":0.3}},
+          "bulk":{"raw":{"rate":5000,"seconds":0.2},"wide":{"rate":9000,"seconds":0.11,"compactSeconds":0.3,
+            "longestTaskMs":0,"longTasks":0,"longestLagMs":42.4}},
           "reopen":{"sandbox":{"seconds":0.5,"items":1000},"raw":{"seconds":1,"items":1000},
                     "compacted":{"seconds":2,"items":1000}}}"#;
         let b = parse(r#"{"put":1,"get":1}"#, page).expect("parses");
         assert_eq!(b.wide_compact_seconds, Some(0.3));
+        assert_eq!(b.wide_compact_block.map(|k| k.longest_ms()), Some(42.4));
         assert_eq!(b.reopen.map(|r| r.seconds), Some(0.5));
         assert_eq!(b.reopen_compacted.map(|r| r.seconds), Some(2.0));
         let text = detail(&b);
+        assert!(text.contains("probe lag) | 0 (0; 42) |"), "{text}");
         assert!(
             text.contains("| then `compactLog()` of that load: its log into the rows (s) | 0.3 |"),
             "{text}"

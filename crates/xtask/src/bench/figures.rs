@@ -113,6 +113,23 @@ pub struct Bulk {
     pub seconds: f64,
 }
 
+/// How long the main thread was kept from its event loop while something ran (ms).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Block {
+    /// The longest 'longtask' entry (0 when no task passed 50 ms), and how many there were.
+    pub longest_task_ms: f64,
+    pub long_tasks: u64,
+    /// The longest delay of the MessageChannel probe's messages.
+    pub longest_lag_ms: f64,
+}
+
+impl Block {
+    /// The block the verdict judges: the larger of the two measures.
+    pub fn longest_ms(&self) -> f64 {
+        self.longest_task_ms.max(self.longest_lag_ms)
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Reopen {
     pub items: u64,
@@ -161,6 +178,9 @@ pub struct BrowserFigures {
     pub bulk_wide: Option<Bulk>,
     /// Then `compactLog()` of that load: its IndexedDB log moved into the rows (s).
     pub wide_compact_seconds: Option<f64>,
+    /// During that `compactLog()`: the page's longest main-thread block (ms), the larger of the
+    /// longest 'longtask' entry and the longest lag of a MessageChannel probe.
+    pub wide_compact_block: Option<Block>,
     /// Reopening the 64-in-flight load (from the log) and the compacted 400 one (from the rows).
     pub reopen: Option<Reopen>,
     pub reopen_compacted: Option<Reopen>,
