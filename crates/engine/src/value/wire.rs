@@ -89,6 +89,23 @@ pub fn value_from_json(value: &Value) -> Result<AttributeValue> {
     read_value(value, 0)
 }
 
+/// One scalar value from its type tag and text, validated as [`item_from_json`] validates an
+/// `S`, `N` or `B` member; `None` for any other tag. For a reader that took the JSON apart itself
+/// (GetItem's plain request, whose key values are nothing else).
+pub fn scalar_from_text(tag: &str, text: &str) -> Option<Result<AttributeValue>> {
+    Some(match tag {
+        "S" => Ok(AttributeValue::S(text.to_string())),
+        "N" => parse_number(text).map(AttributeValue::N),
+        // `check_blob`'s length check first, as `item_from_json` runs it (in bytes).
+        "B" if !text.len().is_multiple_of(4) => Err(serialization(&format!(
+            "Base64 encoded length is expected a multiple of 4 bytes but found: {}",
+            text.len()
+        ))),
+        "B" => decode_base64(text).map(AttributeValue::B),
+        _ => return None,
+    })
+}
+
 /// Attribute names are under 64 KB: 65,535 bytes is the longest DynamoDB accepts.
 pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
 
