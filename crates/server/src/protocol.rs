@@ -289,6 +289,8 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
 
     let response = {
         let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+        // One clock read for the whole call, taken with the engine (see `SystemClock`).
+        let _instant = crate::RequestInstant::begin();
         // The region the request was signed for picks the replica it addresses (the global
         // tables simulation); an unsigned or oddly named region is the home region, which is
         // plain `dispatch` (what `dispatch_in_region` does for it).
@@ -393,8 +395,10 @@ impl<'a> AuthHeader<'a> {
         let mut params = [None; 3];
         let mut credential = None;
         for (i, piece) in pieces(header).enumerate() {
-            if let Some(rest) = piece.trim().strip_prefix("Credential=") {
-                credential = Some(rest);
+            // `piece.trim().strip_prefix(..)`, with the end trimmed only on a match: the
+            // prefix ends in `=`, so trimming the end first could not change whether it matches.
+            if let Some(rest) = piece.trim_start().strip_prefix("Credential=") {
+                credential = Some(rest.trim_end());
             }
             // The first word is the algorithm, never a parameter.
             if i == 0 || piece.is_empty() {
