@@ -484,10 +484,12 @@ fn push_json_array<T>(out: &mut String, elements: &[T], write: impl Fn(&T, &mut 
 
 /// A JSON string literal with serde_json's escapes: `\"`, `\\`, the short forms `\b \t \n \f
 /// \r`, and `\u00XX` for the other control characters; everything else (`/`, DEL, non-ASCII)
-/// as it is. Runs of 16 bytes with nothing to escape are copied whole (the check has no
+/// as it is. Runs of 32 bytes with nothing to escape are copied whole (the check has no
 /// early exit, so it compiles to vector compares).
 pub fn push_json_string(out: &mut String, text: &str) {
-    // Non-short-circuit `|`, so the 16-byte check below stays branch-free.
+    /// 32 bytes a step rather than 16: the loop's own steps were most of its cost.
+    const BLOCK: usize = 32;
+    // Non-short-circuit `|`, so the block check below stays branch-free.
     fn escaped(b: u8) -> bool {
         (b < 0x20) | (b == b'"') | (b == b'\\')
     }
@@ -496,9 +498,9 @@ pub fn push_json_string(out: &mut String, text: &str) {
     // `copied` is where the text not yet written starts; every cut is at an ASCII byte, so
     // each slice is on a character boundary.
     let mut copied = 0;
-    for (n, chunk) in bytes.chunks(16).enumerate() {
+    for (n, chunk) in bytes.chunks(BLOCK).enumerate() {
         // A whole chunk is a fixed 16-byte array, which the fold turns into vector compares.
-        let clean = match <&[u8; 16]>::try_from(chunk) {
+        let clean = match <&[u8; BLOCK]>::try_from(chunk) {
             Ok(block) => !block.iter().fold(false, |any, &b| any | escaped(b)),
             Err(_) => !chunk.iter().any(|&b| escaped(b)),
         };
@@ -509,7 +511,7 @@ pub fn push_json_string(out: &mut String, text: &str) {
             if !escaped(b) {
                 continue;
             }
-            let here = n * 16 + offset;
+            let here = n * BLOCK + offset;
             out.push_str(&text[copied..here]);
             match b {
                 b'"' => out.push_str("\\\""),
