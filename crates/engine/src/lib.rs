@@ -323,10 +323,11 @@ impl Engine {
 
     fn respond(result: Result<Value, ApiError>) -> Response {
         match result {
-            Ok(value) => Response {
-                status: 200,
-                body: value.to_string(),
-            },
+            Ok(value) => {
+                let mut body = String::new();
+                value::wire::write_json(&value, &mut body);
+                Response { status: 200, body }
+            }
             Err(err) => Response {
                 status: err.status(),
                 body: err.to_json().to_string(),
