@@ -46,6 +46,13 @@ pub struct EngineConfig {
     /// its 300 seconds of burst capacity, requests made by hand never hit the limit; only a load
     /// (a loop, a hot key) does, which is the lesson. Off, capacity is still counted in metrics.
     pub throttling: bool,
+    /// Whether capacity is metered for [`Engine::metrics`] and [`Engine::meters`] (per-minute
+    /// units, hottest keys, partitions) when throttling is off. On by default: the playground
+    /// shows them. A host that never reads them (the server) turns it off, and then, with
+    /// throttling off too, requests skip the meters altogether: nothing could observe them.
+    /// With throttling on the meters always run, since they decide what is throttled.
+    /// `ConsumedCapacity` in answers does not depend on it.
+    pub metrics: bool,
     /// The most bytes an item collection (a partition key's items plus their local secondary
     /// index entries) may hold: DynamoDB's 10 GB. A write that would grow a collection past it
     /// fails with ItemCollectionSizeLimitExceededException; tests lower it to provoke that.
@@ -59,6 +66,7 @@ impl Default for EngineConfig {
             account_id: "000000000000".into(),
             lifecycle_millis: 0,
             throttling: true,
+            metrics: true,
             item_collection_limit_bytes: 10 * 1024 * 1024 * 1024,
         }
     }
@@ -199,9 +207,24 @@ impl Engine {
     }
 
     fn call_output(&mut self, operation: &str, body: &str) -> Result<ops::Output, ApiError> {
-        let request = request::parse_body(body)?;
+        // A plain GetItem is read straight from the text (see `ops::get_item`); any other
+        // request, or one the plain reader leaves, is parsed into a tree and read from there.
+        let plain = match operation {
+            "GetItem" => ops::PlainGetItem::read(body),
+            _ => None,
+        };
+        let request = match plain {
+            Some(_) => None,
+            None => Some(request::parse_body(body)?),
+        };
         self.settle();
-        let mut result = ops::run(self, operation, &request);
+        let answered = plain.and_then(|plain| ops::run_plain_get_item(self, &plain));
+        let mut result = match (answered, request) {
+            (Some(result), _) => result,
+            (None, Some(request)) => ops::run(self, operation, &request),
+            // The plain reader read the body, so it is a JSON object and parses.
+            (None, None) => request::parse_body(body).and_then(|r| ops::run(self, operation, &r)),
+        };
         if let (
             "DescribeTable" | "UpdateTable" | "DeleteTable" | "CreateTable",
             Ok(ops::Output::Json(value)),
@@ -300,10 +323,11 @@ impl Engine {
 
     fn respond(result: Result<Value, ApiError>) -> Response {
         match result {
-            Ok(value) => Response {
-                status: 200,
-                body: value.to_string(),
-            },
+            Ok(value) => {
+                let mut body = String::new();
+                value::wire::write_json(&value, &mut body);
+                Response { status: 200, body }
+            }
             Err(err) => Response {
                 status: err.status(),
                 body: err.to_json().to_string(),
@@ -481,5 +505,11 @@ impl Engine {
 
     pub fn now_millis(&self) -> i64 {
         self.clock.now_millis()
+    }
+
+    /// Whether a request's capacity must go through the meters: they decide throttling, or
+    /// the host may read them (`EngineConfig::metrics`).
+    pub(crate) fn meters_observed(&self) -> bool {
+        self.config.throttling || self.config.metrics
     }
 }

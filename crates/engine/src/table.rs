@@ -408,15 +408,24 @@ impl Table {
 
     /// The primary key given as `Key` (GetItem, DeleteItem, UpdateItem, batch keys).
     pub fn key_of_request(&self, key: &Item) -> Result<PrimaryKey> {
+        self.key_of(key.len(), |name| key.get(name))
+    }
+
+    /// [`Table::key_of_request`] for a key of `len` attributes that `get` finds by name, for a
+    /// caller that read them without building an `Item` (GetItem's plain request).
+    pub fn key_of<'v>(
+        &self,
+        len: usize,
+        get: impl Fn(&str) -> Option<&'v AttributeValue>,
+    ) -> Result<PrimaryKey> {
         let schema = &self.def.key_schema;
         let expected = 1 + schema.range.is_some() as usize;
-        if key.len() != expected {
+        if len != expected {
             return Err(ApiError::validation(crate::error::msg::KEY_SCHEMA_MISMATCH));
         }
         let mut parts = Vec::with_capacity(2);
         for (i, attr) in schema.attributes().enumerate() {
-            let v = key
-                .get(&attr.name)
+            let v = get(&attr.name)
                 .filter(|v| v.type_name() == attr.ty.as_str())
                 .ok_or_else(|| ApiError::validation(crate::error::msg::KEY_SCHEMA_MISMATCH))?;
             empty_key_check(attr, v)?;

@@ -284,3 +284,38 @@ fn metrics_keep_a_bounded_window_and_the_hottest_keys() {
     assert_eq!(partitions[0]["ItemCount"], json!(20));
     assert_eq!(partitions[0]["Minutes"].as_array().map(Vec::len), Some(60));
 }
+
+#[test]
+fn without_metrics_throttling_still_meters_and_answers_keep_their_capacity() {
+    // Why: a host that never shows metrics (the server) turns them off. With throttling on the
+    // meters must still decide it exactly as before; with throttling off they are skipped, and
+    // ConsumedCapacity in answers must not change either way.
+    for throttling in [true, false] {
+        let clock = Arc::new(ManualClock::new(START));
+        let config = EngineConfig {
+            throttling,
+            metrics: false,
+            ..EngineConfig::default()
+        };
+        let mut e = Engine::open(config, Box::new(clock.clone()), Box::new(NullStorage))
+            .expect("an empty storage opens");
+        create(&mut e, (1, 1), None);
+        put(&mut e, item("big", 12));
+        let get = json!({"TableName": "Hot", "Key": {"id": {"S": "big"}},
+                         "ConsistentRead": true, "ReturnConsumedCapacity": "TOTAL"});
+        for i in 0..100 {
+            let (s, b) = call(&mut e, "GetItem", get.clone());
+            assert_eq!(s, 200, "read {i}: {b}");
+            assert_eq!(b["ConsumedCapacity"]["CapacityUnits"], json!(3.0));
+        }
+        let (s, b) = call(&mut e, "GetItem", get);
+        if throttling {
+            assert_eq!(s, 400);
+            assert!(is_throttled(&b, TABLE_THROTTLED), "{b}");
+        } else {
+            assert_eq!(s, 200, "{b}");
+            let m = e.metrics("Hot").expect("the table exists");
+            assert_eq!(m["Table"]["Minutes"], json!([]), "nothing metered: {m}");
+        }
+    }
+}

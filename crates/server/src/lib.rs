@@ -6,6 +6,7 @@ pub mod file_format;
 pub mod file_storage;
 pub mod protocol;
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -22,16 +23,50 @@ use tokio::sync::mpsc;
 
 use protocol::{Headers, Request, MAX_REQUEST_BYTES};
 
-/// Wall-clock time for the engine, which never reads the system clock itself.
+/// Wall-clock time for the engine, which never reads the system clock itself. While this thread
+/// runs a request ([`RequestInstant`]) it is the instant the request took the engine: the engine
+/// asks for the time several times per call (table status, stream upkeep, TTL, the meters),
+/// which was five system clock reads per GetItem, and one instant per request is also what a
+/// request sees in DynamoDB.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
-impl Clock for SystemClock {
-    fn now_millis(&self) -> i64 {
+impl SystemClock {
+    fn read() -> i64 {
         // A clock before 1970 is a broken machine; 0 keeps the engine going rather than panicking.
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> i64 {
+        REQUEST_INSTANT
+            .with(Cell::get)
+            .unwrap_or_else(SystemClock::read)
+    }
+}
+
+thread_local! {
+    /// The instant of the request this thread is running, if any.
+    static REQUEST_INSTANT: Cell<Option<i64>> = const { Cell::new(None) };
+}
+
+/// While alive, [`SystemClock`] on this thread answers the instant it was made (dropping it goes
+/// back to the system clock, also when the engine call unwinds).
+pub struct RequestInstant(());
+
+impl RequestInstant {
+    pub fn begin() -> RequestInstant {
+        REQUEST_INSTANT.with(|t| t.set(Some(SystemClock::read())));
+        RequestInstant(())
+    }
+}
+
+impl Drop for RequestInstant {
+    fn drop(&mut self) {
+        REQUEST_INSTANT.with(|t| t.set(None));
     }
 }
 
@@ -315,4 +350,19 @@ fn build(answer: protocol::Answer) -> Response<Full<Bytes>> {
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_reads_one_instant_then_the_system_clock_again() {
+        let instant = RequestInstant::begin();
+        let first = SystemClock.now_millis();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(SystemClock.now_millis(), first);
+        drop(instant);
+        assert!(SystemClock.now_millis() >= first + 5);
+    }
 }

@@ -122,8 +122,11 @@ fn main() -> ExitCode {
     };
     // The data first: a directory that is locked or damaged must stop the server before it
     // listens, so nothing ever talks to a server that has not got its data.
+    // No metrics: nothing in the server shows them (they are the playground's view), so with
+    // --no-throttling the meters are skipped; with throttling they still run, deciding it.
     let config = EngineConfig {
         throttling: options.throttling,
+        metrics: false,
         ..EngineConfig::default()
     };
     let (engine, sync) = match &options.data_dir {

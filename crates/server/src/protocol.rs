@@ -243,13 +243,10 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
         );
     }
 
-    let content_type = req
-        .headers
-        .get("content-type")
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
+    let content_type = req.headers.get("content-type").unwrap_or("");
+    let content_type = find_byte(content_type.as_bytes(), |b| b == b';')
+        .and_then(|at| content_type.get(..at))
+        .unwrap_or(content_type)
         .trim();
     // An empty body passes with any content type; the service only rejects bodies it cannot read.
     if req.method != "POST"
@@ -265,7 +262,12 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
 
     // Node-style lossy decoding: invalid UTF-8 becomes U+FFFD and then fails JSON parsing (or
     // lands in a string), rather than being a transport error DynamoDB does not have.
-    let text = String::from_utf8_lossy(body);
+    // Valid UTF-8 (every SDK's body) is checked a word at a time; only a body that is not
+    // pays for the lossy copy.
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(body),
+    };
 
     // DynamoDB rejects unparseable JSON before it looks at the target or credentials. Checking it
     // here only when a later check fails keeps the happy path at one parse (the engine's).
@@ -287,12 +289,14 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
 
     let response = {
         let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
+        // One clock read for the whole call, taken with the engine (see `SystemClock`).
+        let _instant = crate::RequestInstant::begin();
         // The region the request was signed for picks the replica it addresses (the global
         // tables simulation); an unsigned or oddly named region is the home region, which is
         // plain `dispatch` (what `dispatch_in_region` does for it).
         let region = scope
             .as_deref()
-            .and_then(|c| c.split('/').nth(2))
+            .and_then(scope_region)
             .filter(|r| *r != engine.config_region())
             .filter(|r| dynaplay_engine::global_tables::valid_region(r));
         // The engine promises not to panic; if it ever does, the client gets DynamoDB's 500 rather
@@ -320,11 +324,25 @@ fn respond_inner<H: Headers>(engine: &Mutex<Engine>, region: &str, req: &Request
     }
 }
 
+/// The third `/`-separated part of a credential scope (`AKID/20260101/eu-west-1/...`): its
+/// region. `scope.split('/').nth(2)`, found by comparing bytes rather than decoding chars.
+fn scope_region(scope: &str) -> Option<&str> {
+    let slash = |b| b == b'/';
+    let after_key = scope.get(find_byte(scope.as_bytes(), slash)? + 1..)?;
+    let region = after_key.get(find_byte(after_key.as_bytes(), slash)? + 1..)?;
+    Some(match find_byte(region.as_bytes(), slash) {
+        Some(end) => region.get(..end)?,
+        None => region,
+    })
+}
+
 /// The engine's operation name for an `X-Amz-Target`, or `None` for UnknownOperationException.
 fn route(target: &str) -> Option<Cow<'static, str>> {
-    let mut parts = target.split('.');
-    let (api, op, rest) = (parts.next()?, parts.next()?, parts.next());
-    if rest.is_some() {
+    // `api.op` with exactly one dot (as `split('.')` giving two parts).
+    let dot = |b| b == b'.';
+    let at = find_byte(target.as_bytes(), dot)?;
+    let (api, op) = (target.get(..at)?, target.get(at + 1..)?);
+    if find_byte(op.as_bytes(), dot).is_some() {
         return None;
     }
     let route = ROUTES.iter().find(|r| r.api == api)?;
@@ -377,8 +395,10 @@ impl<'a> AuthHeader<'a> {
         let mut params = [None; 3];
         let mut credential = None;
         for (i, piece) in pieces(header).enumerate() {
-            if let Some(rest) = piece.trim().strip_prefix("Credential=") {
-                credential = Some(rest);
+            // `piece.trim().strip_prefix(..)`, with the end trimmed only on a match: the
+            // prefix ends in `=`, so trimming the end first could not change whether it matches.
+            if let Some(rest) = piece.trim_start().strip_prefix("Credential=") {
+                credential = Some(rest.trim_end());
             }
             // The first word is the algorithm, never a parameter.
             if i == 0 || piece.is_empty() {
@@ -631,6 +651,22 @@ mod tests {
     fn operation_lists_are_sorted_for_binary_search() {
         for operations in [DYNAMODB_OPERATIONS, STREAMS_OPERATIONS] {
             assert!(operations.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn scope_regions_are_the_third_part() {
+        for scope in [
+            "AKID/20260101/eu-west-1/dynamodb/aws4_request",
+            "a/b/c",
+            "a/b/",
+            "a/b",
+            "a",
+            "",
+            "//x/",
+            "é/ü/ap-south-1",
+        ] {
+            assert_eq!(scope_region(scope), scope.split('/').nth(2), "{scope}");
         }
     }
 

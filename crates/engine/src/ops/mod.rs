@@ -41,6 +41,7 @@ use crate::error::{ApiError, Result};
 use crate::Engine;
 
 pub(crate) use describe::table_description;
+pub(crate) use get_item::{run_plain as run_plain_get_item, Plain as PlainGetItem};
 pub(crate) use idempotency::ClientTokens;
 #[cfg(test)]
 pub(crate) use shared::collection_metrics;
