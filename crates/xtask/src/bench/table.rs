@@ -360,7 +360,12 @@ fn engine_rows(outcome: &Outcome<EngineFigures>, rows: &mut Vec<Row>) {
 }
 
 fn browser_rows(outcome: &Outcome<BrowserFigures>, rows: &mut Vec<Row>) {
-    let calls = "engine calls in wasm (sync `MemoryEngine.dispatch`) ÷ native, PutItem; GetItem";
+    // The words: "engine calls in wasm vs the same calls native" — the loop inside wasm,
+    // bodies already in its memory as the native loop's are. The synchronous JavaScript entry
+    // adds the browser's text transcoding both ways, which native never pays; it is judged
+    // against the same line too, so the stricter reading stays in view.
+    let calls = "engine calls in wasm (loop inside wasm, `MemoryEngine.loopRate`) ÷ the same calls native, PutItem; GetItem";
+    let calls_sync = "engine calls from JavaScript (sync `MemoryEngine.dispatch`: text in, text out) ÷ native, PutItem; GetItem";
     let bulk = "bulk load with persistence ÷ raw IndexedDB put (same durability hint)";
     let reopen = "reopening the bulk-loaded items ÷ a raw `getAll` of them";
     let reopen_rows =
@@ -372,6 +377,7 @@ fn browser_rows(outcome: &Outcome<BrowserFigures>, rows: &mut Vec<Row>) {
         let why = missing(outcome);
         for (m, g) in [
             (calls, "≥ 0.5 each"),
+            (calls_sync, "≥ 0.5 each"),
             (bulk, "≥ 0.7"),
             (reopen, "≤ 2×"),
             (reopen_rows, "≤ 2×"),
@@ -390,31 +396,33 @@ fn browser_rows(outcome: &Outcome<BrowserFigures>, rows: &mut Vec<Row>) {
         return;
     };
     let not = |why: &str| Verdict::NotRun(why.into());
-    rows.push(match (b.sync, b.native) {
-        (Some(w), Some(n)) if n.put > 0.0 && n.get > 0.0 => {
-            let (put, get) = (w.put / n.put, w.get / n.get);
-            row(
+    for (measure, way) in [(calls, b.in_wasm), (calls_sync, b.sync)] {
+        rows.push(match (way, b.native) {
+            (Some(w), Some(n)) if n.put > 0.0 && n.get > 0.0 => {
+                let (put, get) = (w.put / n.put, w.get / n.get);
+                row(
+                    "browser",
+                    measure,
+                    "≥ 0.5 each",
+                    format!(
+                        "{put:.2}; {get:.2} ({} vs {}; {} vs {} calls/s)",
+                        thousands(w.put),
+                        thousands(n.put),
+                        thousands(w.get),
+                        thousands(n.get)
+                    ),
+                    Verdict::judged(put >= WASM_SHARE && get >= WASM_SHARE),
+                )
+            }
+            _ => row(
                 "browser",
-                calls,
+                measure,
                 "≥ 0.5 each",
-                format!(
-                    "{put:.2}; {get:.2} ({} vs {}; {} vs {} calls/s)",
-                    thousands(w.put),
-                    thousands(n.put),
-                    thousands(w.get),
-                    thousands(n.get)
-                ),
-                Verdict::judged(put >= WASM_SHARE && get >= WASM_SHARE),
-            )
-        }
-        _ => row(
-            "browser",
-            calls,
-            "≥ 0.5 each",
-            "—".into(),
-            not("calls not measured"),
-        ),
-    });
+                "—".into(),
+                not("calls not measured"),
+            ),
+        });
+    }
     rows.push(match (b.bulk_sandbox, b.bulk_raw) {
         (Some(s), Some(r)) if r.rate > 0.0 => {
             let share = s.rate / r.rate;
@@ -671,7 +679,12 @@ mod tests {
                 put: 100_000.0,
                 get: 100_000.0,
             }),
-            // GetItem passes, PutItem does not: the row needs both.
+            // Inside wasm both pass; from JavaScript GetItem passes, PutItem does not: a row
+            // needs both.
+            in_wasm: Some(Calls {
+                put: 50_000.0,
+                get: 60_000.0,
+            }),
             sync: Some(Calls {
                 put: 40_000.0,
                 get: 60_000.0,
@@ -745,7 +758,11 @@ mod tests {
         assert_eq!(verdict(&rows, "full Scan"), &Verdict::Met);
         assert_eq!(verdict(&rows, "memory per 1 KB item"), &Verdict::Reported);
         assert_eq!(verdict(&rows, "GetItem `Engine::dispatch`"), &Verdict::Met);
-        assert_eq!(verdict(&rows, "engine calls in wasm"), &Verdict::NotMet);
+        assert_eq!(verdict(&rows, "engine calls in wasm"), &Verdict::Met);
+        assert_eq!(
+            verdict(&rows, "engine calls from JavaScript"),
+            &Verdict::NotMet
+        );
         assert_eq!(verdict(&rows, "bulk load"), &Verdict::Met);
         assert_eq!(verdict(&rows, "reopening the bulk"), &Verdict::Met);
         assert_eq!(verdict(&rows, "reopening them after"), &Verdict::NotMet);
@@ -826,8 +843,8 @@ mod tests {
             engine: Outcome::NotRun,
         };
         let rows = rows(&figures);
-        // 2 ceiling rows, 4 peer ratio rows, 3 scaling, 1 engine, 7 browser.
-        assert_eq!(rows.len(), 17);
+        // 2 ceiling rows, 4 peer ratio rows, 3 scaling, 1 engine, 8 browser.
+        assert_eq!(rows.len(), 18);
         assert!(rows.iter().all(|r| matches!(r.verdict, Verdict::NotRun(_))));
         let text = render(&rows);
         assert!(text.contains("not measured: part not selected (`--only`)"));
