@@ -1102,3 +1102,87 @@ async fn format_version_2_data_still_opens() {
     assert_eq!(rows(&dump, "log"), 0, "{dump}");
     assert_eq!(stored_format(&dump), Some(serde_json::json!(4.0)));
 }
+
+// One write of more mutations than a log record holds (a restore of 1,050 items) is stored as
+// several records of at most `RECORD_MUTATIONS` each, numbered on, so that no compaction slice
+// has to read a record of megabytes; a reopen replays every one of them.
+#[wasm_bindgen_test]
+async fn a_write_of_many_mutations_is_several_log_records() {
+    use dynaplay_wasm::idb::RECORD_MUTATIONS;
+    use dynaplay_wasm::sandbox::from_hex;
+
+    /// The number of mutations in each log record of a raw dump, in key order.
+    fn record_sizes(dump: &serde_json::Value) -> Vec<usize> {
+        dump["stores"]["log"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let bytes = from_hex(r[1]["hex"].as_str().unwrap_or_default()).expect("hex");
+                dynaplay_wasm::log_record::decode(&bytes)
+                    .expect("a log record")
+                    .len()
+            })
+            .collect()
+    }
+
+    let name = unique("records");
+    let db = open_sandbox(Some(name.clone()), true).await.expect("open");
+    seed(&db).await;
+    for b in 0..42 {
+        batch_of_songs(&db, &format!("a{b:02}"), 25).await;
+    }
+    let backup = ok(
+        &db,
+        "CreateBackup",
+        serde_json::json!({"TableName": "Music", "BackupName": "many"}),
+    )
+    .await;
+    db.compact_log(None).await.expect("compact the load");
+    assert_eq!(db.logged_mutations(), 0);
+
+    ok(
+        &db,
+        "RestoreTableFromBackup",
+        serde_json::json!({
+            "TargetTableName": "Copy",
+            "BackupArn": backup["BackupDetails"]["BackupArn"],
+        }),
+    )
+    .await;
+    let logged = db.logged_mutations() as usize;
+    assert!(
+        logged > RECORD_MUTATIONS,
+        "one write of the restore: {logged}"
+    );
+    let before = export_without_clock(&db.export_sandbox().await.expect("export"));
+    db.close();
+
+    let dump: serde_json::Value =
+        serde_json::from_str(&raw_dump(name.clone()).await.expect("dump")).unwrap_or_default();
+    let sizes = record_sizes(&dump);
+    assert!(sizes.len() >= 2, "{sizes:?}");
+    assert!(sizes.iter().all(|&n| n <= RECORD_MUTATIONS), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), logged);
+
+    let again = open_sandbox(Some(name), true).await.expect("reopen");
+    assert_eq!(again.logged_mutations() as usize, logged);
+    assert_eq!(
+        export_without_clock(&again.export_sandbox().await.expect("export")),
+        before
+    );
+    let count = ok(
+        &again,
+        "Scan",
+        serde_json::json!({"TableName": "Copy", "Select": "COUNT"}),
+    )
+    .await;
+    let seeded = ok(
+        &again,
+        "Scan",
+        serde_json::json!({"TableName": "Music", "Select": "COUNT"}),
+    )
+    .await;
+    assert_eq!(count["Count"], seeded["Count"]);
+    assert!(count["Count"].as_u64().unwrap_or(0) >= 1_050, "{count}");
+}
