@@ -229,6 +229,14 @@ struct State {
     log_bound: usize,
     /// A compaction waits for the sandbox to be idle (a timer is set).
     compaction_due: bool,
+    /// An automatic compaction is under way: after a second without writes it goes on, slice
+    /// after slice, until the log is back within its bound; a write ends it (the idle wait
+    /// starts over once the writes are done).
+    idle_run: bool,
+    /// The task boundary before the idle run's next slice is pending (a timer is set).
+    next_slice_due: bool,
+    /// When (`Date.now()`) a write last started or finished: the idle second counts from it.
+    last_write_millis: f64,
     /// The last compaction failed (the quota, most likely): none is tried again until a write
     /// has succeeded since, or a full disk would retry (and fail) on every idle moment.
     compaction_blocked: bool,
@@ -429,6 +437,9 @@ impl Sandbox {
                 next_seq,
                 log_bound: LOG_BOUND,
                 compaction_due: false,
+                idle_run: false,
+                next_slice_due: false,
+                last_write_millis: js_sys::Date::now(),
                 compaction_blocked: false,
                 closed: false,
                 reopening: None,
@@ -567,6 +578,9 @@ impl Sandbox {
                     }
                     return;
                 }
+                // A write ends an automatic compaction: it goes on after the next idle second.
+                s.idle_run = false;
+                s.last_write_millis = js_sys::Date::now();
                 let after = s.in_flight.back().map(|f| f.written.outcome());
                 let fail = std::mem::take(&mut s.fail_next);
                 let seq = s.next_seq;
@@ -616,6 +630,9 @@ impl Sandbox {
         let Some(position) = s.in_flight.iter().position(|f| f.id == id) else {
             return Next::Stop;
         };
+        if s.in_flight[position].compaction.is_none() {
+            s.last_write_millis = js_sys::Date::now();
+        }
         match result {
             Ok(()) => {
                 let flight = s.in_flight.remove(position);
@@ -650,6 +667,7 @@ impl Sandbox {
                 if s.in_flight[position].compaction.is_some() {
                     s.compaction_blocked = true;
                 }
+                s.idle_run = false;
                 if s.reopening.is_none() {
                     // This batch and every later one (each built on it in memory) fail.
                     let doomed = s.in_flight.split_off(position);
@@ -681,34 +699,103 @@ impl Sandbox {
                 .unwrap_or(false)
     }
 
-    /// Compacts the oldest log records once the log holds more than `log_bound` mutations: when
-    /// the sandbox has been idle for a while, or at once (if a transaction slot is free) past
-    /// twice that.
+    /// Whether the log is to be compacted: longer than its bound, and nothing in the way.
+    fn compaction_wanted(s: &State) -> bool {
+        s.log_mutations > s.log_bound && !s.compaction_blocked && s.reopening.is_none() && !s.closed
+    }
+
+    /// Compacts the oldest log records once the log holds more than `log_bound` mutations: once
+    /// the sandbox has had nothing to write for `COMPACT_WHEN_IDLE_MILLIS`, then slice after slice
+    /// (a task boundary between them) until the log is within its bound or a write comes; or at
+    /// once (if a transaction slot is free) past twice the bound. Called whenever a transaction
+    /// has finished.
     fn plan_compaction(state: &Rc<RefCell<State>>) {
-        let (now, later) = {
-            let s = state.borrow();
-            let wanted =
-                s.log_mutations > s.log_bound && !s.compaction_blocked && s.reopening.is_none();
-            let now = wanted
-                && s.log_mutations > s.log_bound.saturating_mul(2)
-                && s.in_flight.len() < MAX_IN_FLIGHT;
-            (now, wanted && !now && !s.compaction_due && Self::idle(&s))
-        };
-        if now {
-            let _ = Self::start_compaction(state);
-        } else if later {
-            state.borrow_mut().compaction_due = true;
-            let state = state.clone();
-            let fire = Closure::once_into_js(move || {
-                state.borrow_mut().compaction_due = false;
-                let idle = Self::idle(&state.borrow());
-                // If writes came meanwhile, the last of them plans again when it is done.
-                if idle {
-                    Self::start_compaction(&state);
-                }
-            });
-            set_timeout(&fire, COMPACT_WHEN_IDLE_MILLIS);
+        enum Plan {
+            Now,
+            NextSlice,
+            AfterIdle(i32),
+            Nothing,
         }
+        let plan = {
+            let mut s = state.borrow_mut();
+            let wanted = Self::compaction_wanted(&s);
+            if !wanted {
+                s.idle_run = false;
+            }
+            if wanted
+                && s.log_mutations > s.log_bound.saturating_mul(2)
+                && s.in_flight.len() < MAX_IN_FLIGHT
+            {
+                Plan::Now
+            } else if !wanted || !Self::idle(&s) {
+                // A write under way plans again when it has finished.
+                Plan::Nothing
+            } else if s.idle_run {
+                if s.next_slice_due {
+                    Plan::Nothing
+                } else {
+                    s.next_slice_due = true;
+                    Plan::NextSlice
+                }
+            } else if s.compaction_due {
+                Plan::Nothing
+            } else {
+                s.compaction_due = true;
+                Plan::AfterIdle(COMPACT_WHEN_IDLE_MILLIS)
+            }
+        };
+        match plan {
+            Plan::Now => {
+                let _ = Self::start_compaction(state);
+            }
+            Plan::NextSlice => {
+                let state = state.clone();
+                let fire = Closure::once_into_js(move || {
+                    let go = {
+                        let mut s = state.borrow_mut();
+                        s.next_slice_due = false;
+                        // A write since the last slice ended the run (and plans the next one).
+                        s.idle_run && Self::compaction_wanted(&s) && Self::idle(&s)
+                    };
+                    if go && Self::start_compaction(&state).is_none() {
+                        // Closed, reopening or nothing left: the run is over.
+                        state.borrow_mut().idle_run = false;
+                    }
+                });
+                // A task of its own: the page's input, rendering and requests run in between.
+                set_timeout(&fire, 0);
+            }
+            Plan::AfterIdle(millis) => Self::wait_for_idle(state.clone(), millis),
+            Plan::Nothing => {}
+        }
+    }
+
+    /// Starts the automatic compaction once the sandbox has had nothing to write for
+    /// `COMPACT_WHEN_IDLE_MILLIS` (checked in `millis`, and again as long as writes came since).
+    fn wait_for_idle(state: Rc<RefCell<State>>, millis: i32) {
+        let fire = Closure::once_into_js(move || {
+            let quiet = {
+                let mut s = state.borrow_mut();
+                s.compaction_due = false;
+                if !Self::idle(&s) || !Self::compaction_wanted(&s) {
+                    // A write under way plans again when it has finished.
+                    return;
+                }
+                js_sys::Date::now() - s.last_write_millis
+            };
+            let rest = f64::from(COMPACT_WHEN_IDLE_MILLIS) - quiet;
+            if rest >= 1.0 {
+                // Writes came and went meanwhile: the second counts from the last of them.
+                state.borrow_mut().compaction_due = true;
+                Self::wait_for_idle(state, rest.ceil() as i32);
+            } else {
+                state.borrow_mut().idle_run = true;
+                if Self::start_compaction(&state).is_none() {
+                    state.borrow_mut().idle_run = false;
+                }
+            }
+        });
+        set_timeout(&fire, millis);
     }
 
     /// Books a committed compaction slice: the records it finished leave the log, and the one it
