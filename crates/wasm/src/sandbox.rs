@@ -11,7 +11,8 @@
 //! answered in memory get an InternalServerError, and the engine is reopened from IndexedDB, so
 //! memory again equals what is durable. Requests arriving during the reopen wait for it. When
 //! nothing has been written for a second and the log is long, it is compacted into the rows in
-//! short slices (a task each), so the page stays responsive.
+//! short slices (a task each, one after another until the log is within its bound or a write
+//! comes), so the page stays responsive.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
