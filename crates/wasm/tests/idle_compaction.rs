@@ -203,7 +203,8 @@ async fn a_write_during_an_idle_compaction_is_answered_and_the_run_resumes_after
     let db = open_sandbox(Some(name.clone()), false).await.expect("open");
     fill(&db, 12).await;
     let logged = db.logged_mutations();
-    let slice = 2;
+    // Slices of one mutation: about a hundred, so the write surely lands mid-run.
+    let slice = 1;
     let bound = logged * 2 / 3;
     db.set_compaction_slice(slice);
     let start = db.transactions();
@@ -213,7 +214,7 @@ async fn a_write_during_an_idle_compaction_is_answered_and_the_run_resumes_after
     let before_write = db.transactions();
     let over = db.logged_mutations();
     assert!(
-        over > bound + 10 * slice,
+        over > bound + 5 * slice,
         "the run is not nearly done when the write comes: {over} logged, bound {bound}"
     );
     let (status, _) = call(
@@ -302,6 +303,8 @@ async fn writes_under_a_second_apart_hold_the_compaction_off() {
     // write. (A machine so loaded that a 400 ms sleep took 900 ms proves nothing either way.)
     if quiet < IDLE_MILLIS - 100.0 {
         assert_eq!(commits, 5, "compacted between writes under a second apart");
+    } else {
+        console_log!("a stretch of {quiet} ms without writes: the hold is not checked");
     }
     let watch = Watch::until(&db, 30_000.0, |db| db.logged_mutations() <= bound).await;
     if quiet < IDLE_MILLIS - 100.0 {
