@@ -784,7 +784,9 @@ impl Sandbox {
                 }
                 js_sys::Date::now() - s.last_write_millis
             };
-            let rest = f64::from(COMPACT_WHEN_IDLE_MILLIS) - quiet;
+            // At most the whole second again, should the system clock have been set back.
+            let rest = (f64::from(COMPACT_WHEN_IDLE_MILLIS) - quiet)
+                .min(f64::from(COMPACT_WHEN_IDLE_MILLIS));
             if rest >= 1.0 {
                 // Writes came and went meanwhile: the second counts from the last of them.
                 state.borrow_mut().compaction_due = true;
