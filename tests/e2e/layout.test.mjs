@@ -26,11 +26,8 @@ test('phone width: one column without horizontal scrolling', () =>
     await page.fill('#request', '{');
     await page.click('#run');
     await page.locator('#response [role=alert]').waitFor();
-    const widths = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      screen: window.innerWidth,
-    }));
-    assert.ok(widths.page <= widths.screen, `page is ${widths.page}px wide on a ${widths.screen}px screen`);
+    const m = await measure(page);
+    assert.ok(m.scroll <= m.client, `page is ${m.scroll}px wide on a ${m.client}px screen`);
     const request = await page.locator('.request-panel').boundingBox();
     const response = await page.locator('.response-panel').boundingBox();
     assert.ok(response.y >= request.y + request.height, 'the response sits below the request');
@@ -119,6 +116,22 @@ function measure(page) {
   }));
 }
 
+/**
+ * Opens each of PAGES in turn and waits for its content: nothing may be wider than the screen, then
+ * `check(route, measures)` runs, and a screenshot named for the width and route is taken.
+ */
+async function visitEveryPage(page, site, check = async () => {}) {
+  const width = page.viewportSize().width;
+  for (const [route, ready] of PAGES) {
+    await page.goto(site.url + '#/' + route);
+    await page.locator(ready).first().waitFor();
+    const m = await measure(page);
+    assert.ok(m.scroll <= m.client, `#/${route} is ${m.scroll}px wide on a ${m.client}px screen`);
+    await check(route, m);
+    await screenshot(page, `layout-${width}-` + route.replace(/[^a-z]+/gi, '-'));
+  }
+}
+
 /** Controls on the page shorter than `min` px: buttons, selects, text boxes, summaries, and the labels of checkboxes and radios. */
 function smallTargets(page, min) {
   return page.evaluate((min) => {
@@ -182,15 +195,10 @@ test('phone: every page fits 375 px, the nav stays one row, controls are tappabl
   withPlayground(PHONE, async (session, site) => {
     const { page } = session;
     await seed(page);
-    for (const [route, ready] of PAGES) {
-      await page.goto(site.url + '#/' + route);
-      await page.locator(ready).first().waitFor();
-      const m = await measure(page);
-      assert.ok(m.scroll <= m.client, `#/${route} is ${m.scroll}px wide on a ${m.client}px screen`);
+    await visitEveryPage(page, site, async (route, m) => {
       assert.ok(m.nav > 0 && m.nav <= 64, `#/${route}: the nav is ${m.nav}px tall`);
       assert.deepEqual(await smallTargets(page, 32), [], `#/${route} has controls under 32 px`);
-      await screenshot(page, 'layout-375-' + route.replace(/[^a-z]+/gi, '-'));
-    }
+    });
     // A share link, opened on another phone.
     await page.goto(site.url + '#/share');
     await page.click('#share');
@@ -296,13 +304,7 @@ test('laptop: every link in one row at 1280 px, no menu button, every page fits'
   withPlayground(LAPTOP, async (session, site) => {
     const { page } = session;
     await seed(page);
-    for (const [route, ready] of PAGES) {
-      await page.goto(site.url + '#/' + route);
-      await page.locator(ready).first().waitFor();
-      const m = await measure(page);
-      assert.ok(m.scroll <= m.client, `#/${route} is ${m.scroll}px wide on a ${m.client}px screen`);
-      await screenshot(page, 'layout-1280-' + route.replace(/[^a-z]+/gi, '-'));
-    }
+    await visitEveryPage(page, site);
     assert.equal(await page.locator('#nav-toggle').isVisible(), false, 'no All sections button');
     const boxes = await Promise.all(SECTIONS.map((id) => page.locator(`#nav-${id}`).boundingBox()));
     const tops = new Set(boxes.map((b) => Math.round(b.y)));
