@@ -4,29 +4,35 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist, openPlayground, screenshot, pick, SCREENSHOTS } from './support.mjs';
 
-test('phone width: one column without horizontal scrolling', async () => {
+/**
+ * Serves dist/, opens the playground at `viewport`, runs `body(session, site)`, fails when the page
+ * logged errors, and tears everything down whatever happened.
+ */
+async function withPlayground(viewport, body) {
   const site = await serveDist();
-  const session = await openPlayground(site.url, { width: 390, height: 844 });
+  const session = await openPlayground(site.url, viewport);
   try {
-    const { page } = session;
-    await page.fill('#request', '{');
-    await page.click('#run');
-    await page.locator('#response [role=alert]').waitFor();
-    const widths = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      screen: window.innerWidth,
-    }));
-    assert.ok(widths.page <= widths.screen, `page is ${widths.page}px wide on a ${widths.screen}px screen`);
-    const request = await page.locator('.request-panel').boundingBox();
-    const response = await page.locator('.response-panel').boundingBox();
-    assert.ok(response.y >= request.y + request.height, 'the response sits below the request');
-    await screenshot(page, 'phone-width');
+    await body(session, site);
     assert.deepEqual(session.problems, [], 'the page logged errors');
   } finally {
     await session.close();
     await site.close();
   }
-});
+}
+
+test('phone width: one column without horizontal scrolling', () =>
+  withPlayground({ width: 390, height: 844 }, async (session, site) => {
+    const { page } = session;
+    await page.fill('#request', '{');
+    await page.click('#run');
+    await page.locator('#response [role=alert]').waitFor();
+    const m = await measure(page);
+    assert.ok(m.scroll <= m.client, `page is ${m.scroll}px wide on a ${m.client}px screen`);
+    const request = await page.locator('.request-panel').boundingBox();
+    const response = await page.locator('.response-panel').boundingBox();
+    assert.ok(response.y >= request.y + request.height, 'the response sits below the request');
+    await screenshot(page, 'phone-width');
+  }));
 
 // Every page at phone (375 px) and laptop (1280 px) width, as a learner with some tables, a replica
 // region and a history sees them: nothing wider than the screen, the navigation one row (unfolding to
@@ -110,6 +116,22 @@ function measure(page) {
   }));
 }
 
+/**
+ * Opens each of PAGES in turn and waits for its content: nothing may be wider than the screen, then
+ * `check(route, measures)` runs, and a screenshot named for the width and route is taken.
+ */
+async function visitEveryPage(page, site, check = async () => {}) {
+  const width = page.viewportSize().width;
+  for (const [route, ready] of PAGES) {
+    await page.goto(site.url + '#/' + route);
+    await page.locator(ready).first().waitFor();
+    const m = await measure(page);
+    assert.ok(m.scroll <= m.client, `#/${route} is ${m.scroll}px wide on a ${m.client}px screen`);
+    await check(route, m);
+    await screenshot(page, `layout-${width}-` + route.replace(/[^a-z]+/gi, '-'));
+  }
+}
+
 /** Controls on the page shorter than `min` px: buttons, selects, text boxes, summaries, and the labels of checkboxes and radios. */
 function smallTargets(page, min) {
   return page.evaluate((min) => {
@@ -169,21 +191,14 @@ function assertHistoryAligned(rows, width) {
   for (const r of rows) assert.ok(r.operation.bottom - r.operation.y <= 30, `at ${width} px an operation name wraps`);
 }
 
-test('phone: every page fits 375 px, the nav stays one row, controls are tappable', async () => {
-  const site = await serveDist();
-  const session = await openPlayground(site.url, PHONE);
-  try {
+test('phone: every page fits 375 px, the nav stays one row, controls are tappable', () =>
+  withPlayground(PHONE, async (session, site) => {
     const { page } = session;
     await seed(page);
-    for (const [route, ready] of PAGES) {
-      await page.goto(site.url + '#/' + route);
-      await page.locator(ready).first().waitFor();
-      const m = await measure(page);
-      assert.ok(m.scroll <= m.client, `#/${route} is ${m.scroll}px wide on a ${m.client}px screen`);
+    await visitEveryPage(page, site, async (route, m) => {
       assert.ok(m.nav > 0 && m.nav <= 64, `#/${route}: the nav is ${m.nav}px tall`);
       assert.deepEqual(await smallTargets(page, 32), [], `#/${route} has controls under 32 px`);
-      await screenshot(page, 'layout-375-' + route.replace(/[^a-z]+/gi, '-'));
-    }
+    });
     // A share link, opened on another phone.
     await page.goto(site.url + '#/share');
     await page.click('#share');
@@ -207,17 +222,10 @@ test('phone: every page fits 375 px, the nav stays one row, controls are tappabl
     await page.locator('#main textarea, textarea').first().waitFor();
     const m = await measure(page);
     assert.ok(m.scroll <= m.client, `the embed is ${m.scroll}px wide`);
-    assert.deepEqual(session.problems, [], 'the page logged errors');
-  } finally {
-    await session.close();
-    await site.close();
-  }
-});
+  }));
 
-test('phone: the nav is one row that unfolds to every link, by mouse and keyboard', async () => {
-  const site = await serveDist();
-  const session = await openPlayground(site.url, PHONE);
-  try {
+test('phone: the nav is one row that unfolds to every link, by mouse and keyboard', () =>
+  withPlayground(PHONE, async (session, site) => {
     const { page } = session;
     const toggle = page.locator('#nav-toggle');
     const list = page.locator('#nav-sections');
@@ -274,17 +282,10 @@ test('phone: the nav is one row that unfolds to every link, by mouse and keyboar
     await screenshot(page, 'layout-375-nav-unfolded');
     m = await measure(page);
     assert.ok(m.scroll <= m.client);
-    assert.deepEqual(session.problems, [], 'the page logged errors');
-  } finally {
-    await session.close();
-    await site.close();
-  }
-});
+  }));
 
-test('history: the outcome badges line up with and without a region, at 375 and 1280 px', async () => {
-  const site = await serveDist();
-  const session = await openPlayground(site.url, PHONE);
-  try {
+test('history: the outcome badges line up with and without a region, at 375 and 1280 px', () =>
+  withPlayground(PHONE, async (session, site) => {
     const { page } = session;
     await seed(page);
     assertHistoryAligned(await historyBoxes(page), PHONE.width);
@@ -297,26 +298,13 @@ test('history: the outcome badges line up with and without a region, at 375 and 
     const previews = rows.map((r) => r.preview.x);
     assert.ok(Math.max(...previews) - Math.min(...previews) <= 1, `the requests start at ${previews}`);
     await page.locator('#history').screenshot({ path: `${SCREENSHOTS}/layout-1280-history.png` });
-    assert.deepEqual(session.problems, [], 'the page logged errors');
-  } finally {
-    await session.close();
-    await site.close();
-  }
-});
+  }));
 
-test('laptop: every link in one row at 1280 px, no menu button, every page fits', async () => {
-  const site = await serveDist();
-  const session = await openPlayground(site.url, LAPTOP);
-  try {
+test('laptop: every link in one row at 1280 px, no menu button, every page fits', () =>
+  withPlayground(LAPTOP, async (session, site) => {
     const { page } = session;
     await seed(page);
-    for (const [route, ready] of PAGES) {
-      await page.goto(site.url + '#/' + route);
-      await page.locator(ready).first().waitFor();
-      const m = await measure(page);
-      assert.ok(m.scroll <= m.client, `#/${route} is ${m.scroll}px wide on a ${m.client}px screen`);
-      await screenshot(page, 'layout-1280-' + route.replace(/[^a-z]+/gi, '-'));
-    }
+    await visitEveryPage(page, site);
     assert.equal(await page.locator('#nav-toggle').isVisible(), false, 'no All sections button');
     const boxes = await Promise.all(SECTIONS.map((id) => page.locator(`#nav-${id}`).boundingBox()));
     const tops = new Set(boxes.map((b) => Math.round(b.y)));
@@ -327,9 +315,142 @@ test('laptop: every link in one row at 1280 px, no menu button, every page fits'
     }
     const m = await measure(page);
     assert.ok(m.nav <= 48, `the nav is ${m.nav}px tall`);
-    assert.deepEqual(session.problems, [], 'the page logged errors');
-  } finally {
-    await session.close();
-    await site.close();
-  }
-});
+  }));
+
+/**
+ * Scrolls the folded nav row to `where` ('start', 'middle' or 'end'), lets the scroll-driven fades
+ * catch up, and reads them: the fades' widths in px at each edge and the row's box.
+ */
+async function scrollRow(page, where) {
+  return page.evaluate(async (where) => {
+    const ul = document.getElementById('nav-sections');
+    const max = ul.scrollWidth - ul.clientWidth;
+    ul.scrollLeft = where === 'start' ? 0 : where === 'end' ? max : max / 2;
+    // A scroll timeline takes effect on the next frame.
+    for (let i = 0; i < 3; i++) await new Promise(requestAnimationFrame);
+    const style = getComputedStyle(ul);
+    const box = ul.getBoundingClientRect();
+    return {
+      start: parseFloat(style.getPropertyValue('--nav-fade-start')),
+      end: parseFloat(style.getPropertyValue('--nav-fade-end')),
+      mask: style.maskImage,
+      box: { x: box.x, y: box.y, width: box.width, height: box.height },
+    };
+  }, where);
+}
+
+/**
+ * How much the row's pixels at one edge (its outer 2 rem) change when its mask is taken off: the
+ * largest change of a colour channel, 0 to 255. Large where the row is faded on the screen; a plain
+ * edge changes by a rounding step at most.
+ */
+async function edgeFade(page, row, edge) {
+  const width = 32;
+  const clip = { x: edge === 'left' ? row.box.x : row.box.x + row.box.width - width, y: row.box.y, width, height: row.box.height };
+  const masked = await page.screenshot({ clip });
+  await page.evaluate(() => document.getElementById('nav-sections').style.setProperty('mask-image', 'none'));
+  const bare = await page.screenshot({ clip });
+  await page.evaluate(() => document.getElementById('nav-sections').style.removeProperty('mask-image'));
+  // The browser decodes both PNGs and compares them pixel by pixel.
+  return page.evaluate(async (pngs) => {
+    const pixels = async (base64) => {
+      const image = await createImageBitmap(await (await fetch('data:image/png;base64,' + base64)).blob());
+      const canvas = new OffscreenCanvas(image.width, image.height);
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return context.getImageData(0, 0, image.width, image.height).data;
+    };
+    const [a, b] = await Promise.all(pngs.map(pixels));
+    let most = 0;
+    for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i] - b[i]));
+    return most;
+  }, [masked.toString('base64'), bare.toString('base64')]);
+}
+
+const FADED = 64;
+const PLAIN = 8;
+
+test('phone: the folded nav row fades out at the edges where more links lie', () =>
+  withPlayground(PHONE, async (session) => {
+    const { page } = session;
+    // The start: links hidden on the right only.
+    let row = await scrollRow(page, 'start');
+    assert.match(row.mask, /linear-gradient/, 'the row has its mask');
+    assert.equal(row.start, 0, 'no fade on the left at the start');
+    assert.ok(row.end >= 30, `a fade on the right at the start (${row.end}px)`);
+    let left = await edgeFade(page, row, 'left');
+    let right = await edgeFade(page, row, 'right');
+    assert.ok(left <= PLAIN, `the left edge is drawn plain at the start (its pixels change by ${left} without the mask)`);
+    assert.ok(right >= FADED, `the right edge is drawn faded at the start (its pixels change by ${right} without the mask)`);
+    await page.locator('.main-nav').screenshot({ path: `${SCREENSHOTS}/layout-375-nav-fade-start.png` });
+    // Between: links hidden on both sides.
+    row = await scrollRow(page, 'middle');
+    assert.ok(row.start >= 30 && row.end >= 30, `fades on both sides in the middle (${row.start}px, ${row.end}px)`);
+    // The end: links hidden on the left only.
+    row = await scrollRow(page, 'end');
+    assert.ok(row.start >= 30, `a fade on the left at the end (${row.start}px)`);
+    assert.equal(row.end, 0, 'no fade on the right at the end');
+    left = await edgeFade(page, row, 'left');
+    right = await edgeFade(page, row, 'right');
+    assert.ok(left >= FADED, `the left edge is drawn faded at the end (its pixels change by ${left} without the mask)`);
+    assert.ok(right <= PLAIN, `the right edge is drawn plain at the end (its pixels change by ${right} without the mask)`);
+    await page.locator('.main-nav').screenshot({ path: `${SCREENSHOTS}/layout-375-nav-fade-end.png` });
+    // Unfolded, every link shows: nothing fades.
+    await page.click('#nav-toggle');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('nav-sections')).maskImage), 'none');
+    // On a laptop the row fits: no mask either.
+    await page.click('#nav-toggle');
+    await page.setViewportSize(LAPTOP);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('nav-sections')).maskImage), 'none');
+  }));
+
+/** The Code link's badge: its text, title and width, and the link's whole text (what a screen reader reads). */
+function codeCount(page) {
+  return page.evaluate(() => {
+    const badge = document.querySelector('#nav-code .count');
+    return {
+      text: badge.textContent,
+      title: badge.title,
+      width: badge.getBoundingClientRect().width,
+      link: document.getElementById('nav-code').textContent,
+    };
+  });
+}
+
+test('laptop: 123 requests later the Code count is "99+", as wide as before, and the nav still one row', () =>
+  withPlayground(LAPTOP, async (session) => {
+    const { page } = session;
+    await pick(page, 'ListTables');
+    // Each run names another start table, so the newest history row shows which run it is.
+    const run = async (i) => {
+      await page.fill('#request', JSON.stringify({ ExclusiveStartTableName: `t${i}` }));
+      await page.click('#run');
+      await page.waitForFunction((marker) => document.querySelector('#history li .preview')?.textContent.includes(marker), `"t${i}"`);
+    };
+    const widths = {};
+    for (let i = 1; i <= 123; i++) {
+      await run(i);
+      if (i === 1 || i === 12 || i === 99) widths[i] = (await codeCount(page)).width;
+    }
+    const count = await codeCount(page);
+    assert.equal(count.text, '99+');
+    // The log keeps the latest 100; the exact number is in the title and the link's text.
+    assert.match(count.title, /^100 requests/);
+    assert.match(count.link, /100 requests/);
+    widths[123] = count.width;
+    for (const [n, w] of Object.entries(widths)) assert.ok(Math.abs(w - widths[1]) <= 0.5, `the badge is ${w}px wide at ${n}, ${widths[1]}px at 1`);
+
+    // One row at 1280 px, and at 1273 px, the narrowest screen without the All sections button
+    // (the phone layout is for 79.5rem = 1272 px and less).
+    for (const width of [LAPTOP.width, 1273]) {
+      await page.setViewportSize({ ...LAPTOP, width });
+      const tops = await page.evaluate(() => [...document.querySelectorAll('#nav-sections a')].map((a) => Math.round(a.getBoundingClientRect().top)));
+      assert.equal(tops.length, SECTIONS.length);
+      assert.equal(new Set(tops).size, 1, `at ${width} px the links sit at ${[...new Set(tops)]}`);
+      assert.ok((await measure(page)).nav <= 48, `at ${width} px the nav is one row`);
+      assert.equal(await page.locator('#nav-toggle').isVisible(), false, `at ${width} px no All sections button`);
+    }
+    await page.setViewportSize(LAPTOP);
+    await page.locator('.main-nav').screenshot({ path: `${SCREENSHOTS}/layout-1280-nav-99plus.png` });
+    await screenshot(page, 'layout-1280-many-requests');
+  }));

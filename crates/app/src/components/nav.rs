@@ -3,10 +3,17 @@
 //! On a laptop the links are one row of tabs. On a phone they stay one row too, scrolled sideways
 //! (the current one brought into view), so the page starts near the top of the screen; the
 //! "All sections" button beside the row unfolds every link at once, and Escape folds it again. The
-//! button comes first in the markup, so Tab goes from it into the links it unfolded.
+//! button comes first in the markup, so Tab goes from it into the links it unfolded. The row fades
+//! out at an edge where more links lie beyond it (static/app.css, driven by the row's own scroll).
+//!
+//! The Code link's count of requests has one width whatever it says, from 1 to "99+", so a long
+//! session never pushes the laptop's one row of tabs onto a second; the exact count is its title
+//! and part of the link's name.
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use crate::request_log::LOG_LIMIT;
 
 #[derive(Properties, PartialEq)]
 pub struct NavProps {
@@ -30,6 +37,37 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("share", "#/share", "Share & export"),
     ("modeler", "#/modeler", "Modeler"),
 ];
+
+/// The most a count shows in its digits; more reads "99+" (the badge is as wide as that).
+const SHOWN_MAX: usize = 99;
+
+/// The count's text on the badge, and the exact number in words for its title and screen readers.
+fn count_texts(requests: usize) -> (String, String) {
+    let shown = if requests > SHOWN_MAX {
+        format!("{SHOWN_MAX}+")
+    } else {
+        requests.to_string()
+    };
+    let exact = if requests >= LOG_LIMIT {
+        format!("{requests} requests (the Code page keeps the latest {LOG_LIMIT})")
+    } else if requests == 1 {
+        "1 request".to_string()
+    } else {
+        format!("{requests} requests")
+    };
+    (shown, exact)
+}
+
+/// The Code link's badge: the short text for the eye, the exact count for the title and the link's name.
+fn count_badge(requests: usize) -> Html {
+    let (shown, exact) = count_texts(requests);
+    html! {
+        <>
+            <span class="count" title={exact.clone()} aria-hidden="true">{ shown }</span>
+            <span class="visually-hidden">{ format!(", {exact}") }</span>
+        </>
+    }
+}
 
 /// Scrolls the folded row sideways so the current link sits in view (it may be the last one).
 fn show_current(list: &NodeRef) {
@@ -95,9 +133,7 @@ pub fn nav(props: &NavProps) -> Html {
                                aria-current={current.then_some("page")} onclick={on_follow.clone()}>
                                 { label }
                                 if id == "code" && props.requests > 0 {
-                                    <span class="count" aria-label={format!("{} requests", props.requests)}>
-                                        { props.requests }
-                                    </span>
+                                    { count_badge(props.requests) }
                                 }
                             </a>
                         </li>
