@@ -88,6 +88,41 @@ pub const RETURN_CONSUMED_CAPACITY: Field = field(
     &[Rule::Enum(&["INDEXES", "TOTAL", "NONE"])],
 );
 pub const EXPRESSION_ATTRIBUTE_NAMES: Field = field("ExpressionAttributeNames", Ty::StringMap, &[]);
+/// How legacy conditions (Expected, QueryFilter, ScanFilter) combine.
+pub const CONDITIONAL_OPERATOR: Field = field(
+    "ConditionalOperator",
+    Ty::String,
+    &[Rule::Enum(&["OR", "AND"])],
+);
+/// The single-item writes' ReturnValues: every write declares all five, in Coral's message order,
+/// and each operation then narrows what it accepts.
+pub const RETURN_VALUES: Field = field(
+    "ReturnValues",
+    Ty::String,
+    &[Rule::Enum(&[
+        "ALL_NEW",
+        "UPDATED_OLD",
+        "ALL_OLD",
+        "NONE",
+        "UPDATED_NEW",
+    ])],
+);
+pub const RETURN_ITEM_COLLECTION_METRICS: Field = field(
+    "ReturnItemCollectionMetrics",
+    Ty::String,
+    &[Rule::Enum(&["SIZE", "NONE"])],
+);
+/// A PartiQL statement's text and its `?` parameters (ExecuteStatement, batches, transactions).
+pub const PARTIQL_STATEMENT: Field = field(
+    "Statement",
+    Ty::String,
+    &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
+);
+pub const PARTIQL_PARAMETERS: Field = field(
+    "Parameters",
+    Ty::List(&Ty::AttributeValue),
+    &[Rule::MinLength(1)],
+);
 pub const EXPRESSION_ATTRIBUTE_VALUES: Field =
     field("ExpressionAttributeValues", Ty::AttributeMap, &[]);
 

@@ -16,16 +16,8 @@ use crate::Engine;
 const STATEMENT: Ty = Ty::Struct(
     "BatchStatementRequest",
     &[
-        field(
-            "Statement",
-            Ty::String,
-            &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
-        ),
-        field(
-            "Parameters",
-            Ty::List(&Ty::AttributeValue),
-            &[Rule::MinLength(1)],
-        ),
+        request::PARTIQL_STATEMENT,
+        request::PARTIQL_PARAMETERS,
         field("ConsistentRead", Ty::Boolean, &[]),
         shared::RETURN_VALUES_ON_FAILURE,
     ],

@@ -13,16 +13,8 @@ use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::Engine;
 
 const FIELDS: &[Field] = &[
-    field(
-        "Statement",
-        Ty::String,
-        &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
-    ),
-    field(
-        "Parameters",
-        Ty::List(&Ty::AttributeValue),
-        &[Rule::MinLength(1)],
-    ),
+    request::PARTIQL_STATEMENT,
+    request::PARTIQL_PARAMETERS,
     field("ConsistentRead", Ty::Boolean, &[]),
     field(
         "NextToken",

@@ -30,11 +30,7 @@ const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
     request::QUERY_FILTER,
     field("TableName", Ty::String, request::TABLE_NAME_RULES),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Rule::Enum(&["OR", "AND"])],
-    ),
+    request::CONDITIONAL_OPERATOR,
     field(
         "AttributesToGet",
         Ty::List(&Ty::String),

@@ -42,11 +42,7 @@ const FIELDS: &[Field] = &[
     field("Select", Ty::String, &[Rule::Enum(SELECT)]),
     field("TableName", Ty::String, request::TABLE_NAME_RULES),
     request::SCAN_FILTER,
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Rule::Enum(&["OR", "AND"])],
-    ),
+    request::CONDITIONAL_OPERATOR,
     field("Segment", Ty::Integer, &[Rule::Min(0), Rule::Max(999_999)]),
     field("Limit", Ty::Integer, &[Rule::Min(1)]),
     field("ConsistentRead", Ty::Boolean, &[]),

@@ -454,6 +454,30 @@ pub fn legacy_expected(req: &Req) -> Result<Option<Condition>> {
     }
 }
 
+/// The ConditionExpression, or else the legacy condition already read (`Expected`; None for
+/// operations that have no legacy form).
+pub fn condition_or_legacy(
+    req: &Req,
+    exprs: &mut Expressions,
+    legacy: Option<Condition>,
+) -> Result<Option<Condition>> {
+    match req.str("ConditionExpression") {
+        Some(text) => Ok(Some(exprs.condition(text, "ConditionExpression")?)),
+        None => Ok(legacy),
+    }
+}
+
+/// PutItem and DeleteItem return only the item as it was: their ReturnValues field accepts all
+/// five values, and this narrows it to ALL_OLD or NONE.
+pub fn only_old_return_values(req: &Req) -> Result<()> {
+    match req.str("ReturnValues") {
+        None | Some("ALL_OLD") | Some("NONE") => Ok(()),
+        Some(_) => Err(ApiError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        )),
+    }
+}
+
 /// The legacy `AttributesToGet` list, checked and converted (None: absent).
 pub fn legacy_attributes_to_get(req: &Req) -> Result<Option<Projection>> {
     match req.array("AttributesToGet") {

@@ -89,11 +89,7 @@ const FIELDS: &[Field] = &[
         &[Rule::NotNull],
     ),
     request::RETURN_CONSUMED_CAPACITY,
-    field(
-        "ReturnItemCollectionMetrics",
-        Ty::String,
-        &[Rule::Enum(&["SIZE", "NONE"])],
-    ),
+    request::RETURN_ITEM_COLLECTION_METRICS,
     field(
         "ClientRequestToken",
         Ty::String,
@@ -184,10 +180,7 @@ fn read_action(entry: &Map<String, Value>) -> Result<Action<'_>> {
         Some(text) if kind == Kind::Update => Some(exprs.update(text)?),
         _ => None,
     };
-    let condition = match req.str("ConditionExpression") {
-        Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => None,
-    };
+    let condition = shared::condition_or_legacy(&req, &mut exprs, None)?;
     exprs.check_unused()?;
     Ok(Action {
         kind,
