@@ -8,9 +8,10 @@ use std::sync::Arc;
 use dynaplay_engine::{Engine, EngineConfig, ManualClock, NullStorage};
 use serde_json::{json, Value};
 
-const START: i64 = 1_767_225_600_000;
-const EU: &str = "eu-west-1";
-const US: &str = "us-east-1";
+#[path = "support/regions.rs"]
+mod regions;
+
+use regions::{add_replica, call, error, music_table, ok, put, read, EU, START, US};
 
 fn engine_with(billing: Value) -> (Engine, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(START));
@@ -20,73 +21,12 @@ fn engine_with(billing: Value) -> (Engine, Arc<ManualClock>) {
         Box::new(NullStorage),
     )
     .expect("an empty storage opens");
-    let mut request = json!({
-        "TableName": "Music",
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-    });
-    if let (Some(r), Some(b)) = (request.as_object_mut(), billing.as_object()) {
-        r.extend(b.clone());
-    }
-    call(&mut engine, US, "CreateTable", request).expect("table created");
+    call(&mut engine, US, "CreateTable", music_table(billing)).expect("table created");
     (engine, clock)
 }
 
 fn engine() -> (Engine, Arc<ManualClock>) {
     engine_with(json!({"BillingMode": "PAY_PER_REQUEST"}))
-}
-
-/// One request for a region: Ok(answer) or Err((status, error JSON)).
-fn call(engine: &mut Engine, region: &str, op: &str, body: Value) -> Result<Value, (u16, Value)> {
-    let response = engine.dispatch_in_region(region, op, &body.to_string());
-    let value: Value = serde_json::from_str(&response.body).expect("answers are JSON");
-    if response.status == 200 {
-        Ok(value)
-    } else {
-        Err((response.status, value))
-    }
-}
-
-fn ok(engine: &mut Engine, region: &str, op: &str, body: Value) -> Value {
-    call(engine, region, op, body.clone())
-        .unwrap_or_else(|e| panic!("{op} in {region} failed: {e:?} for {body}"))
-}
-
-fn error(engine: &mut Engine, region: &str, op: &str, body: Value) -> (String, String) {
-    let (_, e) = call(engine, region, op, body).expect_err("the request fails");
-    (
-        e["__type"].as_str().unwrap_or_default().to_string(),
-        e["message"].as_str().unwrap_or_default().to_string(),
-    )
-}
-
-fn put(engine: &mut Engine, region: &str, pk: &str, v: &str) {
-    ok(
-        engine,
-        region,
-        "PutItem",
-        json!({"TableName": "Music", "Item": {"pk": {"S": pk}, "v": {"S": v}}}),
-    );
-}
-
-/// The item's `v` in a region (strongly consistent read), None when absent.
-fn read(engine: &mut Engine, region: &str, pk: &str) -> Option<String> {
-    let answer = ok(
-        engine,
-        region,
-        "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": pk}}, "ConsistentRead": true}),
-    );
-    answer["Item"]["v"]["S"].as_str().map(str::to_string)
-}
-
-fn add_replica(engine: &mut Engine, region: &str) -> Value {
-    ok(
-        engine,
-        US,
-        "UpdateTable",
-        json!({"TableName": "Music", "ReplicaUpdates": [{"Create": {"RegionName": region}}]}),
-    )
 }
 
 #[test]
@@ -356,9 +296,7 @@ fn replica_status_follows_the_lifecycle_clock() {
         &mut engine,
         US,
         "CreateTable",
-        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
-               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        music_table(json!({"BillingMode": "PAY_PER_REQUEST"})),
     );
     clock.advance(10_000);
     let answer = add_replica(&mut engine, EU);
@@ -528,9 +466,7 @@ fn replicas_and_their_items_survive_a_reload() {
         &mut engine,
         US,
         "CreateTable",
-        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
-               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        music_table(json!({"BillingMode": "PAY_PER_REQUEST"})),
     );
     put(&mut engine, US, "a", "1");
     add_replica(&mut engine, EU);
