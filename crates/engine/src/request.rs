@@ -657,4 +657,15 @@ impl<'a> Req<'a> {
     pub fn array(&self, name: &str) -> Option<&'a Vec<Value>> {
         self.get(name).and_then(Value::as_array)
     }
+
+    /// The structures of a list member (TransactStatements, Statements), each as a `Req`;
+    /// empty when the member is absent.
+    pub fn members(&self, name: &str) -> Vec<Req<'a>> {
+        self.array(name)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .map(Req)
+            .collect()
+    }
 }

@@ -29,10 +29,7 @@ const FIELDS: &[Field] = &[
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
-    let prepared = exec::prepare(
-        req.str("Statement").unwrap_or_default(),
-        req.array("Parameters"),
-    )?;
+    let prepared = exec::prepare(&req)?;
     let detail = Detail::parse(req.str("ReturnConsumedCapacity"));
     if matches!(prepared.statement, Statement::Exists(_)) {
         return Err(validation(
