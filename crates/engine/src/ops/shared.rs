@@ -478,6 +478,15 @@ pub fn only_old_return_values(req: &Req) -> Result<()> {
     }
 }
 
+/// A legacy filter map (`QueryFilter`, `ScanFilter`) with `ConditionalOperator`, checked and
+/// converted (None: absent or empty).
+pub fn legacy_filter(req: &Req, member: &str) -> Result<Option<Condition>> {
+    match req.object(member) {
+        Some(f) => legacy::filter(f, req.str("ConditionalOperator")),
+        None => Ok(None),
+    }
+}
+
 /// The legacy `AttributesToGet` list, checked and converted (None: absent).
 pub fn legacy_attributes_to_get(req: &Req) -> Result<Option<Projection>> {
     match req.array("AttributesToGet") {
