@@ -663,11 +663,7 @@ const REPLICA_UPDATE: Ty = Ty::Struct(
     ],
 );
 const FIELDS: &[Field] = &[
-    field(
-        "TableName",
-        Ty::String,
-        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-    ),
+    crate::request::REQUIRED_TABLE_NAME,
     field(
         "ReplicaUpdates",
         Ty::List(&REPLICA_UPDATE),

@@ -82,6 +82,15 @@ pub const TABLE_NAME_RULES: &[Rule] = &[
     Rule::MinLength(3),
     Rule::MaxLength(255),
 ];
+/// TableName as the item and query operations declare it.
+pub const TABLE_NAME: Field = field("TableName", Ty::String, TABLE_NAME_RULES);
+/// TableName as the table-level operations (CreateTable, DescribeTable, UpdateTable, DeleteTable,
+/// backups, global tables) declare it: missing is reported first, then the length, then the pattern.
+pub const REQUIRED_TABLE_NAME: Field = field(
+    "TableName",
+    Ty::String,
+    &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
+);
 pub const RETURN_CONSUMED_CAPACITY: Field = field(
     "ReturnConsumedCapacity",
     Ty::String,

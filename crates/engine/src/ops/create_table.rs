@@ -39,11 +39,7 @@ const FIELDS: &[Field] = &[
         Ty::List(&ATTRIBUTE_DEFINITION),
         &[Rule::NotNull],
     ),
-    field(
-        "TableName",
-        Ty::String,
-        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-    ),
+    crate::request::REQUIRED_TABLE_NAME,
     field(
         "BillingMode",
         Ty::String,

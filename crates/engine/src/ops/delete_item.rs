@@ -11,7 +11,7 @@ use crate::Engine;
 
 const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     field("Key", Ty::AttributeMap, &[Rule::NotNull]),
     request::CONDITIONAL_OPERATOR,
     request::EXPECTED,

@@ -4,14 +4,10 @@ use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
 use crate::error::{ApiError, Result};
-use crate::request::{check, field, Req, Rule, Ty};
+use crate::request::{check, Field, Req, REQUIRED_TABLE_NAME};
 use crate::Engine;
 
-const FIELDS: &[crate::request::Field] = &[field(
-    "TableName",
-    Ty::String,
-    &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-)];
+const FIELDS: &[Field] = &[REQUIRED_TABLE_NAME];
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;

@@ -12,7 +12,7 @@ use crate::Engine;
 
 pub(crate) const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     field("Item", Ty::AttributeMap, &[Rule::NotNull]),
     request::CONDITIONAL_OPERATOR,
     request::EXPECTED,

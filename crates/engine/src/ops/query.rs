@@ -28,7 +28,7 @@ const FIELDS: &[Field] = &[
     ),
     request::RETURN_CONSUMED_CAPACITY,
     request::QUERY_FILTER,
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     request::CONDITIONAL_OPERATOR,
     field(
         "AttributesToGet",

@@ -38,7 +38,7 @@ const FIELDS: &[Field] = &[
     ),
     request::RETURN_CONSUMED_CAPACITY,
     field("Select", Ty::String, &[Rule::Enum(SELECT)]),
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     request::SCAN_FILTER,
     request::CONDITIONAL_OPERATOR,
     field("Segment", Ty::Integer, &[Rule::Min(0), Rule::Max(999_999)]),

@@ -10,7 +10,7 @@ use crate::ttl::{self, TtlSetting};
 use crate::Engine;
 
 const UPDATE: &[Field] = &[
-    field("TableName", Ty::String, crate::request::TABLE_NAME_RULES),
+    crate::request::TABLE_NAME,
     field(
         "TimeToLiveSpecification",
         Ty::FieldStruct(
@@ -28,11 +28,7 @@ const UPDATE: &[Field] = &[
     ),
 ];
 
-const DESCRIBE: &[Field] = &[field(
-    "TableName",
-    Ty::String,
-    crate::request::TABLE_NAME_RULES,
-)];
+const DESCRIBE: &[Field] = &[crate::request::TABLE_NAME];
 
 fn enabled_flag(v: &Value) -> bool {
     match v {

@@ -24,7 +24,7 @@ pub const MAX_ACTIONS: usize = 100;
 /// Most bytes of items one transaction may write.
 pub const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
-const TABLE_NAME: Field = field("TableName", Ty::String, request::TABLE_NAME_RULES);
+const TABLE_NAME: Field = request::TABLE_NAME;
 const CONDITION_EXPRESSION: Field = field("ConditionExpression", Ty::String, &[]);
 
 const CONDITION_CHECK: Ty = Ty::FieldStruct(

@@ -65,11 +65,7 @@ const GSI_UPDATE: Ty = Ty::Struct(
 
 const FIELDS: &[Field] = &[
     field("AttributeDefinitions", Ty::List(&ATTRIBUTE_DEFINITION), &[]),
-    field(
-        "TableName",
-        Ty::String,
-        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-    ),
+    crate::request::REQUIRED_TABLE_NAME,
     field(
         "BillingMode",
         Ty::String,
