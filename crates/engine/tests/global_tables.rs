@@ -29,6 +29,27 @@ fn engine() -> (Engine, Arc<ManualClock>) {
     engine_with(json!({"BillingMode": "PAY_PER_REQUEST"}))
 }
 
+/// DescribeTable of `Music` in a region; its answer.
+fn describe_music(engine: &mut Engine, region: &str) -> Value {
+    ok(
+        engine,
+        region,
+        "DescribeTable",
+        json!({"TableName": "Music"}),
+    )
+}
+
+/// `Music` is not found in `region` (no replica there, or not yet, or no more).
+fn assert_no_music_in(engine: &mut Engine, region: &str) {
+    let (kind, _) = error(
+        engine,
+        region,
+        "GetItem",
+        json!({"TableName": "Music", "Key": {"pk": {"S": "a"}}}),
+    );
+    assert!(kind.ends_with("ResourceNotFoundException"), "{kind}");
+}
+
 #[test]
 fn a_new_replica_gets_the_existing_items_and_describes_itself() {
     let (mut engine, _clock) = engine();
@@ -60,20 +81,10 @@ fn a_new_replica_gets_the_existing_items_and_describes_itself() {
     assert_eq!(read(&mut engine, EU, "a").as_deref(), Some("1"));
     assert_eq!(read(&mut engine, EU, "b").as_deref(), Some("2"));
 
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(home["Table"]["GlobalTableVersion"], "2019.11.21");
     assert_eq!(home["Table"]["Replicas"][0]["RegionName"], EU);
-    let away = ok(
-        &mut engine,
-        EU,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let away = describe_music(&mut engine, EU);
     assert_eq!(away["Table"]["TableName"], "Music");
     assert_eq!(away["Table"]["GlobalTableVersion"], "2019.11.21");
     assert_eq!(
@@ -240,13 +251,7 @@ fn removing_a_replica_and_deleting_tables() {
         json!({"TableName": "Music", "ReplicaUpdates": [{"Delete": {"RegionName": EU}}]}),
     );
     assert!(answer["TableDescription"].get("Replicas").is_none());
-    let (kind, _) = error(
-        &mut engine,
-        EU,
-        "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": "a"}}}),
-    );
-    assert!(kind.ends_with("ResourceNotFoundException"), "{kind}");
+    assert_no_music_in(&mut engine, EU);
     // The queued write to the removed replica is dropped, not delivered anywhere.
     clock.advance(1000);
     let described = ok(&mut engine, US, "GlobalTables.Describe", json!({}));
@@ -264,12 +269,7 @@ fn removing_a_replica_and_deleting_tables() {
     );
     assert_eq!(gone["TableDescription"]["TableStatus"], "DELETING");
     assert_eq!(gone["TableDescription"]["TableName"], "Music");
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(
         home["Table"]["Replicas"],
         json!([{"RegionName": "ap-southeast-2", "ReplicaStatus": "ACTIVE"}])
@@ -306,20 +306,9 @@ fn replica_status_follows_the_lifecycle_clock() {
         "CREATING"
     );
     // A replica being created is not found in its region yet.
-    let (kind, _) = error(
-        &mut engine,
-        EU,
-        "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": "a"}}}),
-    );
-    assert!(kind.ends_with("ResourceNotFoundException"), "{kind}");
+    assert_no_music_in(&mut engine, EU);
     clock.advance(10_000);
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(home["Table"]["TableStatus"], "ACTIVE");
     assert_eq!(home["Table"]["Replicas"][0]["ReplicaStatus"], "ACTIVE");
     assert_eq!(read(&mut engine, EU, "a"), None);
@@ -478,12 +467,7 @@ fn replicas_and_their_items_survive_a_reload() {
     put(&mut engine, US, "c", "3");
     drop(engine);
     let mut engine = open(&storage);
-    let away = ok(
-        &mut engine,
-        EU,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let away = describe_music(&mut engine, EU);
     assert_eq!(away["Table"]["Replicas"][0]["RegionName"], US);
     assert_eq!(read(&mut engine, EU, "a").as_deref(), Some("1"));
     assert_eq!(read(&mut engine, EU, "b").as_deref(), Some("2"));
@@ -564,12 +548,7 @@ fn shared_settings_of_a_global_table_are_not_changed_on_one_replica() {
         answer["TableDescription"]["DeletionProtectionEnabled"],
         true
     );
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(home["Table"]["DeletionProtectionEnabled"], false);
     // A protected replica is not deleted.
     let (kind, message) = error(
