@@ -25,6 +25,15 @@ pub fn table<'a>(engine: &'a Engine, name: &str) -> Result<&'a Table> {
     Ok(table)
 }
 
+/// The table `name` in whatever status it is (the table-level operations see CREATING tables too),
+/// or ResourceNotFound naming it.
+pub fn named_table<'a>(engine: &'a Engine, name: &str) -> Result<&'a Table> {
+    engine
+        .tables
+        .get(name)
+        .ok_or_else(|| ApiError::table_not_found(name))
+}
+
 /// Table-level changes (UpdateTable, DeleteTable) wait for the previous change to finish.
 pub fn check_not_changing(table: &Table, now: i64) -> Result<()> {
     let what = match table.def.settings.status(now) {

@@ -173,10 +173,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table_name = req.str("TableName").unwrap_or_default().to_string();
     let now = engine.now_millis();
     let lifecycle = engine.config.lifecycle_millis;
-    let table = engine
-        .tables
-        .get(&table_name)
-        .ok_or_else(|| ApiError::table_not_found(&table_name))?;
+    let table = shared::named_table(engine, &table_name)?;
     shared::check_not_changing(table, now)?;
     let mut updated = table.clone();
     let def = &mut updated.def;
