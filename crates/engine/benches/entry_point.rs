@@ -6,50 +6,17 @@
 //! Kept short (20 samples, 1 s measurement) so `cargo bench -p dynaplay-engine` ends within a minute.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use dynaplay_engine::{Clock, Engine, EngineConfig};
+use dynaplay_engine::Engine;
 use serde_json::{json, Value};
 
-const TABLE: &str = "bench";
-/// 100 partitions of 10 items: 1,000 items, and a Query on one partition returns exactly 10.
-const PARTITIONS: usize = 100;
-const PER_PARTITION: usize = 10;
-/// DynamoDB's item size is the sum of attribute name and value lengths: `pk` + "p000" (6),
-/// `sk` + "s000" (6), `data` (4) and the padding make 1,024 bytes.
-const PADDING: usize = 1024 - 6 - 6 - 4;
+// The table and request texts of the `calls` examples (and so of `web/runtime/bench.js`).
+#[path = "../examples/support/calls_fixture.rs"]
+mod calls_fixture;
 
-/// A clock the benchmark can move from outside the engine (the engine owns its boxed clock), so
-/// a table that starts out CREATING can be made ACTIVE.
-#[derive(Clone, Default)]
-struct BenchClock(Arc<AtomicI64>);
-
-impl Clock for BenchClock {
-    fn now_millis(&self) -> i64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-fn key(p: usize, s: usize) -> Value {
-    json!({"pk": {"S": format!("p{p:03}")}, "sk": {"S": format!("s{s:03}")}})
-}
-
-fn item(p: usize, s: usize) -> Value {
-    let mut item = key(p, s);
-    item["data"] = json!({"S": "x".repeat(PADDING)});
-    item
-}
-
-fn put_request(p: usize, s: usize) -> String {
-    json!({"TableName": TABLE, "Item": item(p, s)}).to_string()
-}
-
-fn get_request(p: usize, s: usize) -> String {
-    json!({"TableName": TABLE, "Key": key(p, s)}).to_string()
-}
+use calls_fixture::{get_request, item, put_request, PARTITIONS, PER_PARTITION, TABLE};
 
 fn query_request(p: usize) -> String {
     json!({
@@ -93,36 +60,7 @@ fn floors(c: &mut Criterion) {
 /// An engine holding the 1,000-item table, with every setup answer checked once, here, outside
 /// the timed loops: a benchmark of error answers would measure nothing useful.
 fn loaded_engine() -> Engine {
-    let clock = BenchClock::default();
-    clock.0.store(1_700_000_000_000, Ordering::Relaxed);
-    // The clock stands still in the timed loops, so with throttling on every request after the
-    // first second's worth would be throttled; off, each request is still metered and counted.
-    let config = EngineConfig {
-        throttling: false,
-        ..EngineConfig::default()
-    };
-    let mut engine = Engine::open(
-        config,
-        Box::new(clock.clone()),
-        Box::new(dynaplay_engine::NullStorage),
-    )
-    .expect("an empty storage opens");
-    let create = json!({
-        "TableName": TABLE,
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    });
-    let answer = engine.dispatch("CreateTable", &create.to_string());
-    assert_eq!(answer.status, 200, "CreateTable: {}", answer.body);
-    // Well past any CREATING phase the engine may model.
-    clock.0.fetch_add(60_000, Ordering::Relaxed);
+    let mut engine = calls_fixture::engine();
     for p in 0..PARTITIONS {
         for s in 0..PER_PARTITION {
             let answer = engine.dispatch("PutItem", &put_request(p, s));

@@ -663,11 +663,7 @@ const REPLICA_UPDATE: Ty = Ty::Struct(
     ],
 );
 const FIELDS: &[Field] = &[
-    field(
-        "TableName",
-        Ty::String,
-        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-    ),
+    crate::request::REQUIRED_TABLE_NAME,
     field(
         "ReplicaUpdates",
         Ty::List(&REPLICA_UPDATE),
@@ -756,14 +752,7 @@ fn create_replica(engine: &mut Engine, home: &str, region: &str, now: i64) -> Re
         .tables
         .get(home)
         .ok_or_else(|| ApiError::table_not_found(home))?;
-    if region == engine.config.region
-        || table
-            .def
-            .settings
-            .replicas
-            .iter()
-            .any(|r| r.region == region)
-    {
+    if region == engine.config.region || table.def.settings.has_replica(region) {
         return Err(ApiError::validation(format!(
             "One or more parameter values were invalid: Cannot add replica. Table {home} already exists in region {region}"
         )));
@@ -856,13 +845,7 @@ fn delete_replica(engine: &mut Engine, home: &str, region: &str) -> Result<()> {
         .tables
         .get(home)
         .ok_or_else(|| ApiError::table_not_found(home))?;
-    if !table
-        .def
-        .settings
-        .replicas
-        .iter()
-        .any(|r| r.region == region)
-    {
+    if !table.def.settings.has_replica(region) {
         return Err(ApiError::validation(format!(
             "One or more parameter values were invalid: Cannot remove replica. Table {home} does not exist in region {region}"
         )));

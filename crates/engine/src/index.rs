@@ -222,18 +222,21 @@ impl Index {
         ))
     }
 
+    /// Whether the index stores attribute `name`: its keys, the table's keys, and the projection.
+    fn stores(&self, name: &str, table_keys: &KeySchema) -> bool {
+        self.def.key_schema.is_key(name)
+            || table_keys.is_key(name)
+            || match &self.def.projection {
+                ProjectionType::All => true,
+                ProjectionType::KeysOnly => false,
+                ProjectionType::Include(names) => names.iter().any(|n| n == name),
+            }
+    }
+
     /// The attributes the index stores for `item`: its keys, the table's keys, and the projection.
     pub fn project(&self, item: &Item, table_keys: &KeySchema) -> Item {
         item.iter()
-            .filter(|(name, _)| {
-                self.def.key_schema.is_key(name)
-                    || table_keys.is_key(name)
-                    || match &self.def.projection {
-                        ProjectionType::All => true,
-                        ProjectionType::KeysOnly => false,
-                        ProjectionType::Include(names) => names.iter().any(|n| n == *name),
-                    }
-            })
+            .filter(|(name, _)| self.stores(name, table_keys))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
@@ -241,15 +244,7 @@ impl Index {
     /// The size of the entry `project` would store for `item`, without building it.
     pub fn projected_size(&self, item: &Item, table_keys: &KeySchema) -> usize {
         item.iter()
-            .filter(|(name, _)| {
-                self.def.key_schema.is_key(name)
-                    || table_keys.is_key(name)
-                    || match &self.def.projection {
-                        ProjectionType::All => true,
-                        ProjectionType::KeysOnly => false,
-                        ProjectionType::Include(names) => names.iter().any(|n| n == *name),
-                    }
-            })
+            .filter(|(name, _)| self.stores(name, table_keys))
             .fold(0usize, |sum, (name, value)| {
                 sum.saturating_add(name.len())
                     .saturating_add(crate::value::size::value_size(value))

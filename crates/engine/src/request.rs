@@ -82,12 +82,56 @@ pub const TABLE_NAME_RULES: &[Rule] = &[
     Rule::MinLength(3),
     Rule::MaxLength(255),
 ];
+/// TableName as the item and query operations declare it.
+pub const TABLE_NAME: Field = field("TableName", Ty::String, TABLE_NAME_RULES);
+/// TableName as the table-level operations (CreateTable, DescribeTable, UpdateTable, DeleteTable,
+/// backups, global tables) declare it: missing is reported first, then the length, then the pattern.
+pub const REQUIRED_TABLE_NAME: Field = field(
+    "TableName",
+    Ty::String,
+    &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
+);
 pub const RETURN_CONSUMED_CAPACITY: Field = field(
     "ReturnConsumedCapacity",
     Ty::String,
     &[Rule::Enum(&["INDEXES", "TOTAL", "NONE"])],
 );
 pub const EXPRESSION_ATTRIBUTE_NAMES: Field = field("ExpressionAttributeNames", Ty::StringMap, &[]);
+/// How legacy conditions (Expected, QueryFilter, ScanFilter) combine.
+pub const CONDITIONAL_OPERATOR: Field = field(
+    "ConditionalOperator",
+    Ty::String,
+    &[Rule::Enum(&["OR", "AND"])],
+);
+/// The single-item writes' ReturnValues: every write declares all five, in Coral's message order,
+/// and each operation then narrows what it accepts.
+pub const RETURN_VALUES: Field = field(
+    "ReturnValues",
+    Ty::String,
+    &[Rule::Enum(&[
+        "ALL_NEW",
+        "UPDATED_OLD",
+        "ALL_OLD",
+        "NONE",
+        "UPDATED_NEW",
+    ])],
+);
+pub const RETURN_ITEM_COLLECTION_METRICS: Field = field(
+    "ReturnItemCollectionMetrics",
+    Ty::String,
+    &[Rule::Enum(&["SIZE", "NONE"])],
+);
+/// A PartiQL statement's text and its `?` parameters (ExecuteStatement, batches, transactions).
+pub const PARTIQL_STATEMENT: Field = field(
+    "Statement",
+    Ty::String,
+    &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
+);
+pub const PARTIQL_PARAMETERS: Field = field(
+    "Parameters",
+    Ty::List(&Ty::AttributeValue),
+    &[Rule::MinLength(1)],
+);
 pub const EXPRESSION_ATTRIBUTE_VALUES: Field =
     field("ExpressionAttributeValues", Ty::AttributeMap, &[]);
 
@@ -621,5 +665,16 @@ impl<'a> Req<'a> {
 
     pub fn array(&self, name: &str) -> Option<&'a Vec<Value>> {
         self.get(name).and_then(Value::as_array)
+    }
+
+    /// The structures of a list member (TransactStatements, Statements), each as a `Req`;
+    /// empty when the member is absent.
+    pub fn members(&self, name: &str) -> Vec<Req<'a>> {
+        self.array(name)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .map(Req)
+            .collect()
     }
 }

@@ -153,6 +153,11 @@ pub struct TableSettings {
 }
 
 impl TableSettings {
+    /// Whether the global tables simulation keeps a replica of this table in `region`.
+    pub fn has_replica(&self, region: &str) -> bool {
+        self.replicas.iter().any(|r| r.region == region)
+    }
+
     /// The status at `now`: the pending one until it ends, then ACTIVE.
     pub fn status(&self, now: i64) -> &str {
         match &self.pending {

@@ -51,6 +51,24 @@ fn create(engine: &mut Engine) {
     );
 }
 
+/// A fresh clock and storage, and an engine over them holding the empty `Orders` table.
+fn orders() -> (Arc<ManualClock>, Arc<Mutex<MemoryStorage>>, Engine) {
+    let clock = Arc::new(ManualClock::new(START));
+    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
+    let mut engine = open(&clock, &storage);
+    create(&mut engine);
+    (clock, storage, engine)
+}
+
+/// Turns on point-in-time recovery for `Orders` (the default recovery period).
+fn pitr_on(engine: &mut Engine) {
+    call(
+        engine,
+        "UpdateContinuousBackups",
+        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+}
+
 fn put(engine: &mut Engine, id: &str, status: &str, n: i64) {
     call(
         engine,
@@ -87,16 +105,9 @@ fn restore_at(engine: &mut Engine, target: &str, at_millis: i64) -> Value {
 fn point_in_time_restores_match_the_table_at_three_seconds() {
     // Why: the promise of PITR is that a restore to second T holds exactly what the table held
     // at T — including items deleted by mistake afterwards.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
+    let (clock, storage, mut engine) = orders();
     put(&mut engine, "before", "old", 0); // written before PITR, must still be restored
-    call(
-        &mut engine,
-        "UpdateContinuousBackups",
-        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
-    );
+    pitr_on(&mut engine);
 
     clock.advance(10_000);
     for (i, id) in ["a", "b", "c"].iter().enumerate() {
@@ -190,10 +201,7 @@ fn point_in_time_restores_match_the_table_at_three_seconds() {
 fn backups_survive_a_reopen_and_restore_their_items() {
     // Why: backups live in `Storage` like tables do; a sandbox reopened in the browser must
     // still list and restore them, and a deleted backup must stay deleted.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
+    let (clock, storage, mut engine) = orders();
     put(&mut engine, "a", "new", 1);
     put(&mut engine, "b", "new", 2);
     let kept = call(
@@ -232,15 +240,8 @@ fn backups_survive_a_reopen_and_restore_their_items() {
 fn a_failed_write_logs_nothing() {
     // Why: the change log rides in the write's storage batch; a write that did not happen must
     // not appear in a restore, in memory or after a reopen.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
-    call(
-        &mut engine,
-        "UpdateContinuousBackups",
-        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
-    );
+    let (clock, storage, mut engine) = orders();
+    pitr_on(&mut engine);
     clock.advance(1_000);
     put(&mut engine, "a", "new", 1);
     let at = clock.now_millis();
@@ -267,10 +268,7 @@ fn a_failed_write_logs_nothing() {
 fn the_log_is_trimmed_past_the_recovery_period() {
     // Why: the change log must not grow without bound; entries older than the recovery period
     // can never be needed and leave memory and storage, and the window starts there.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
+    let (clock, storage, mut engine) = orders();
     call(
         &mut engine,
         "UpdateContinuousBackups",
@@ -331,10 +329,7 @@ fn the_log_is_trimmed_past_the_recovery_period() {
 fn failed_commits_leave_backups_and_pitr_as_they_were() {
     // Why: "never leave half-written state" — each backup operation is one storage batch, and
     // a storage failure must leave memory and storage exactly as before.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
+    let (clock, storage, mut engine) = orders();
     put(&mut engine, "a", "new", 1);
     let fail = |engine: &mut Engine, op: &str, body: Value| {
         storage.lock().expect("lock").fail_next_commit();
@@ -419,15 +414,8 @@ fn failed_commits_leave_backups_and_pitr_as_they_were() {
 #[test]
 fn expired_system_backups_leave_storage() {
     // Why: SYSTEM backups are kept 35 days; after that they must not linger in a browser store.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
-    call(
-        &mut engine,
-        "UpdateContinuousBackups",
-        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
-    );
+    let (clock, storage, mut engine) = orders();
+    pitr_on(&mut engine);
     put(&mut engine, "a", "new", 1);
     call(&mut engine, "DeleteTable", json!({"TableName": "Orders"}));
     let stored = || storage.lock().expect("lock").load().expect("load");
@@ -446,15 +434,8 @@ fn expired_system_backups_leave_storage() {
 fn transactions_are_logged_like_any_write() {
     // Why: every item write path goes through `commit_writes`, so a transaction's writes must
     // be undone together by a restore to a second before it.
-    let clock = Arc::new(ManualClock::new(START));
-    let storage = Arc::new(Mutex::new(MemoryStorage::new()));
-    let mut engine = open(&clock, &storage);
-    create(&mut engine);
-    call(
-        &mut engine,
-        "UpdateContinuousBackups",
-        json!({"TableName": "Orders", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
-    );
+    let (clock, _storage, mut engine) = orders();
+    pitr_on(&mut engine);
     put(&mut engine, "a", "new", 1);
     put(&mut engine, "b", "new", 2);
     clock.advance(1_000);

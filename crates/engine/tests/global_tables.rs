@@ -8,9 +8,10 @@ use std::sync::Arc;
 use dynaplay_engine::{Engine, EngineConfig, ManualClock, NullStorage};
 use serde_json::{json, Value};
 
-const START: i64 = 1_767_225_600_000;
-const EU: &str = "eu-west-1";
-const US: &str = "us-east-1";
+#[path = "support/regions.rs"]
+mod regions;
+
+use regions::{add_replica, call, error, music_table, ok, put, read, EU, START, US};
 
 fn engine_with(billing: Value) -> (Engine, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(START));
@@ -20,15 +21,7 @@ fn engine_with(billing: Value) -> (Engine, Arc<ManualClock>) {
         Box::new(NullStorage),
     )
     .expect("an empty storage opens");
-    let mut request = json!({
-        "TableName": "Music",
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-    });
-    if let (Some(r), Some(b)) = (request.as_object_mut(), billing.as_object()) {
-        r.extend(b.clone());
-    }
-    call(&mut engine, US, "CreateTable", request).expect("table created");
+    call(&mut engine, US, "CreateTable", music_table(billing)).expect("table created");
     (engine, clock)
 }
 
@@ -36,57 +29,25 @@ fn engine() -> (Engine, Arc<ManualClock>) {
     engine_with(json!({"BillingMode": "PAY_PER_REQUEST"}))
 }
 
-/// One request for a region: Ok(answer) or Err((status, error JSON)).
-fn call(engine: &mut Engine, region: &str, op: &str, body: Value) -> Result<Value, (u16, Value)> {
-    let response = engine.dispatch_in_region(region, op, &body.to_string());
-    let value: Value = serde_json::from_str(&response.body).expect("answers are JSON");
-    if response.status == 200 {
-        Ok(value)
-    } else {
-        Err((response.status, value))
-    }
-}
-
-fn ok(engine: &mut Engine, region: &str, op: &str, body: Value) -> Value {
-    call(engine, region, op, body.clone())
-        .unwrap_or_else(|e| panic!("{op} in {region} failed: {e:?} for {body}"))
-}
-
-fn error(engine: &mut Engine, region: &str, op: &str, body: Value) -> (String, String) {
-    let (_, e) = call(engine, region, op, body).expect_err("the request fails");
-    (
-        e["__type"].as_str().unwrap_or_default().to_string(),
-        e["message"].as_str().unwrap_or_default().to_string(),
-    )
-}
-
-fn put(engine: &mut Engine, region: &str, pk: &str, v: &str) {
+/// DescribeTable of `Music` in a region; its answer.
+fn describe_music(engine: &mut Engine, region: &str) -> Value {
     ok(
         engine,
         region,
-        "PutItem",
-        json!({"TableName": "Music", "Item": {"pk": {"S": pk}, "v": {"S": v}}}),
-    );
+        "DescribeTable",
+        json!({"TableName": "Music"}),
+    )
 }
 
-/// The item's `v` in a region (strongly consistent read), None when absent.
-fn read(engine: &mut Engine, region: &str, pk: &str) -> Option<String> {
-    let answer = ok(
+/// `Music` is not found in `region` (no replica there, or not yet, or no more).
+fn assert_no_music_in(engine: &mut Engine, region: &str) {
+    let (kind, _) = error(
         engine,
         region,
         "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": pk}}, "ConsistentRead": true}),
+        json!({"TableName": "Music", "Key": {"pk": {"S": "a"}}}),
     );
-    answer["Item"]["v"]["S"].as_str().map(str::to_string)
-}
-
-fn add_replica(engine: &mut Engine, region: &str) -> Value {
-    ok(
-        engine,
-        US,
-        "UpdateTable",
-        json!({"TableName": "Music", "ReplicaUpdates": [{"Create": {"RegionName": region}}]}),
-    )
+    assert!(kind.ends_with("ResourceNotFoundException"), "{kind}");
 }
 
 #[test]
@@ -120,20 +81,10 @@ fn a_new_replica_gets_the_existing_items_and_describes_itself() {
     assert_eq!(read(&mut engine, EU, "a").as_deref(), Some("1"));
     assert_eq!(read(&mut engine, EU, "b").as_deref(), Some("2"));
 
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(home["Table"]["GlobalTableVersion"], "2019.11.21");
     assert_eq!(home["Table"]["Replicas"][0]["RegionName"], EU);
-    let away = ok(
-        &mut engine,
-        EU,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let away = describe_music(&mut engine, EU);
     assert_eq!(away["Table"]["TableName"], "Music");
     assert_eq!(away["Table"]["GlobalTableVersion"], "2019.11.21");
     assert_eq!(
@@ -300,13 +251,7 @@ fn removing_a_replica_and_deleting_tables() {
         json!({"TableName": "Music", "ReplicaUpdates": [{"Delete": {"RegionName": EU}}]}),
     );
     assert!(answer["TableDescription"].get("Replicas").is_none());
-    let (kind, _) = error(
-        &mut engine,
-        EU,
-        "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": "a"}}}),
-    );
-    assert!(kind.ends_with("ResourceNotFoundException"), "{kind}");
+    assert_no_music_in(&mut engine, EU);
     // The queued write to the removed replica is dropped, not delivered anywhere.
     clock.advance(1000);
     let described = ok(&mut engine, US, "GlobalTables.Describe", json!({}));
@@ -324,12 +269,7 @@ fn removing_a_replica_and_deleting_tables() {
     );
     assert_eq!(gone["TableDescription"]["TableStatus"], "DELETING");
     assert_eq!(gone["TableDescription"]["TableName"], "Music");
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(
         home["Table"]["Replicas"],
         json!([{"RegionName": "ap-southeast-2", "ReplicaStatus": "ACTIVE"}])
@@ -356,9 +296,7 @@ fn replica_status_follows_the_lifecycle_clock() {
         &mut engine,
         US,
         "CreateTable",
-        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
-               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        music_table(json!({"BillingMode": "PAY_PER_REQUEST"})),
     );
     clock.advance(10_000);
     let answer = add_replica(&mut engine, EU);
@@ -368,20 +306,9 @@ fn replica_status_follows_the_lifecycle_clock() {
         "CREATING"
     );
     // A replica being created is not found in its region yet.
-    let (kind, _) = error(
-        &mut engine,
-        EU,
-        "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": "a"}}}),
-    );
-    assert!(kind.ends_with("ResourceNotFoundException"), "{kind}");
+    assert_no_music_in(&mut engine, EU);
     clock.advance(10_000);
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(home["Table"]["TableStatus"], "ACTIVE");
     assert_eq!(home["Table"]["Replicas"][0]["ReplicaStatus"], "ACTIVE");
     assert_eq!(read(&mut engine, EU, "a"), None);
@@ -528,9 +455,7 @@ fn replicas_and_their_items_survive_a_reload() {
         &mut engine,
         US,
         "CreateTable",
-        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
-               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        music_table(json!({"BillingMode": "PAY_PER_REQUEST"})),
     );
     put(&mut engine, US, "a", "1");
     add_replica(&mut engine, EU);
@@ -542,12 +467,7 @@ fn replicas_and_their_items_survive_a_reload() {
     put(&mut engine, US, "c", "3");
     drop(engine);
     let mut engine = open(&storage);
-    let away = ok(
-        &mut engine,
-        EU,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let away = describe_music(&mut engine, EU);
     assert_eq!(away["Table"]["Replicas"][0]["RegionName"], US);
     assert_eq!(read(&mut engine, EU, "a").as_deref(), Some("1"));
     assert_eq!(read(&mut engine, EU, "b").as_deref(), Some("2"));
@@ -628,12 +548,7 @@ fn shared_settings_of_a_global_table_are_not_changed_on_one_replica() {
         answer["TableDescription"]["DeletionProtectionEnabled"],
         true
     );
-    let home = ok(
-        &mut engine,
-        US,
-        "DescribeTable",
-        json!({"TableName": "Music"}),
-    );
+    let home = describe_music(&mut engine, US);
     assert_eq!(home["Table"]["DeletionProtectionEnabled"], false);
     // A protected replica is not deleted.
     let (kind, message) = error(

@@ -10,9 +10,10 @@ use dynaplay_engine::storage::Storage;
 use dynaplay_engine::{sandbox_document, Engine, EngineConfig, ManualClock, MemoryStorage};
 use serde_json::{json, Value};
 
-const START: i64 = 1_767_225_600_000;
-const EU: &str = "eu-west-1";
-const US: &str = "us-east-1";
+#[path = "support/regions.rs"]
+mod regions;
+
+use regions::{add_replica, music_table, ok, put, read, EU, START, US};
 
 type Shared = Arc<Mutex<MemoryStorage>>;
 
@@ -25,32 +26,6 @@ fn open(storage: &Shared, clock: &Arc<ManualClock>) -> Engine {
         Box::new(storage.clone()),
     )
     .expect("the stored sandbox opens")
-}
-
-fn ok(engine: &mut Engine, region: &str, op: &str, body: Value) -> Value {
-    let response = engine.dispatch_in_region(region, op, &body.to_string());
-    let value: Value = serde_json::from_str(&response.body).expect("answers are JSON");
-    assert_eq!(response.status, 200, "{op} in {region}: {value}");
-    value
-}
-
-fn put(engine: &mut Engine, region: &str, pk: &str, v: &str) {
-    ok(
-        engine,
-        region,
-        "PutItem",
-        json!({"TableName": "Music", "Item": {"pk": {"S": pk}, "v": {"S": v}}}),
-    );
-}
-
-fn read(engine: &mut Engine, region: &str, pk: &str) -> Option<String> {
-    let answer = ok(
-        engine,
-        region,
-        "GetItem",
-        json!({"TableName": "Music", "Key": {"pk": {"S": pk}}, "ConsistentRead": true}),
-    );
-    answer["Item"]["v"]["S"].as_str().map(str::to_string)
 }
 
 fn describe(engine: &mut Engine) -> Value {
@@ -66,16 +41,9 @@ fn global_table() -> (Shared, Arc<ManualClock>, Engine) {
         &mut engine,
         US,
         "CreateTable",
-        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
-               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        music_table(json!({"BillingMode": "PAY_PER_REQUEST"})),
     );
-    ok(
-        &mut engine,
-        US,
-        "UpdateTable",
-        json!({"TableName": "Music", "ReplicaUpdates": [{"Create": {"RegionName": EU}}]}),
-    );
+    add_replica(&mut engine, EU);
     (storage, clock, engine)
 }
 

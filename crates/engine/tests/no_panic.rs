@@ -112,6 +112,17 @@ impl Rng {
     }
 }
 
+/// Sends `rounds` mangled copies of every seed request, each of which must get a DynamoDB-shaped
+/// answer.
+fn mangle(engine: &mut Engine, seeds: &[(&str, Value)], mut rng: Rng, rounds: usize) {
+    for _ in 0..rounds {
+        for (op, seed) in seeds {
+            let body = mutate(seed, &mut rng, 0).to_string();
+            assert_dynamodb_shaped(op, &body, engine);
+        }
+    }
+}
+
 fn mutate(v: &Value, rng: &mut Rng, depth: usize) -> Value {
     let replacements = [
         json!(null),
@@ -217,13 +228,7 @@ fn mangled_legacy_requests_get_errors() {
         ),
     ];
     let mut engine = engine_with_table();
-    let mut rng = Rng(0x2545f4914f6cdd1d);
-    for _ in 0..300 {
-        for (op, seed) in &seeds {
-            let body = mutate(seed, &mut rng, 0).to_string();
-            assert_dynamodb_shaped(op, &body, &mut engine);
-        }
-    }
+    mangle(&mut engine, &seeds, Rng(0x2545f4914f6cdd1d), 300);
     still_there(&mut engine);
 }
 
@@ -276,13 +281,7 @@ fn mangled_backup_requests_get_errors() {
         ),
         ("DeleteBackup", json!({"BackupArn": arn})),
     ];
-    let mut rng = Rng(0x2545f4914f6cdd1d);
-    for _ in 0..150 {
-        for (op, seed) in &seeds {
-            let body = mutate(seed, &mut rng, 0).to_string();
-            assert_dynamodb_shaped(op, &body, &mut engine);
-        }
-    }
+    mangle(&mut engine, &seeds, Rng(0x2545f4914f6cdd1d), 150);
     still_there(&mut engine);
 }
 
@@ -399,13 +398,7 @@ fn mangled_dax_requests_get_errors() {
         ),
     ];
     let mut engine = engine_with_table();
-    let mut rng = Rng(0x9e3779b97f4a7c15);
-    for _ in 0..300 {
-        for (op, seed) in &seeds {
-            let body = mutate(seed, &mut rng, 0).to_string();
-            assert_dynamodb_shaped(op, &body, &mut engine);
-        }
-    }
+    mangle(&mut engine, &seeds, Rng(0x9e3779b97f4a7c15), 300);
 }
 
 #[test]

@@ -104,11 +104,24 @@ impl Harness {
         self.records(&it)
     }
 
-    fn first_shard_records(&mut self, arn: &str) -> Vec<Value> {
-        let shard = self.shards(arn)[0]["ShardId"]
+    /// The id of the stream's first (oldest) shard.
+    fn first_shard(&mut self, arn: &str) -> String {
+        self.shards(arn)[0]["ShardId"]
             .as_str()
             .unwrap_or_default()
-            .to_string();
+            .to_string()
+    }
+
+    /// Puts an item with only its key `pk` = `pk` into `table`.
+    fn put_key(&mut self, table: &str, pk: &str) -> Value {
+        self.ok(
+            "PutItem",
+            json!({"TableName": table, "Item": {"pk": {"S": pk}}}),
+        )
+    }
+
+    fn first_shard_records(&mut self, arn: &str) -> Vec<Value> {
+        let shard = self.first_shard(arn);
         let it = self.iterator(arn, &shard, "TRIM_HORIZON", None);
         self.records(&it).0
     }
@@ -199,10 +212,7 @@ fn iterator_types_position_reads() {
             json!({"TableName": "Tbl", "Item": {"pk": {"S": k}}}),
         );
     }
-    let shard = h.shards(&arn)[0]["ShardId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let shard = h.first_shard(&arn);
     let all = h.read(&arn, &shard, "TRIM_HORIZON").0;
     let seqs: Vec<String> = all
         .iter()
@@ -221,10 +231,7 @@ fn iterator_types_position_reads() {
     let latest = h.iterator(&arn, &shard, "LATEST", None);
     let (none, next) = h.records(&latest);
     assert!(none.is_empty());
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "d"}}}),
-    );
+    h.put_key("Tbl", "d");
     let (one, _) = h.records(&next.unwrap_or_default());
     assert_eq!(one.len(), 1);
     assert_eq!(one[0]["dynamodb"]["Keys"]["pk"], json!({"S": "d"}));
@@ -247,10 +254,7 @@ fn iterators_expire_after_fifteen_minutes_and_forgeries_are_refused() {
     // Why: DynamoDB iterators live 15 minutes; iterators are client input and never trusted.
     let mut h = Harness::new();
     let arn = h.create_table("Tbl", Some("KEYS_ONLY"));
-    let shard = h.shards(&arn)[0]["ShardId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let shard = h.first_shard(&arn);
     let it = h.iterator(&arn, &shard, "TRIM_HORIZON", None);
     h.clock.advance(15 * MINUTE);
     h.records(&it);
@@ -278,23 +282,14 @@ fn records_are_trimmed_after_24_hours_and_shards_roll_over() {
     // close and get children every four hours.
     let mut h = Harness::new();
     let arn = h.create_table("Tbl", Some("KEYS_ONLY"));
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "old"}}}),
-    );
-    let first = h.shards(&arn)[0]["ShardId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    h.put_key("Tbl", "old");
+    let first = h.first_shard(&arn);
     let old_seq = h.first_shard_records(&arn)[0]["dynamodb"]["SequenceNumber"]
         .as_str()
         .unwrap_or_default()
         .to_string();
     h.clock.advance(4 * HOUR);
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "new"}}}),
-    );
+    h.put_key("Tbl", "new");
     let shards = h.shards(&arn);
     assert_eq!(shards.len(), 2);
     assert_eq!(shards[1]["ParentShardId"], json!(first));
@@ -357,14 +352,8 @@ fn an_iterator_overtaken_by_trimming_is_trimmed_data_access() {
     // not skip them silently.
     let mut h = Harness::new();
     let arn = h.create_table("Tbl", Some("KEYS_ONLY"));
-    let shard = h.shards(&arn)[0]["ShardId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
-    );
+    let shard = h.first_shard(&arn);
+    h.put_key("Tbl", "a");
     h.clock.advance(24 * HOUR - MINUTE);
     let it = h.iterator(&arn, &shard, "TRIM_HORIZON", None);
     h.clock.advance(2 * MINUTE);
@@ -385,10 +374,7 @@ fn disabling_closes_the_stream_and_reenabling_makes_a_new_one() {
     // stream gets a new label and ARN.
     let mut h = Harness::new();
     let arn = h.create_table("Tbl", Some("NEW_IMAGE"));
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
-    );
+    h.put_key("Tbl", "a");
     h.clock.advance(1000);
     h.ok(
         "UpdateTable",
@@ -401,10 +387,7 @@ fn disabling_closes_the_stream_and_reenabling_makes_a_new_one() {
         .get("EndingSequenceNumber")
         .is_some());
     // Writes while disabled record nothing; the old records drain with a null next iterator.
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "b"}}}),
-    );
+    h.put_key("Tbl", "b");
     let shard = shards[0]["ShardId"]
         .as_str()
         .unwrap_or_default()
@@ -451,10 +434,7 @@ fn streams_and_records_survive_reopening() {
     let storage = Arc::new(Mutex::new(MemoryStorage::new()));
     let mut h = Harness::with_storage(Box::new(storage.clone()), 0);
     let arn = h.create_table("Tbl", Some("NEW_AND_OLD_IMAGES"));
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
-    );
+    h.put_key("Tbl", "a");
     if let Ok(mut s) = storage.lock() {
         s.fail_next_commit();
     }
@@ -653,14 +633,8 @@ fn hostile_stream_and_ttl_requests_get_errors() {
     // sequence numbers) all come from clients.
     let mut h = Harness::new();
     let arn = h.create_table("Tbl", Some("NEW_AND_OLD_IMAGES"));
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
-    );
-    let shard = h.shards(&arn)[0]["ShardId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    h.put_key("Tbl", "a");
+    let shard = h.first_shard(&arn);
     let it = h.iterator(&arn, &shard, "TRIM_HORIZON", None);
     let huge = "9".repeat(40);
     let bodies = [
@@ -733,10 +707,7 @@ fn reenabling_in_the_same_millisecond_still_makes_a_new_stream() {
         .unwrap_or_default()
         .to_string();
     assert_ne!(new_arn, arn);
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
-    );
+    h.put_key("Tbl", "a");
     assert_eq!(h.first_shard_records(&new_arn).len(), 1);
     assert!(h.first_shard_records(&arn).is_empty());
 }
@@ -750,10 +721,7 @@ fn a_table_recreated_in_the_same_millisecond_gets_its_own_stream() {
     h.ok("DeleteTable", json!({"TableName": "Tbl"}));
     let new = h.create_table("Tbl", Some("KEYS_ONLY"));
     assert_ne!(new, old);
-    h.ok(
-        "PutItem",
-        json!({"TableName": "Tbl", "Item": {"pk": {"S": "a"}}}),
-    );
+    h.put_key("Tbl", "a");
     assert_eq!(h.first_shard_records(&new).len(), 1);
     let d = h.streams_ok("DescribeStream", json!({"StreamArn": old}));
     assert_eq!(d["StreamDescription"]["StreamStatus"], "DISABLED");
@@ -768,10 +736,7 @@ fn a_deleting_table_does_not_block_other_streams() {
     let arn = h.create_table("New", Some("KEYS_ONLY"));
     h.clock.advance(5_000);
     h.ok("DeleteTable", json!({"TableName": "Old"}));
-    h.ok(
-        "PutItem",
-        json!({"TableName": "New", "Item": {"pk": {"S": "a"}}}),
-    );
+    h.put_key("New", "a");
     assert_eq!(h.first_shard_records(&arn).len(), 1);
 }
 

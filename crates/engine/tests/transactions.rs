@@ -109,10 +109,8 @@ impl Storage for Recording {
     }
 }
 
-#[test]
-fn a_transaction_is_one_storage_batch() {
-    // Why: storage applies one batch all or nothing; a transaction split over several batches
-    // could be left half-written by a crash between them.
+/// An engine over a `Recording` storage holding the tables Alpha and Beta, and its batches.
+fn recording_alpha_and_beta() -> (Engine, Arc<Mutex<Vec<Vec<Mutation>>>>) {
     let batches = Arc::new(Mutex::new(Vec::new()));
     let mut engine = open(Box::new(Recording {
         inner: MemoryStorage::new(),
@@ -120,6 +118,14 @@ fn a_transaction_is_one_storage_batch() {
     }));
     create(&mut engine, "Alpha");
     create(&mut engine, "Beta");
+    (engine, batches)
+}
+
+#[test]
+fn a_transaction_is_one_storage_batch() {
+    // Why: storage applies one batch all or nothing; a transaction split over several batches
+    // could be left half-written by a crash between them.
+    let (mut engine, batches) = recording_alpha_and_beta();
     put(&mut engine, "Alpha", "x", 10);
     put(&mut engine, "Alpha", "y", 0);
     put(&mut engine, "Beta", "old", 5);
@@ -135,13 +141,7 @@ fn a_transaction_is_one_storage_batch() {
 #[test]
 fn cancelled_transaction_touches_no_storage() {
     // Why: a cancelled transaction must not send anything to storage at all.
-    let batches = Arc::new(Mutex::new(Vec::new()));
-    let mut engine = open(Box::new(Recording {
-        inner: MemoryStorage::new(),
-        batches: batches.clone(),
-    }));
-    create(&mut engine, "Alpha");
-    create(&mut engine, "Beta");
+    let (mut engine, batches) = recording_alpha_and_beta();
     put(&mut engine, "Alpha", "x", 10);
     batches.lock().unwrap().clear();
     // "y" does not exist, so the ConditionCheck fails.

@@ -10,21 +10,16 @@ use dynaplay_server::file_format;
 use dynaplay_server::file_storage::FileStorage;
 use serde_json::{json, Value};
 
+mod support;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data-v1");
 /// Shortly after the fixture was written (2026-11-22 06:02 UTC), so its stream records are within
 /// their 24 hours and nothing depends on today's date.
 const WRITTEN_AT_MILLIS: i64 = 1_795_327_400_000;
 
-/// A copy of the fixture: opening recovers and compacts in place, which must not touch the original.
+/// A copy of the fixture (opening recovers and compacts in place; the original stays as it is).
 fn copy_fixture(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dynaplay-v1-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for entry in std::fs::read_dir(FIXTURE).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
-    dir
+    support::copy_dir(Path::new(FIXTURE), &format!("v1-{name}"))
 }
 
 fn open(dir: &Path) -> Engine {

@@ -11,6 +11,8 @@ use dynaplay_engine::{Engine, EngineConfig, ManualClock};
 use dynaplay_server::file_storage::FileStorage;
 use serde_json::{json, Value};
 
+mod support;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data-v2");
 /// Ten seconds after the log's writes (2026-11-22 09:11:40 UTC): inside their one-day delay.
 const WRITTEN_AT_MILLIS: i64 = 1_795_338_710_000;
@@ -18,15 +20,9 @@ const DAY_MILLIS: i64 = 86_400_000;
 const US: &str = "us-east-1";
 const EU: &str = "eu-west-1";
 
+/// A copy of the fixture (opening recovers and compacts in place; the original stays as it is).
 fn copy_fixture(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dynaplay-v2-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for entry in std::fs::read_dir(FIXTURE).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
-    dir
+    support::copy_dir(Path::new(FIXTURE), &format!("v2-{name}"))
 }
 
 fn ok(engine: &mut Engine, region: &str, op: &str, body: Value) -> Value {

@@ -489,21 +489,7 @@ fn binary_prints_url_and_serves() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("NOT verified"));
 
-    let mut child = Command::new(exe)
-        .args(["--port", "0", "--host", "127.0.0.1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .expect("url")
-        .to_string();
+    let (mut child, addr) = spawn_binary(&[]);
     let result = (|| {
         let mut stream = TcpStream::connect(&addr).ok()?;
         stream

@@ -4,20 +4,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use dynaplay_wasm::sandbox::open_sandbox;
-use js_sys::Reflect;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn call(db: &dynaplay_wasm::sandbox::Sandbox, op: &str, body: serde_json::Value) -> u16 {
-    let response = db
-        .dispatch(format!("DynamoDB_20120810.{op}"), body.to_string().into())
-        .await;
-    Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0) as u16
-}
+mod support;
+use support::{call, unique};
 
 fn metrics(db: &dynaplay_wasm::sandbox::Sandbox) -> serde_json::Value {
     serde_json::from_str(&db.metrics("Hot").expect("metrics")).expect("json")
@@ -25,9 +17,9 @@ fn metrics(db: &dynaplay_wasm::sandbox::Sandbox) -> serde_json::Value {
 
 #[wasm_bindgen_test]
 async fn metrics_and_hot_keys_survive_a_reopen() {
-    let name = format!("meters-{}-{}", js_sys::Date::now(), js_sys::Math::random());
+    let name = unique("meters");
     let db = open_sandbox(Some(name.clone()), true).await.expect("open");
-    let created = call(
+    let (created, _) = call(
         &db,
         "CreateTable",
         serde_json::json!({
@@ -45,7 +37,7 @@ async fn metrics_and_hot_keys_survive_a_reopen() {
     for i in 0..35 {
         let item = serde_json::json!({"TableName": "Hot",
             "Item": {"pk": {"S": format!("k{}", i % 2)}, "text": {"S": text}}});
-        if call(&db, "PutItem", item).await != 200 {
+        if call(&db, "PutItem", item).await.0 != 200 {
             throttled += 1;
         }
     }

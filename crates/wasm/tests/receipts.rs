@@ -5,26 +5,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use dynaplay_wasm::sandbox::{open_sandbox, raw_dump, Sandbox};
-use js_sys::Reflect;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn unique(name: &str) -> String {
-    format!("{name}-{}-{}", js_sys::Date::now(), js_sys::Math::random())
-}
-
-fn read(response: wasm_bindgen::JsValue) -> (u16, serde_json::Value) {
-    let status = Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0) as u16;
-    let text = Reflect::get(&response, &"body".into())
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or_default())
-}
+mod support;
+use support::{ok, read, unique};
 
 async fn once(
     db: &Sandbox,
@@ -42,17 +28,8 @@ async fn once(
     )
 }
 
-async fn plain(db: &Sandbox, op: &str, body: serde_json::Value) -> serde_json::Value {
-    let (status, out) = read(
-        db.dispatch(format!("DynamoDB_20120810.{op}"), body.to_string().into())
-            .await,
-    );
-    assert_eq!(status, 200, "{op} failed: {out}");
-    out
-}
-
 async fn counter_table(db: &Sandbox) {
-    plain(
+    ok(
         db,
         "CreateTable",
         serde_json::json!({
@@ -75,7 +52,7 @@ fn increment() -> serde_json::Value {
 }
 
 async fn count(db: &Sandbox) -> serde_json::Value {
-    plain(
+    ok(
         db,
         "GetItem",
         serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "n"}}}),
@@ -176,7 +153,7 @@ async fn clock_moves_sweeps_and_imports_run_once_per_id() {
     assert!((offset(&db) - hour).abs() < 60_000.0, "{}", offset(&db));
 
     counter_table(&db).await;
-    plain(
+    ok(
         &db,
         "UpdateTimeToLive",
         serde_json::json!({"TableName": "Counters",
@@ -185,7 +162,7 @@ async fn clock_moves_sweeps_and_imports_run_once_per_id() {
     .await;
     let past = (db.now() / 1000.0) as i64 - 60;
     for id in ["a", "b"] {
-        plain(
+        ok(
             &db,
             "PutItem",
             serde_json::json!({"TableName": "Counters",
@@ -217,7 +194,7 @@ async fn clock_moves_sweeps_and_imports_run_once_per_id() {
         .await
         .expect("import");
     imported_table_is_there(&again).await;
-    plain(
+    ok(
         &again,
         "PutItem",
         serde_json::json!({"TableName": "Counters", "Item": {"id": {"S": "after"}}}),
@@ -228,7 +205,7 @@ async fn clock_moves_sweeps_and_imports_run_once_per_id() {
         .import_sandbox_once("import-1".into(), doc)
         .await
         .expect("import again");
-    let got = plain(
+    let got = ok(
         &again,
         "GetItem",
         serde_json::json!({"TableName": "Counters", "Key": {"id": {"S": "after"}}}),
@@ -239,7 +216,7 @@ async fn clock_moves_sweeps_and_imports_run_once_per_id() {
 
 /// The imported document has the Counters table: DescribeTable finds it.
 async fn imported_table_is_there(db: &Sandbox) {
-    plain(
+    ok(
         db,
         "DescribeTable",
         serde_json::json!({"TableName": "Counters"}),

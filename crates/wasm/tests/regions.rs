@@ -8,30 +8,17 @@
 
 use dynaplay_wasm::sandbox::{open_sandbox, Sandbox};
 use dynaplay_wasm::Dynaplay;
-use js_sys::{Reflect, JSON};
+use js_sys::JSON;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::{read, unique};
+
 const EU: &str = "eu-west-1";
-
-fn unique(name: &str) -> String {
-    format!("{name}-{}-{}", js_sys::Date::now(), js_sys::Math::random())
-}
-
-fn read(response: wasm_bindgen::JsValue) -> (u16, serde_json::Value) {
-    let status = Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0) as u16;
-    let text = Reflect::get(&response, &"body".into())
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or_default())
-}
 
 /// One request in `region` (None: home); asserts it succeeded.
 async fn call(

@@ -14,35 +14,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A database name no other test (or earlier run in the same profile) uses.
-fn unique(name: &str) -> String {
-    format!("{name}-{}-{}", js_sys::Date::now(), js_sys::Math::random())
-}
-
-/// Runs one DynamoDB operation; (status, body as serde_json).
-async fn call(db: &Sandbox, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let target = if op.contains('.') {
-        op.to_string()
-    } else {
-        format!("DynamoDB_20120810.{op}")
-    };
-    let response = db.dispatch(target, body.to_string().into()).await;
-    let status = Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0) as u16;
-    let text = Reflect::get(&response, &"body".into())
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or_default())
-}
-
-async fn ok(db: &Sandbox, op: &str, body: serde_json::Value) -> serde_json::Value {
-    let (status, out) = call(db, op, body).await;
-    assert_eq!(status, 200, "{op} failed: {out}");
-    out
-}
+mod support;
+use support::{call, ok, unique};
 
 fn export_without_clock(text: &str) -> serde_json::Value {
     let mut doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();

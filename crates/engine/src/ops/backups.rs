@@ -11,24 +11,19 @@ use super::index_spec;
 use crate::backup::{Backup, RestoreSummary};
 use crate::error::{ApiError, ErrorKind, Result};
 use crate::index::{Index, IndexDefinition, IndexKind};
-use crate::request::{check, field, Field, Req, Rule, Ty, TABLE_NAME_RULES};
+use crate::request::{check, field, Field, Req, Rule, Ty, REQUIRED_TABLE_NAME, TABLE_NAME_RULES};
 use crate::storage::Mutation;
 use crate::table::{BillingMode, Pending, Table, TableDefinition, TableSettings};
 use crate::value::{wire, Item};
 use crate::Engine;
 
-const TABLE_NAME: Field = field(
-    "TableName",
-    Ty::String,
-    &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-);
 const BACKUP_ARN: Field = field(
     "BackupArn",
     Ty::String,
     &[Rule::NotNull, Rule::MinLength(37), Rule::MaxLength(1024)],
 );
 const CREATE_FIELDS: &[Field] = &[
-    TABLE_NAME,
+    REQUIRED_TABLE_NAME,
     field(
         "BackupName",
         Ty::String,

@@ -16,16 +16,8 @@ use crate::Engine;
 const STATEMENT: Ty = Ty::Struct(
     "BatchStatementRequest",
     &[
-        field(
-            "Statement",
-            Ty::String,
-            &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
-        ),
-        field(
-            "Parameters",
-            Ty::List(&Ty::AttributeValue),
-            &[Rule::MinLength(1)],
-        ),
+        request::PARTIQL_STATEMENT,
+        request::PARTIQL_PARAMETERS,
         field("ConsistentRead", Ty::Boolean, &[]),
         shared::RETURN_VALUES_ON_FAILURE,
     ],
@@ -57,23 +49,9 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
     let detail = Detail::parse(req.str("ReturnConsumedCapacity"));
-    let members: Vec<Req> = req
-        .array("Statements")
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .map(Req)
-        .collect();
+    let members = req.members("Statements");
     // A statement that does not parse fails alone; the rest still run.
-    let prepared: Vec<Result<Prepared>> = members
-        .iter()
-        .map(|m| {
-            exec::prepare(
-                m.str("Statement").unwrap_or_default(),
-                m.array("Parameters"),
-            )
-        })
-        .collect();
+    let prepared: Vec<Result<Prepared>> = members.iter().map(exec::prepare).collect();
     let reads = prepared
         .iter()
         .flatten()

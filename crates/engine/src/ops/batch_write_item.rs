@@ -38,11 +38,7 @@ const WRITE_REQUEST: Ty = Ty::Struct(
 
 const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
-    field(
-        "ReturnItemCollectionMetrics",
-        Ty::String,
-        &[Rule::Enum(&["SIZE", "NONE"])],
-    ),
+    request::RETURN_ITEM_COLLECTION_METRICS,
     field(
         "RequestItems",
         Ty::StructMap("WriteRequest", &Ty::List(&WRITE_REQUEST)),

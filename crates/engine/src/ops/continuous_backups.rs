@@ -13,18 +13,13 @@ use super::describe::seconds;
 use crate::backup::{BackupState, Pitr, RestoreSummary, DEFAULT_RECOVERY_DAYS};
 use crate::error::{ApiError, ErrorKind, Result};
 use crate::index::IndexDefinition;
-use crate::request::{check, field, Field, Req, Rule, Ty, TABLE_NAME_RULES};
+use crate::request::{check, field, Field, Req, Rule, Ty, REQUIRED_TABLE_NAME, TABLE_NAME_RULES};
 use crate::table::Table;
 use crate::Engine;
 
-const TABLE_NAME: Field = field(
-    "TableName",
-    Ty::String,
-    &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-);
-const DESCRIBE_FIELDS: &[Field] = &[TABLE_NAME];
+const DESCRIBE_FIELDS: &[Field] = &[REQUIRED_TABLE_NAME];
 const UPDATE_FIELDS: &[Field] = &[
-    TABLE_NAME,
+    REQUIRED_TABLE_NAME,
     field(
         "PointInTimeRecoverySpecification",
         Ty::FieldStruct(

@@ -5,7 +5,7 @@ use super::shapes::{ATTRIBUTE_DEFINITION, PROVISIONED_THROUGHPUT};
 use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
-use super::index_spec;
+use super::index_spec::{self, name_pairs};
 use super::table_settings;
 use crate::error::{ApiError, Result};
 use crate::index::{Index, IndexKind};
@@ -39,11 +39,7 @@ const FIELDS: &[Field] = &[
         Ty::List(&ATTRIBUTE_DEFINITION),
         &[Rule::NotNull],
     ),
-    field(
-        "TableName",
-        Ty::String,
-        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-    ),
+    crate::request::REQUIRED_TABLE_NAME,
     field(
         "BillingMode",
         Ty::String,
@@ -122,32 +118,8 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
     }
 
-    let definitions: Vec<(String, String)> = req
-        .array("AttributeDefinitions")
-        .map(|a| {
-            a.iter()
-                .map(|d| {
-                    (
-                        d["AttributeName"].as_str().unwrap_or_default().to_string(),
-                        d["AttributeType"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let schema: Vec<(String, String)> = req
-        .array("KeySchema")
-        .map(|a| {
-            a.iter()
-                .map(|k| {
-                    (
-                        k["AttributeName"].as_str().unwrap_or_default().to_string(),
-                        k["KeyType"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let definitions = name_pairs(req.array("AttributeDefinitions"), "AttributeType");
+    let schema = name_pairs(req.array("KeySchema"), "KeyType");
     let defined: Vec<&str> = definitions.iter().map(|d| d.0.as_str()).collect();
     let keys: Vec<&str> = schema.iter().map(|k| k.0.as_str()).collect();
 

@@ -4,37 +4,19 @@ use serde_json::{Map, Value};
 
 use super::shared;
 use crate::capacity::{self, Detail};
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::throughput::Charge;
 use crate::Engine;
 
 const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     field("Key", Ty::AttributeMap, &[Rule::NotNull]),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Rule::Enum(&["OR", "AND"])],
-    ),
+    request::CONDITIONAL_OPERATOR,
     request::EXPECTED,
-    field(
-        "ReturnValues",
-        Ty::String,
-        &[Rule::Enum(&[
-            "ALL_NEW",
-            "UPDATED_OLD",
-            "ALL_OLD",
-            "NONE",
-            "UPDATED_NEW",
-        ])],
-    ),
-    field(
-        "ReturnItemCollectionMetrics",
-        Ty::String,
-        &[Rule::Enum(&["SIZE", "NONE"])],
-    ),
+    request::RETURN_VALUES,
+    request::RETURN_ITEM_COLLECTION_METRICS,
     field("ConditionExpression", Ty::String, &[]),
     request::EXPRESSION_ATTRIBUTE_VALUES,
     request::EXPRESSION_ATTRIBUTE_NAMES,
@@ -51,20 +33,10 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     )?;
     shared::conditional_operator(&req, "Expected")?;
     let key = shared::item(req.get("Key"))?;
-    if !matches!(
-        req.str("ReturnValues"),
-        None | Some("ALL_OLD") | Some("NONE")
-    ) {
-        return Err(ApiError::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        ));
-    }
+    shared::only_old_return_values(&req)?;
     let expected = shared::legacy_expected(&req)?;
     shared::attribute_names_and_values(&req, &mut exprs)?;
-    let condition = match req.str("ConditionExpression") {
-        Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => expected,
-    };
+    let condition = shared::condition_or_legacy(&req, &mut exprs, expected)?;
     exprs.check_unused()?;
 
     let table_name = req.str("TableName").unwrap_or_default();

@@ -3,25 +3,19 @@
 use serde_json::{json, Map, Value};
 
 use super::describe::table_description;
+use super::shared;
 use crate::error::{ApiError, Result};
-use crate::request::{check, field, Req, Rule, Ty};
+use crate::request::{check, Field, Req, REQUIRED_TABLE_NAME};
 use crate::storage::Mutation;
 use crate::table::Pending;
 use crate::Engine;
 
-const FIELDS: &[crate::request::Field] = &[field(
-    "TableName",
-    Ty::String,
-    &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-)];
+const FIELDS: &[Field] = &[REQUIRED_TABLE_NAME];
 
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let name = Req(request).str("TableName").unwrap_or_default();
-    let table = engine
-        .tables
-        .get(name)
-        .ok_or_else(|| ApiError::table_not_found(name))?;
+    let table = shared::named_table(engine, name)?;
     if table.def.deletion_protection {
         return Err(ApiError::validation(
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
@@ -31,10 +25,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     if let Some(result) = crate::global_tables::delete_table(engine, name) {
         return result;
     }
-    let table = engine
-        .tables
-        .get(name)
-        .ok_or_else(|| ApiError::table_not_found(name))?;
+    let table = shared::named_table(engine, name)?;
     let now = engine.now_millis();
     super::shared::check_not_changing(table, now)?;
     let description = table_description(table, now, Some("DELETING"));

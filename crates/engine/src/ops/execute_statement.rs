@@ -13,16 +13,8 @@ use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::Engine;
 
 const FIELDS: &[Field] = &[
-    field(
-        "Statement",
-        Ty::String,
-        &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
-    ),
-    field(
-        "Parameters",
-        Ty::List(&Ty::AttributeValue),
-        &[Rule::MinLength(1)],
-    ),
+    request::PARTIQL_STATEMENT,
+    request::PARTIQL_PARAMETERS,
     field("ConsistentRead", Ty::Boolean, &[]),
     field(
         "NextToken",
@@ -37,10 +29,7 @@ const FIELDS: &[Field] = &[
 pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
-    let prepared = exec::prepare(
-        req.str("Statement").unwrap_or_default(),
-        req.array("Parameters"),
-    )?;
+    let prepared = exec::prepare(&req)?;
     let detail = Detail::parse(req.str("ReturnConsumedCapacity"));
     if matches!(prepared.statement, Statement::Exists(_)) {
         return Err(validation(

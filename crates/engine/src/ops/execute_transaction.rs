@@ -20,16 +20,8 @@ use crate::Engine;
 const STATEMENT: Ty = Ty::Struct(
     "ParameterizedStatement",
     &[
-        field(
-            "Statement",
-            Ty::String,
-            &[Rule::NotNull, Rule::MinLength(1), Rule::MaxLength(8192)],
-        ),
-        field(
-            "Parameters",
-            Ty::List(&Ty::AttributeValue),
-            &[Rule::MinLength(1)],
-        ),
+        request::PARTIQL_STATEMENT,
+        request::PARTIQL_PARAMETERS,
         shared::RETURN_VALUES_ON_FAILURE,
     ],
 );
@@ -55,19 +47,10 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, FIELDS)?;
     let req = Req(request);
     let detail = Detail::parse(req.str("ReturnConsumedCapacity"));
-    let members: Vec<Req> = req
-        .array("TransactStatements")
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .map(Req)
-        .collect();
+    let members = req.members("TransactStatements");
     let mut prepared: Vec<Prepared> = Vec::with_capacity(members.len());
     for m in &members {
-        prepared.push(exec::prepare(
-            m.str("Statement").unwrap_or_default(),
-            m.array("Parameters"),
-        )?);
+        prepared.push(exec::prepare(m)?);
     }
     let reads = prepared.iter().filter(|p| p.statement.is_read()).count();
     if reads > 0 && reads < prepared.len() {

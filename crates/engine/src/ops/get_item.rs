@@ -30,7 +30,7 @@ const FIELDS: &[Field] = &[
         Ty::List(&Ty::String),
         &[Rule::MinLength(1), Rule::MaxLength(255)],
     ),
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     field("Key", Ty::AttributeMap, &[Rule::NotNull]),
     field("ConsistentRead", Ty::Boolean, &[]),
     field("ProjectionExpression", Ty::String, &[]),

@@ -86,19 +86,21 @@ pub struct TableContext<'a> {
 }
 
 fn key_elements(spec: &Value) -> Vec<(String, String)> {
-    spec["KeySchema"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|k| {
-                    (
-                        k["AttributeName"].as_str().unwrap_or_default().to_string(),
-                        k["KeyType"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
+    name_pairs(spec["KeySchema"].as_array(), "KeyType")
+}
+
+/// A checked list of AttributeDefinitions or KeySchema elements as (AttributeName, `second`)
+/// pairs; a member the types left out reads as "".
+pub(super) fn name_pairs(list: Option<&Vec<Value>>, second: &str) -> Vec<(String, String)> {
+    list.into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["AttributeName"].as_str().unwrap_or_default().to_string(),
+                e[second].as_str().unwrap_or_default().to_string(),
+            )
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Parses and checks a list of LSIs or GSIs. `seen` carries index names across both lists,

@@ -21,6 +21,7 @@ use crate::index::{IndexKind, IndexSort, ProjectionType};
 use crate::partiql::ast::{Assignment, Returning, Seg, Statement};
 use crate::partiql::parser::parse;
 use crate::partiql::{plan, validation};
+use crate::request::Req;
 use crate::table::{partition_hash, PartitionKey, PrimaryKey, Table};
 use crate::value::size::{item_size, MAX_ITEM_SIZE};
 use crate::value::{wire, AttributeValue, Item, KeyValue};
@@ -34,11 +35,13 @@ pub struct Prepared {
     fingerprint: u64,
 }
 
-/// Parses `text` and reads `Parameters`, checking that the counts agree.
-pub fn prepare(text: &str, parameters: Option<&Vec<Value>>) -> Result<Prepared> {
+/// Parses a request's (or a batch or transaction member's) `Statement` and reads its
+/// `Parameters`, checking that the counts agree.
+pub fn prepare(member: &Req) -> Result<Prepared> {
+    let text = member.str("Statement").unwrap_or_default();
     // DynamoDB checks the parameter values before it reads the statement.
     let mut params = Vec::new();
-    for p in parameters.into_iter().flatten() {
+    for p in member.array("Parameters").into_iter().flatten() {
         params.push(wire::value_from_json(p)?);
     }
     let parsed = parse(text)?;

@@ -4,7 +4,6 @@ use serde_json::{Map, Value};
 
 use super::read_page::{check_select_for, read_page, PageOptions};
 use super::shared;
-use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
 use crate::expr::legacy::{self, KeyPart};
 use crate::expr::SortCondition;
@@ -29,12 +28,8 @@ const FIELDS: &[Field] = &[
     ),
     request::RETURN_CONSUMED_CAPACITY,
     request::QUERY_FILTER,
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Rule::Enum(&["OR", "AND"])],
-    ),
+    request::TABLE_NAME,
+    request::CONDITIONAL_OPERATOR,
     field(
         "AttributesToGet",
         Ty::List(&Ty::String),
@@ -52,8 +47,16 @@ const FIELDS: &[Field] = &[
     request::EXPRESSION_ATTRIBUTE_NAMES,
 ];
 
+/// The ExclusiveStartKey as an item (None: absent), its value errors worded as DynamoDB words them.
+pub(super) fn start_key(req: &Req) -> Result<Option<crate::value::Item>> {
+    match req.get("ExclusiveStartKey") {
+        Some(v) => Ok(Some(shared::item(Some(v)).map_err(start_key_error)?)),
+        None => Ok(None),
+    }
+}
+
 /// ExclusiveStartKey value errors get a prefix, except the number and set ones (as DynamoDB does).
-pub(super) fn start_key_error(e: ApiError) -> ApiError {
+fn start_key_error(e: ApiError) -> ApiError {
     let text = e.message.clone().unwrap_or_default();
     let bare = [
         "contains duplicates",
@@ -103,15 +106,9 @@ fn read(
         legacy_members,
     )?;
     shared::conditional_operator(&req, "QueryFilter")?;
-    let query_filter = match req.object("QueryFilter") {
-        Some(f) => legacy::filter(f, req.str("ConditionalOperator"))?,
-        None => None,
-    };
+    let query_filter = shared::legacy_filter(&req, "QueryFilter")?;
     let attributes_to_get = shared::legacy_attributes_to_get(&req)?;
-    let start = match req.get("ExclusiveStartKey") {
-        Some(v) => Some(shared::item(Some(v)).map_err(start_key_error)?),
-        None => None,
-    };
+    let start = start_key(&req)?;
     if !req.has("KeyConditions") && !req.has("KeyConditionExpression") {
         return Err(ApiError::validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
@@ -264,15 +261,13 @@ fn read(
     let items = iter
         .filter(|(k, _)| in_range(k) && after_start(k))
         .map(|(_, v)| v);
-    let opts = PageOptions {
-        limit: req.int("Limit").map(|l| l.max(1) as usize),
-        filter: filter.as_ref(),
-        projection: projection.as_ref(),
-        count_only: req.str("Select") == Some("COUNT"),
-        consistent: req.bool("ConsistentRead").unwrap_or(false),
-        detail: Detail::parse(req.str("ReturnConsumedCapacity")),
-        index: None,
-    };
+    let opts = PageOptions::of_request(
+        &req,
+        filter.as_ref(),
+        projection.as_ref(),
+        req.bool("ConsistentRead").unwrap_or(false),
+        None,
+    );
     Ok(read_page(table, items, &opts))
 }
 

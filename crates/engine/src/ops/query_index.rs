@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::query::{check_sort_condition, type_mismatch};
 use super::read_page::{check_select_for, read_page, IndexRead, PageOptions};
-use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
 use crate::expr::key_condition::MultiKeyCondition;
 use crate::expr::legacy::{self, KeyPart};
@@ -182,18 +181,16 @@ pub fn run(
             Some(s) => *k < s,
         })
         .map(|(_, v)| v);
-    let opts = PageOptions {
-        limit: req.int("Limit").map(|l| l.max(1) as usize),
-        filter: filter.as_ref(),
-        projection: projection.as_ref(),
-        count_only: req.str("Select") == Some("COUNT"),
+    let opts = PageOptions::of_request(
+        req,
+        filter.as_ref(),
+        projection.as_ref(),
         consistent,
-        detail: Detail::parse(req.str("ReturnConsumedCapacity")),
-        index: Some(IndexRead {
+        Some(IndexRead {
             index,
             fetch_from_table,
         }),
-    };
+    );
     Ok(read_page(table, items, &opts))
 }
 

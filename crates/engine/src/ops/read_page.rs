@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use crate::capacity::{self, Detail};
 use crate::expr::{Condition, Projection};
 use crate::index::Index;
+use crate::request::Req;
 use crate::table::Table;
 use crate::throughput::{Charge, Op};
 use crate::value::size::item_size;
@@ -24,6 +25,28 @@ pub struct PageOptions<'a> {
     pub detail: Detail,
     /// Set when the page reads a secondary index rather than the table.
     pub index: Option<IndexRead<'a>>,
+}
+
+impl<'a> PageOptions<'a> {
+    /// A Query's or Scan's page: its Limit, Select COUNT and ReturnConsumedCapacity, with the
+    /// filter, projection and read consistency already worked out, on `index` (None: the table).
+    pub fn of_request(
+        req: &Req,
+        filter: Option<&'a Condition>,
+        projection: Option<&'a Projection>,
+        consistent: bool,
+        index: Option<IndexRead<'a>>,
+    ) -> PageOptions<'a> {
+        PageOptions {
+            limit: req.int("Limit").map(|l| l.max(1) as usize),
+            filter,
+            projection,
+            count_only: req.str("Select") == Some("COUNT"),
+            consistent,
+            detail: Detail::parse(req.str("ReturnConsumedCapacity")),
+            index,
+        }
+    }
 }
 
 /// Reading an index: its entries carry only projected attributes; an LSI read that asks for

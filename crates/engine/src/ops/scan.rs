@@ -2,14 +2,12 @@
 
 use serde_json::{Map, Value};
 
-use super::query::start_key_error;
+use super::query::start_key;
 use std::ops::Bound;
 
 use super::read_page::{check_select_for, read_page, IndexRead, PageOptions};
 use super::shared;
-use crate::capacity::Detail;
 use crate::error::{ApiError, Result};
-use crate::expr::legacy;
 use crate::index::{IndexKind, IndexSort, ProjectionType};
 use crate::request::{self, check, field, Field, Req, Rule, Ty};
 use crate::Engine;
@@ -40,13 +38,9 @@ const FIELDS: &[Field] = &[
     ),
     request::RETURN_CONSUMED_CAPACITY,
     field("Select", Ty::String, &[Rule::Enum(SELECT)]),
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     request::SCAN_FILTER,
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Rule::Enum(&["OR", "AND"])],
-    ),
+    request::CONDITIONAL_OPERATOR,
     field("Segment", Ty::Integer, &[Rule::Min(0), Rule::Max(999_999)]),
     field("Limit", Ty::Integer, &[Rule::Min(1)]),
     field("ConsistentRead", Ty::Boolean, &[]),
@@ -76,14 +70,8 @@ fn read(
     )?;
     shared::conditional_operator(&req, "ScanFilter")?;
     let attributes_to_get = shared::legacy_attributes_to_get(&req)?;
-    let scan_filter = match req.object("ScanFilter") {
-        Some(f) => legacy::filter(f, req.str("ConditionalOperator"))?,
-        None => None,
-    };
-    let start = match req.get("ExclusiveStartKey") {
-        Some(v) => Some(shared::item(Some(v)).map_err(start_key_error)?),
-        None => None,
-    };
+    let scan_filter = shared::legacy_filter(&req, "ScanFilter")?;
+    let start = start_key(&req)?;
     let segment = req.int("Segment");
     let total = req.int("TotalSegments");
     if segment.is_some() && total.is_none() {
@@ -157,20 +145,18 @@ fn read(
         }
         _ => (0, 1u128 << 64),
     };
-    let opts = PageOptions {
-        limit: req.int("Limit").map(|l| l.max(1) as usize),
-        filter: filter.as_ref(),
-        projection: projection.as_ref(),
-        count_only: req.str("Select") == Some("COUNT"),
+    let opts = PageOptions::of_request(
+        &req,
+        filter.as_ref(),
+        projection.as_ref(),
         consistent,
-        detail: Detail::parse(req.str("ReturnConsumedCapacity")),
-        index: index.map(|index| IndexRead {
+        index.map(|index| IndexRead {
             index,
             fetch_from_table: index.def.kind == IndexKind::Local
                 && index.def.projection != ProjectionType::All
                 && req.str("Select") == Some("ALL_ATTRIBUTES"),
         }),
-    };
+    );
     let wrong_segment = || {
         ApiError::validation(format!(
             "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {} Segment: {}",

@@ -25,6 +25,15 @@ pub fn table<'a>(engine: &'a Engine, name: &str) -> Result<&'a Table> {
     Ok(table)
 }
 
+/// The table `name` in whatever status it is (the table-level operations see CREATING tables too),
+/// or ResourceNotFound naming it.
+pub fn named_table<'a>(engine: &'a Engine, name: &str) -> Result<&'a Table> {
+    engine
+        .tables
+        .get(name)
+        .ok_or_else(|| ApiError::table_not_found(name))
+}
+
 /// Table-level changes (UpdateTable, DeleteTable) wait for the previous change to finish.
 pub fn check_not_changing(table: &Table, now: i64) -> Result<()> {
     let what = match table.def.settings.status(now) {
@@ -450,6 +459,39 @@ pub fn conditional_operator(req: &Req, conditions: &str) -> Result<()> {
 pub fn legacy_expected(req: &Req) -> Result<Option<Condition>> {
     match req.object("Expected") {
         Some(e) => legacy::expected(e, req.str("ConditionalOperator")),
+        None => Ok(None),
+    }
+}
+
+/// The ConditionExpression, or else the legacy condition already read (`Expected`; None for
+/// operations that have no legacy form).
+pub fn condition_or_legacy(
+    req: &Req,
+    exprs: &mut Expressions,
+    legacy: Option<Condition>,
+) -> Result<Option<Condition>> {
+    match req.str("ConditionExpression") {
+        Some(text) => Ok(Some(exprs.condition(text, "ConditionExpression")?)),
+        None => Ok(legacy),
+    }
+}
+
+/// PutItem and DeleteItem return only the item as it was: their ReturnValues field accepts all
+/// five values, and this narrows it to ALL_OLD or NONE.
+pub fn only_old_return_values(req: &Req) -> Result<()> {
+    match req.str("ReturnValues") {
+        None | Some("ALL_OLD") | Some("NONE") => Ok(()),
+        Some(_) => Err(ApiError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        )),
+    }
+}
+
+/// A legacy filter map (`QueryFilter`, `ScanFilter`) with `ConditionalOperator`, checked and
+/// converted (None: absent or empty).
+pub fn legacy_filter(req: &Req, member: &str) -> Result<Option<Condition>> {
+    match req.object(member) {
+        Some(f) => legacy::filter(f, req.str("ConditionalOperator")),
         None => Ok(None),
     }
 }

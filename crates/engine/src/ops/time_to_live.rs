@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::shared;
 use crate::error::{ApiError, Result};
 use crate::request::{check, field, Field, Req, Rule, Ty};
 use crate::storage::Mutation;
@@ -10,7 +11,7 @@ use crate::ttl::{self, TtlSetting};
 use crate::Engine;
 
 const UPDATE: &[Field] = &[
-    field("TableName", Ty::String, crate::request::TABLE_NAME_RULES),
+    crate::request::TABLE_NAME,
     field(
         "TimeToLiveSpecification",
         Ty::FieldStruct(
@@ -28,11 +29,7 @@ const UPDATE: &[Field] = &[
     ),
 ];
 
-const DESCRIBE: &[Field] = &[field(
-    "TableName",
-    Ty::String,
-    crate::request::TABLE_NAME_RULES,
-)];
+const DESCRIBE: &[Field] = &[crate::request::TABLE_NAME];
 
 fn enabled_flag(v: &Value) -> bool {
     match v {
@@ -57,10 +54,7 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
         .to_string();
     let now = engine.now_millis();
     let lifecycle = engine.config.lifecycle_millis;
-    let table = engine
-        .tables
-        .get(&name)
-        .ok_or_else(|| ApiError::table_not_found(&name))?;
+    let table = shared::named_table(engine, &name)?;
     let current = table.def.settings.ttl.as_ref();
     let status = ttl::status(current, now);
     // The content checks come before the once-an-hour check, as DynamoDB orders them.
@@ -107,10 +101,7 @@ pub fn update(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value
 pub fn describe(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     check(request, DESCRIBE)?;
     let name = Req(request).str("TableName").unwrap_or_default();
-    let table = engine
-        .tables
-        .get(name)
-        .ok_or_else(|| ApiError::table_not_found(name))?;
+    let table = shared::named_table(engine, name)?;
     let now = engine.now_millis();
     let setting = table.def.settings.ttl.as_ref();
     let status = ttl::status(setting, now);

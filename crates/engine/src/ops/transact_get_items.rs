@@ -20,7 +20,7 @@ const GET: Ty = Ty::FieldStruct(
     "Get",
     &[
         field("Key", Ty::AttributeMap, &[Rule::NotNull]),
-        field("TableName", Ty::String, request::TABLE_NAME_RULES),
+        request::TABLE_NAME,
         field("ProjectionExpression", Ty::String, &[]),
         request::EXPRESSION_ATTRIBUTE_NAMES,
     ],

@@ -24,7 +24,7 @@ pub const MAX_ACTIONS: usize = 100;
 /// Most bytes of items one transaction may write.
 pub const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
-const TABLE_NAME: Field = field("TableName", Ty::String, request::TABLE_NAME_RULES);
+const TABLE_NAME: Field = request::TABLE_NAME;
 const CONDITION_EXPRESSION: Field = field("ConditionExpression", Ty::String, &[]);
 
 const CONDITION_CHECK: Ty = Ty::FieldStruct(
@@ -89,11 +89,7 @@ const FIELDS: &[Field] = &[
         &[Rule::NotNull],
     ),
     request::RETURN_CONSUMED_CAPACITY,
-    field(
-        "ReturnItemCollectionMetrics",
-        Ty::String,
-        &[Rule::Enum(&["SIZE", "NONE"])],
-    ),
+    request::RETURN_ITEM_COLLECTION_METRICS,
     field(
         "ClientRequestToken",
         Ty::String,
@@ -184,10 +180,7 @@ fn read_action(entry: &Map<String, Value>) -> Result<Action<'_>> {
         Some(text) if kind == Kind::Update => Some(exprs.update(text)?),
         _ => None,
     };
-    let condition = match req.str("ConditionExpression") {
-        Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => None,
-    };
+    let condition = shared::condition_or_legacy(&req, &mut exprs, None)?;
     exprs.check_unused()?;
     Ok(Action {
         kind,

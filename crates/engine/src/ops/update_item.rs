@@ -15,31 +15,13 @@ use crate::Engine;
 
 const FIELDS: &[Field] = &[
     request::RETURN_CONSUMED_CAPACITY,
-    field("TableName", Ty::String, request::TABLE_NAME_RULES),
+    request::TABLE_NAME,
     field("Key", Ty::AttributeMap, &[Rule::NotNull]),
     request::ATTRIBUTE_UPDATES,
-    field(
-        "ConditionalOperator",
-        Ty::String,
-        &[Rule::Enum(&["OR", "AND"])],
-    ),
+    request::CONDITIONAL_OPERATOR,
     request::EXPECTED,
-    field(
-        "ReturnValues",
-        Ty::String,
-        &[Rule::Enum(&[
-            "ALL_NEW",
-            "UPDATED_OLD",
-            "ALL_OLD",
-            "NONE",
-            "UPDATED_NEW",
-        ])],
-    ),
-    field(
-        "ReturnItemCollectionMetrics",
-        Ty::String,
-        &[Rule::Enum(&["SIZE", "NONE"])],
-    ),
+    request::RETURN_VALUES,
+    request::RETURN_ITEM_COLLECTION_METRICS,
     field("UpdateExpression", Ty::String, &[]),
     field("ConditionExpression", Ty::String, &[]),
     request::EXPRESSION_ATTRIBUTE_VALUES,
@@ -67,10 +49,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         Some(text) => Some(exprs.update(text)?),
         None => updates,
     };
-    let condition = match req.str("ConditionExpression") {
-        Some(text) => Some(exprs.condition(text, "ConditionExpression")?),
-        None => expected,
-    };
+    let condition = shared::condition_or_legacy(&req, &mut exprs, expected)?;
     exprs.check_unused()?;
 
     let table_name = req.str("TableName").unwrap_or_default();

@@ -13,7 +13,7 @@ use crate::error::{ApiError, Result};
 use crate::index::{Index, IndexKind};
 use crate::request::{check, field, Field, Req, Rule, Ty};
 use crate::storage::Mutation;
-use crate::table::{BillingMode, KeyAttribute, Pending, ScalarType};
+use crate::table::{BillingMode, KeyAttribute, Pending, ScalarType, Table};
 use crate::time_format::utc_day;
 use crate::Engine;
 
@@ -65,11 +65,7 @@ const GSI_UPDATE: Ty = Ty::Struct(
 
 const FIELDS: &[Field] = &[
     field("AttributeDefinitions", Ty::List(&ATTRIBUTE_DEFINITION), &[]),
-    field(
-        "TableName",
-        Ty::String,
-        &[Rule::Required, Rule::TableNameLength, Rule::NamePattern],
-    ),
+    crate::request::REQUIRED_TABLE_NAME,
     field(
         "BillingMode",
         Ty::String,
@@ -177,10 +173,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let table_name = req.str("TableName").unwrap_or_default().to_string();
     let now = engine.now_millis();
     let lifecycle = engine.config.lifecycle_millis;
-    let table = engine
-        .tables
-        .get(&table_name)
-        .ok_or_else(|| ApiError::table_not_found(&table_name))?;
+    let table = shared::named_table(engine, &table_name)?;
     shared::check_not_changing(table, now)?;
     let mut updated = table.clone();
     let def = &mut updated.def;
@@ -406,13 +399,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
         if let Some(delete) = update.get("Delete").filter(|v| !v.is_null()) {
             let name = delete["IndexName"].as_str().unwrap_or_default();
-            let Some(index) = updated
-                .indexes
-                .iter_mut()
-                .find(|i| i.def.name == name && i.def.kind == IndexKind::Global)
-            else {
-                return Err(index_not_found(name));
-            };
+            let index = global_index_mut(&mut updated, name)?;
             if lifecycle > 0 {
                 index.def.pending = Some(Pending::new("DELETING", now, lifecycle));
             } else {
@@ -421,13 +408,7 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
         }
         if let Some(change) = update.get("Update").filter(|v| !v.is_null()) {
             let name = change["IndexName"].as_str().unwrap_or_default();
-            let Some(index) = updated
-                .indexes
-                .iter_mut()
-                .find(|i| i.def.name == name && i.def.kind == IndexKind::Global)
-            else {
-                return Err(index_not_found(name));
-            };
+            let index = global_index_mut(&mut updated, name)?;
             let t = change["ProvisionedThroughput"].as_object();
             index.def.throughput = (
                 units(t, "ReadCapacityUnits"),
@@ -472,6 +453,15 @@ pub fn run(engine: &mut Engine, request: &Map<String, Value>) -> Result<Value> {
     let description = table_description(&updated, now, Some(status));
     engine.tables.insert(table_name, updated);
     Ok(json!({ "TableDescription": description }))
+}
+
+/// The table's GSI `name`, for a Delete or Update of it (an LSI is not found).
+fn global_index_mut<'t>(table: &'t mut Table, name: &str) -> Result<&'t mut Index> {
+    table
+        .indexes
+        .iter_mut()
+        .find(|i| i.def.name == name && i.def.kind == IndexKind::Global)
+        .ok_or_else(|| index_not_found(name))
 }
 
 fn index_not_found(name: &str) -> ApiError {

@@ -22,6 +22,19 @@ impl TempDir {
     }
 }
 
+/// A copy of directory `from` (a fixture) in `dynaplay-<label>-<pid>` under the temporary
+/// directory, replacing any earlier one.
+pub fn copy_dir(from: &Path, label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dynaplay-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
