@@ -31,6 +31,7 @@ use crate::error::{ApiError, ErrorKind};
 use crate::table::PrimaryKey;
 use crate::value::size::item_size;
 use crate::value::wire;
+use crate::value::KeyValue;
 
 /// A partition holds at most 10 GB.
 pub const PARTITION_BYTES: u64 = 10 * 1024 * 1024 * 1024;
@@ -280,28 +281,92 @@ fn units_json(amount: i64) -> Value {
     json!(amount as f64 / MILLI as f64)
 }
 
+/// Makes `to` a copy of `from`, reusing `to`'s string or byte buffers: once the sketch is full,
+/// traffic spread over more keys than it tracks replaces a key on nearly every request, and a
+/// fresh clone (and the drop of the old key) was most of that request's metering.
+fn copy_key(to: &mut PrimaryKey, from: &PrimaryKey) {
+    fn copy_value(to: &mut KeyValue, from: &KeyValue) {
+        match (to, from) {
+            (KeyValue::S(to), KeyValue::S(from)) => to.clone_from(from),
+            (KeyValue::B(to), KeyValue::B(from)) => to.clone_from(from),
+            (to, from) => *to = from.clone(),
+        }
+    }
+    to.partition.hash = from.partition.hash;
+    copy_value(&mut to.partition.value, &from.partition.value);
+    match (&mut to.sort, &from.sort) {
+        (Some(to), Some(from)) => copy_value(to, from),
+        (to, from) => *to = from.clone(),
+    }
+}
+
 /// A bounded count of keys (the Space-Saving sketch: when full, a new key replaces the least
 /// counted one and inherits its count, so heavy hitters are never lost).
 #[derive(Debug, Clone, Default)]
-struct TopKeys(Vec<(PrimaryKey, u64)>);
+struct TopKeys {
+    /// Each tracked key and its count.
+    keys: Vec<(PrimaryKey, u64)>,
+    /// Each tracked key's [`fingerprint`], in the same order: a lookup compares these numbers
+    /// first, so the keys of one partition (equal partition hashes) are not compared as texts.
+    prints: Vec<u64>,
+}
+
+/// A hash of the whole key: the partition's hash mixed with an FNV-1a hash of the sort key.
+fn fingerprint(key: &PrimaryKey) -> u64 {
+    /// FNV-1a, as `partition_hash`, fed through `Hash` so a number needs no text.
+    struct Fnv(u64);
+    impl std::hash::Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100000001b3);
+            }
+        }
+    }
+    let mut sort = Fnv(0xcbf29ce484222325);
+    std::hash::Hash::hash(&key.sort, &mut sort);
+    key.partition.hash ^ std::hash::Hasher::finish(&sort).rotate_left(17)
+}
 
 impl TopKeys {
+    /// The sketch of these keys and counts (as saved).
+    fn from_counts(keys: Vec<(PrimaryKey, u64)>) -> TopKeys {
+        let prints = keys.iter().map(|(k, _)| fingerprint(k)).collect();
+        TopKeys { keys, prints }
+    }
+
     fn hit(&mut self, key: &PrimaryKey) {
-        if let Some(entry) = self.0.iter_mut().find(|(k, _)| k == key) {
-            entry.1 += 1;
+        let print = fingerprint(key);
+        let found = self
+            .prints
+            .iter()
+            .zip(&self.keys)
+            .position(|(p, (k, _))| *p == print && k == key);
+        if let Some(i) = found {
+            self.keys[i].1 += 1;
             return;
         }
-        if self.0.len() < TRACKED_KEYS {
-            self.0.push((key.clone(), 1));
+        if self.keys.len() < TRACKED_KEYS {
+            self.keys.push((key.clone(), 1));
+            self.prints.push(print);
             return;
         }
-        if let Some(least) = self.0.iter_mut().min_by_key(|(_, c)| *c) {
-            *least = (key.clone(), least.1 + 1);
+        if let Some((i, least)) = self
+            .keys
+            .iter_mut()
+            .enumerate()
+            .min_by_key(|(_, (_, c))| *c)
+        {
+            copy_key(&mut least.0, key);
+            least.1 += 1;
+            self.prints[i] = print;
         }
     }
 
     fn to_json(&self, key_names: &(String, Option<String>)) -> Value {
-        let mut sorted: Vec<&(PrimaryKey, u64)> = self.0.iter().collect();
+        let mut sorted: Vec<&(PrimaryKey, u64)> = self.keys.iter().collect();
         sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Value::Array(
             sorted
@@ -646,6 +711,83 @@ mod tests {
             key: None,
             targets: vec![t],
         }
+    }
+
+    /// A replaced key in the hottest-keys sketch is an exact copy, whatever kinds of key
+    /// values the old and new keys hold (the buffers are reused only where the kinds match).
+    #[test]
+    fn a_replaced_key_is_an_exact_copy_of_the_new_one() {
+        use crate::table::PartitionKey;
+        use crate::value::Number;
+        let key = |value: KeyValue, sort: Option<KeyValue>| PrimaryKey {
+            partition: PartitionKey {
+                hash: crate::table::partition_hash(&value),
+                value,
+            },
+            sort,
+        };
+        let number = |n: &str| KeyValue::N(Number::parse(n).expect("a number"));
+        let keys = [
+            key(KeyValue::S("a long partition key value".into()), None),
+            key(KeyValue::S("p".into()), Some(KeyValue::S("sort".into()))),
+            key(KeyValue::B(vec![1, 2, 3]), Some(number("12.5"))),
+            key(number("7"), Some(KeyValue::B(vec![9; 40]))),
+            key(
+                KeyValue::S(String::new()),
+                Some(KeyValue::S("x".repeat(300))),
+            ),
+            key(KeyValue::B(Vec::new()), None),
+        ];
+        for from in &keys {
+            for start in &keys {
+                let mut to = start.clone();
+                copy_key(&mut to, from);
+                assert_eq!(&to, from, "copying {from:?} over {start:?}");
+            }
+        }
+    }
+
+    /// Once full, the sketch keeps its size, and a key seen again is counted, not added twice.
+    #[test]
+    fn the_sketch_replaces_the_least_counted_key_once_full() {
+        use crate::table::PartitionKey;
+        let key = |i: usize| PrimaryKey {
+            partition: PartitionKey {
+                hash: i as u64,
+                value: KeyValue::S(format!("p{i}")),
+            },
+            sort: Some(KeyValue::S(format!("s{i}"))),
+        };
+        let mut top = TopKeys::default();
+        for _ in 0..3 {
+            top.hit(&key(0));
+        }
+        for i in 1..TRACKED_KEYS + 5 {
+            top.hit(&key(i));
+        }
+        assert_eq!(top.keys.len(), TRACKED_KEYS);
+        assert_eq!(
+            top.prints,
+            top.keys
+                .iter()
+                .map(|(k, _)| fingerprint(k))
+                .collect::<Vec<_>>()
+        );
+        // The heavy hitter survives every replacement, with its own count.
+        assert!(top.keys.contains(&(key(0), 3)));
+        // The latest key replaced one seen once and inherits its count (Space-Saving).
+        let last = key(TRACKED_KEYS + 4);
+        assert!(top.keys.iter().any(|(k, c)| *k == last && *c == 2));
+        top.hit(&last);
+        assert!(top.keys.iter().any(|(k, c)| *k == last && *c == 3));
+        assert_eq!(top.keys.len(), TRACKED_KEYS);
+        assert_eq!(
+            top.prints,
+            top.keys
+                .iter()
+                .map(|(k, _)| fingerprint(k))
+                .collect::<Vec<_>>()
+        );
     }
 
     /// Hash values that fall in partition `i` of `n`.

@@ -124,14 +124,15 @@ fn key_from(v: &Value) -> Option<PrimaryKey> {
 
 fn top_json(t: &TopKeys) -> Value {
     Value::Array(
-        t.0.iter()
+        t.keys
+            .iter()
             .map(|(k, count)| json!([key_json(k), count]))
             .collect(),
     )
 }
 
 fn top_from(v: &Value) -> TopKeys {
-    TopKeys(
+    TopKeys::from_counts(
         v.as_array()
             .into_iter()
             .flatten()
