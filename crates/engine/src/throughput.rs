@@ -758,6 +758,12 @@ mod tests {
             },
             sort: Some(KeyValue::S(format!("s{i}"))),
         };
+        // Full, and each fingerprint is its key's.
+        let full_with_true_prints = |top: &TopKeys| {
+            assert_eq!(top.keys.len(), TRACKED_KEYS);
+            let prints: Vec<u64> = top.keys.iter().map(|(k, _)| fingerprint(k)).collect();
+            assert_eq!(top.prints, prints);
+        };
         let mut top = TopKeys::default();
         for _ in 0..3 {
             top.hit(&key(0));
@@ -765,14 +771,7 @@ mod tests {
         for i in 1..TRACKED_KEYS + 5 {
             top.hit(&key(i));
         }
-        assert_eq!(top.keys.len(), TRACKED_KEYS);
-        assert_eq!(
-            top.prints,
-            top.keys
-                .iter()
-                .map(|(k, _)| fingerprint(k))
-                .collect::<Vec<_>>()
-        );
+        full_with_true_prints(&top);
         // The heavy hitter survives every replacement, with its own count.
         assert!(top.keys.contains(&(key(0), 3)));
         // The latest key replaced one seen once and inherits its count (Space-Saving).
@@ -780,14 +779,7 @@ mod tests {
         assert!(top.keys.iter().any(|(k, c)| *k == last && *c == 2));
         top.hit(&last);
         assert!(top.keys.iter().any(|(k, c)| *k == last && *c == 3));
-        assert_eq!(top.keys.len(), TRACKED_KEYS);
-        assert_eq!(
-            top.prints,
-            top.keys
-                .iter()
-                .map(|(k, _)| fingerprint(k))
-                .collect::<Vec<_>>()
-        );
+        full_with_true_prints(&top);
     }
 
     /// Hash values that fall in partition `i` of `n`.
