@@ -48,7 +48,9 @@ function rawCounts(name) {
   });
 }
 
-test('a reload during compactLog() loses nothing, and the compaction finishes afterwards', async () => {
+/** A page in a fresh on-disk Chromium profile (IndexedDB on disk, as for a user), its uncaught
+ * errors collected in `problems`; `close()` closes the browser and removes the profile. */
+async function pageWithFreshProfile() {
   const profile = await mkdtemp(join(tmpdir(), 'dynaplay-compaction-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -59,6 +61,15 @@ test('a reload during compactLog() loses nothing, and the compaction finishes af
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  const close = async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  };
+  return { page, problems, close };
+}
+
+test('a reload during compactLog() loses nothing, and the compaction finishes afterwards', async () => {
+  const { page, problems, close } = await pageWithFreshProfile();
   const ready = () => page.waitForFunction(() => window.dynaplayRuntime !== undefined);
   try {
     await page.goto(`${server.url}runtime/index.html`);
@@ -138,8 +149,7 @@ test('a reload during compactLog() loses nothing, and the compaction finishes af
     assert.deepEqual(await read(), { count: ITEMS, wrong: [] });
     assert.deepEqual(problems, []);
   } finally {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
+    await close();
   }
 });
 
@@ -166,16 +176,7 @@ function lagProbe() {
 }
 
 test('the automatic compaction runs slice after slice once idle, and a write pauses it', async () => {
-  const profile = await mkdtemp(join(tmpdir(), 'dynaplay-compaction-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  const { page, problems, close } = await pageWithFreshProfile();
   try {
     await page.goto(`${server.url}runtime/index.html`);
     await page.waitForFunction(() => window.dynaplayRuntime !== undefined);
@@ -299,7 +300,6 @@ test('the automatic compaction runs slice after slice once idle, and a write pau
     assert.ok(counts.items > 0 && counts.log > 0, JSON.stringify(counts));
     assert.deepEqual(problems, []);
   } finally {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
+    await close();
   }
 });

@@ -7,8 +7,10 @@
 //! apart from bounds many times wider than the work.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use dynaplay_wasm::sandbox::{open_sandbox, Sandbox};
-use js_sys::Reflect;
+use support::{call, ok, unique};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -16,33 +18,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// How long the sandbox waits without writes before compacting (`COMPACT_WHEN_IDLE_MILLIS`).
 const IDLE_MILLIS: f64 = 1_000.0;
-
-/// A database name no other test (or earlier run in the same profile) uses.
-fn unique(name: &str) -> String {
-    format!("{name}-{}-{}", js_sys::Date::now(), js_sys::Math::random())
-}
-
-/// Runs one DynamoDB operation and returns its status and body.
-async fn call(db: &Sandbox, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let response = db
-        .dispatch(format!("DynamoDB_20120810.{op}"), body.to_string().into())
-        .await;
-    let status = Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0) as u16;
-    let text = Reflect::get(&response, &"body".into())
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or_default())
-}
-
-async fn ok(db: &Sandbox, op: &str, body: serde_json::Value) -> serde_json::Value {
-    let (status, out) = call(db, op, body).await;
-    assert_eq!(status, 200, "{op} failed: {out}");
-    out
-}
 
 /// A table and `batches` BatchWriteItems of 25 items each, one log record per batch.
 async fn fill(db: &Sandbox, batches: usize) {
