@@ -403,9 +403,9 @@ fn browser_rows(outcome: &Outcome<BrowserFigures>, rows: &mut Vec<Row>) {
         return;
     };
     let not = |why: &str| Verdict::NotRun(why.into());
-    for (measure, way, goal) in [
-        (calls, b.in_wasm, "≥ 0.5 each"),
-        (calls_sync, b.sync, CALLS_SYNC_GOAL),
+    for (measure, way, goal, judged) in [
+        (calls, b.in_wasm, "≥ 0.5 each", true),
+        (calls_sync, b.sync, CALLS_SYNC_GOAL, false),
     ] {
         rows.push(match (way, b.native) {
             (Some(w), Some(n)) if n.put > 0.0 && n.get > 0.0 => {
@@ -421,10 +421,10 @@ fn browser_rows(outcome: &Outcome<BrowserFigures>, rows: &mut Vec<Row>) {
                         thousands(w.get),
                         thousands(n.get)
                     ),
-                    if goal == CALLS_SYNC_GOAL {
-                        Verdict::Reported
-                    } else {
+                    if judged {
                         Verdict::judged(put >= WASM_SHARE && get >= WASM_SHARE)
+                    } else {
+                        Verdict::Reported
                     },
                 )
             }
